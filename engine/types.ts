@@ -1,0 +1,31 @@
+/**
+ * Small shared records: validation issues, statuses, JSON values.
+ * @module
+ */
+
+/** A JSON value: everything persisted in state or passed across the plugin ABI. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * One validation finding (core.md §2.5). `loc` is the YAML path (`jobs[0].steps[1].type`, `<root>`),
+ * `line`/`col` the 1-based source position when known, `file` the flow/profile file when known.
+ */
+export interface Issue {
+  code: string;
+  loc: string;
+  msg: string;
+  line?: number;
+  col?: number;
+  file?: string;
+}
+
+/** Job and step statuses (state rows and events). */
+export const STATUS = {
+  RUNNING: "RUNNING",
+  SUCCESS: "SUCCESS",
+  SKIPPED: "SKIPPED",
+  FAILED: "FAILED",
+  BLOCKED: "BLOCKED",
+} as const;
+export type Status = typeof STATUS[keyof typeof STATUS];

@@ -1,0 +1,57 @@
+// Shared test helpers: run the real CLI as a child process, make temp dirs.
+import { fileURLToPath as fromFileUrl } from "node:url";
+export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
+export const MAIN: string = fromFileUrl(new URL("../cli/main.ts", import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunCliOptions {
+  /** Extra env vars (merged over a minimal clean env unless `inheritEnv`). */
+  env?: Record<string, string>;
+  cwd?: string;
+  inheritEnv?: boolean;
+  stdin?: string;
+}
+
+/** Run `aetherflow <args>` through `deno run` exactly as a user would. */
+export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const baseEnv: Record<string, string> = options.inheritEnv ? Deno.env.toObject() : {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME") ?? "/tmp"}/.cache/deno`,
+    NO_COLOR: "1",
+  };
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", "--v8-flags=--wasm-max-mem-pages=4096", MAIN, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: { ...baseEnv, ...options.env },
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A temp dir removed at the end of the scope: `await using dir = await tempDir();`. */
+export async function tempDir(prefix = "af-test-"): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
