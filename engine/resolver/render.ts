@@ -1,0 +1,71 @@
+/**
+ * The one strict template resolver: walk a value and render every string leaf (core.md §3) [D7].
+ * @module
+ */
+import { findForbidden } from "./_forbidden.ts";
+import { checkRoot, renderInline } from "./_inline.ts";
+import { isMap, lookupPath } from "./_lookup.ts";
+import { typedDefault } from "./_typed_default.ts";
+import { matchStandalone } from "./standalone.ts";
+import { templateMissingError, templateSyntaxError } from "./template_error.ts";
+
+/** The mapping templates are resolved against (`{env, steps, job, run_id, flow_id, result, jobs}`). */
+export type TemplateContext = Readonly<Record<string, unknown>>;
+
+/** Options of {@link renderValue} and {@link renderString}. */
+export interface RenderOptions {
+  /** Allowed roots (see `PHASE_ROOTS`); omitted = any root of the context. */
+  roots?: readonly string[];
+}
+
+/**
+ * Render one string leaf (§3.3): a whole standalone token keeps the value's type (typed default when
+ * missing); anything else renders inline to a string.
+ *
+ * @throws {TemplateError} `template:syntax` or `template:missing`.
+ * @example Usage
+ * ```ts
+ * import { renderString } from "./render.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(renderString("{{steps.s1.rows}}", { steps: { s1: { rows: [1, 2] } } }), [1, 2]);
+ * assert.equal(renderString("{{env.PORT:0}}", { env: {} }), 0);
+ * assert.equal(renderString("n={{env.N}}", { env: { N: "3" } }), "n=3");
+ * ```
+ */
+export function renderString(text: string, ctx: TemplateContext, options: RenderOptions = {}): unknown {
+  const bad = findForbidden(text);
+  if (bad !== undefined) throw templateSyntaxError(`forbidden ${JSON.stringify(bad)}`);
+  if (!text.includes("{{") && !text.includes("}}")) return text;
+  const token = matchStandalone(text);
+  if (token === undefined) return renderInline(text, ctx, options.roots);
+  checkRoot(token.path, options.roots);
+  const hit = lookupPath(ctx, token.path);
+  // Standalone results are returned by reference and never re-checked (§3.2).
+  if (hit.found && hit.value !== "") return hit.value;
+  if (token.defaultText !== undefined) return typedDefault(token.defaultText);
+  throw templateMissingError(token.path);
+}
+
+/**
+ * Walk maps and lists and render every string leaf; other scalars pass through. Returns new containers,
+ * never mutates `value` (§3.6).
+ *
+ * @throws {TemplateError} the first error in walk order.
+ * @example Usage
+ * ```ts
+ * import { renderValue } from "./render.ts";
+ * import assert from "node:assert/strict";
+ * const ctx = { env: { A: "1" }, run_id: "R" };
+ * assert.deepEqual(renderValue({ a: ["{{env.A}}", "id={{run_id}}", 2] }, ctx), { a: ["1", "id=R", 2] });
+ * ```
+ */
+export function renderValue(value: unknown, ctx: TemplateContext, options: RenderOptions = {}): unknown {
+  if (typeof value === "string") return renderString(value, ctx, options);
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, ctx, options));
+  if (isMap(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = renderValue(item, ctx, options);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,41 @@
+/**
+ * The resolver's contract strings and its one error class (core.md §0, §3.7) [D7].
+ * @module
+ */
+import { AetherflowError, EXIT } from "../errors.ts";
+
+/** First line of every template syntax error (contract text, kept verbatim from upstream) [D7]. */
+export const STRICT_ERR = "Unsupported templating syntax. Use {{VAR}} or {{VAR:DEFAULT}}";
+
+/** Message of the decode-concatenation rule (core.md §2.3 1b, §3.8). */
+export const DECODE_ERR =
+  "Decode target must be a standalone template token like '{{TOKEN}}' (no prefix/suffix).";
+
+/** `syntax`: forbidden or malformed template; `missing`: a key that resolves to nothing (or `""`). */
+export type TemplateErrorKind = "syntax" | "missing";
+
+/**
+ * A template could not be rendered. Runtime default exit code is 1 ([D2]: a template that fails at run
+ * time fails the step); validation turns these into issues itself.
+ */
+export class TemplateError extends AetherflowError {
+  readonly kind: TemplateErrorKind;
+  /** Full dotted path for `missing` (`steps.s1.v`); undefined for `syntax`. */
+  readonly path?: string;
+  constructor(kind: TemplateErrorKind, message: string, options: { path?: string; cause?: unknown } = {}) {
+    super(message, { code: `template:${kind}`, exitCode: EXIT.FAILED, cause: options.cause });
+    this.name = "TemplateError";
+    this.kind = kind;
+    this.path = options.path;
+  }
+}
+
+/** A syntax error: `STRICT_ERR` + "\n" + free-form detail (only the first line is contract, §3.7). */
+export function templateSyntaxError(detail: string): TemplateError {
+  return new TemplateError("syntax", `${STRICT_ERR}\n${detail}`);
+}
+
+/** A missing-key error naming the full dotted path (`Missing template key: result.v`) [ours wording]. */
+export function templateMissingError(path: string): TemplateError {
+  return new TemplateError("missing", `Missing template key: ${path}`, { path });
+}
