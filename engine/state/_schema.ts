@@ -1,0 +1,65 @@
+// Schema and forward migrations of the state database (core.md §6.2, D14). `PRAGMA user_version` holds the
+// version; version 0 is an upstream AetherFlow database (or an empty file) and is migrated in place.
+import type { DatabaseSync } from "node:sqlite";
+
+/** The schema version this build writes and understands. */
+export const SCHEMA_VERSION = 1;
+
+// Upstream tables with upstream columns, unchanged, so upstream SQL recipes keep working (D14).
+const _UPSTREAM_TABLES = [
+  `CREATE TABLE IF NOT EXISTS job_runs (
+    job_id TEXT NOT NULL, run_id TEXT NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, run_id))`,
+  `CREATE TABLE IF NOT EXISTS step_runs (
+    job_id TEXT NOT NULL, run_id TEXT NOT NULL, step_id TEXT NOT NULL, status TEXT NOT NULL,
+    updated_at INTEGER NOT NULL, PRIMARY KEY (job_id, run_id, step_id))`,
+  `CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+] as const;
+
+// Columns added to upstream tables: nullable, so rows written by upstream stay valid (pre-D4 rows read as `{}`).
+const _ADDED_COLUMNS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  job_runs: [["outputs_json", "TEXT"], ["skip_reason", "TEXT"], ["skip_trigger", "TEXT"], ["error", "TEXT"]],
+  step_runs: [["output_json", "TEXT"], ["promoted_json", "TEXT"]],
+  locks: [["host", "TEXT"], ["pid", "INTEGER"]],
+};
+
+const _RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY, flow_id TEXT NOT NULL, flow_yaml TEXT, flow_sha256 TEXT, version TEXT,
+  status TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER, exit_code INTEGER,
+  invocations INTEGER NOT NULL DEFAULT 1, host TEXT, pid INTEGER, plugins_json TEXT, bundle_json TEXT, error TEXT)`;
+
+function _columnsOf(db: DatabaseSync, table: string): Set<string> {
+  const rows = db.prepare(`PRAGMA table_info(${table})`).all();
+  return new Set(rows.map((r) => String(r.name)));
+}
+
+/** v0 -> v1: upstream tables (created when absent), added columns, the `runs` table and its index. */
+function _toV1(db: DatabaseSync): void {
+  for (const ddl of _UPSTREAM_TABLES) db.exec(ddl);
+  for (const [table, cols] of Object.entries(_ADDED_COLUMNS)) {
+    const have = _columnsOf(db, table);
+    for (const [name, type] of cols) {
+      if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
+  }
+  db.exec(_RUNS_TABLE);
+  db.exec("CREATE INDEX IF NOT EXISTS runs_started_at ON runs (started_at)");
+}
+
+/** Migration `i` brings the database from version `i` to `i + 1`. */
+export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1];
+
+/** Read `PRAGMA user_version`. */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get();
+  return Number(row?.user_version ?? 0);
+}
+
+/**
+ * Apply every pending migration. The caller holds a write transaction, so two processes opening a fresh
+ * file at once migrate it exactly once (the version is re-read inside the transaction).
+ */
+export function applyMigrations(db: DatabaseSync, from: number): void {
+  for (let v = from; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(db);
+  db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+}

@@ -1,0 +1,18 @@
+/**
+ * The SQLite state store (core.md §6, D14, D15): job/step rows with recorded outputs, the run record and
+ * TTL locks. One `StateStore` per process.
+ * @module
+ */
+export { SCHEMA_VERSION, StateStore } from "./store.ts";
+export type {
+  AcquireLockOptions,
+  BeginRunOptions,
+  FinishRunOptions,
+  JobRecord,
+  PluginRecord,
+  RunRecord,
+  SetJobStatusOptions,
+  SetStepStatusOptions,
+  StateStoreOptions,
+  StepRecord,
+} from "./types.ts";

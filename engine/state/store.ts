@@ -1,0 +1,401 @@
+// The SQLite state store (core.md §6, D14, D15): job/step rows with outputs, the run record, TTL locks.
+import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
+import { dirname, resolve } from "node:path";
+import { errorMessage, StateError } from "../errors.ts";
+import type { Status } from "../types.ts";
+import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_schema.ts";
+
+export { SCHEMA_VERSION };
+import { hostName, makeDirs, pathExists, processId } from "./_runtime.ts";
+import { immediate, jsonColumn, numOrNull, parseJsonObject, textOrNull } from "./_tx.ts";
+import { type LockIdentity, releaseLockRow, releaseLocksOf, tryAcquireLock } from "./locks.ts";
+import type {
+  AcquireLockOptions,
+  BeginRunOptions,
+  FinishRunOptions,
+  JobRecord,
+  PluginRecord,
+  RunRecord,
+  SetJobStatusOptions,
+  SetStepStatusOptions,
+  StateStoreOptions,
+  StepRecord,
+} from "./types.ts";
+
+type _Row = Record<string, SQLOutputValue>;
+
+const _DEFAULT_BUSY_MS = 30_000;
+const _DEFAULT_TTL_S = 600;
+// SQLite's in-memory database (tests, throwaway runs): no file, no parent dirs.
+const _MEMORY = ":memory:";
+
+/** One connection per process to the state database (core.md §6.1). */
+export class StateStore {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #mask: (s: string) => string;
+  readonly #now: () => number;
+  readonly #host: string;
+  readonly #pid: number;
+  readonly #retryMs: number;
+  /** Tables present at open: a read-only upstream (version 0) database may lack some. */
+  readonly #tables: Set<string>;
+  #closed = false;
+
+  private constructor(path: string, db: DatabaseSync, options: StateStoreOptions & { tables: Set<string> }) {
+    this.#tables = options.tables;
+    this.path = path;
+    this.#db = db;
+    this.#mask = options.mask ?? ((s) => s);
+    this.#now = options.now ?? Date.now;
+    this.#host = options.host ?? hostName();
+    this.#pid = options.pid ?? processId();
+    this.#retryMs = options.lockRetryMs ?? 1000;
+  }
+
+  /**
+   * Open (creating parent dirs and the file) and migrate the database. Any failure — unreachable path,
+   * read-only location, locked past the busy timeout, not a database, newer schema — is a `StateError`
+   * naming the file, and leaves the file as it was (migrations run in one transaction).
+   * @throws {StateError}
+   */
+  static open(path: string, options: StateStoreOptions = {}): StateStore {
+    const memory = path === _MEMORY;
+    const abs = memory ? _MEMORY : resolve(path);
+    const readOnly = options.readOnly ?? false;
+    if (readOnly && !memory && !pathExists(abs)) throw new StateError(`State database not found: ${abs}`);
+    let db: DatabaseSync | undefined;
+    try {
+      if (!readOnly && !memory) makeDirs(dirname(abs));
+      db = new DatabaseSync(abs, { readOnly, timeout: options.busyTimeoutMs ?? _DEFAULT_BUSY_MS });
+      _prepare(db, abs, { readOnly, synchronous: options.synchronous ?? "FULL" });
+      return new StateStore(abs, db, { ...options, tables: _tableNames(db) });
+    } catch (err) {
+      try {
+        db?.close();
+      } catch { /* already failing */ }
+      if (err instanceof StateError) throw err;
+      throw new StateError(`Cannot open state database ${abs}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  /** Close the connection (idempotent). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // ---- job and step rows (core.md §5.3–5.4, D4) ----
+
+  getJobRecord(jobId: string, runId: string): JobRecord | null {
+    return this.#guard("read job row", () => {
+      if (!this.#tables.has("job_runs")) return null;
+      const row = this.#db.prepare("SELECT * FROM job_runs WHERE job_id = ? AND run_id = ?").get(
+        jobId,
+        runId,
+      );
+      return row ? _jobRecord(row) : null;
+    });
+  }
+
+  /** INSERT OR REPLACE the job row; text and outputs are masked (D18). */
+  setJobStatus(jobId: string, runId: string, status: Status, options: SetJobStatusOptions = {}): void {
+    const m = this.#mask;
+    this.#guard("write job row", () => {
+      this.#db.prepare(
+        `INSERT OR REPLACE INTO job_runs (job_id, run_id, status, updated_at, outputs_json, skip_reason,
+           skip_trigger, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        jobId,
+        runId,
+        status,
+        this.#nowSeconds(),
+        jsonColumn(options.outputs, m),
+        _maskText(options.skipReason, m),
+        _maskText(options.skipTrigger, m),
+        _maskText(options.error, m),
+      );
+    });
+  }
+
+  /** Job rows of a run, oldest update first. */
+  listJobRecords(runId: string): JobRecord[] {
+    return this.#guard(
+      "read job rows",
+      () =>
+        this.#db.prepare("SELECT * FROM job_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
+          .map(_jobRecord),
+    );
+  }
+
+  getStepRecord(jobId: string, runId: string, stepId: string): StepRecord | null {
+    return this.#guard("read step row", () => {
+      if (!this.#tables.has("step_runs")) return null;
+      const row = this.#db.prepare("SELECT * FROM step_runs WHERE job_id = ? AND run_id = ? AND step_id = ?")
+        .get(jobId, runId, stepId);
+      return row ? _stepRecord(row) : null;
+    });
+  }
+
+  /** INSERT OR REPLACE the step row with its output and promoted outputs, masked (D4, D18). */
+  setStepStatus(
+    jobId: string,
+    runId: string,
+    stepId: string,
+    status: Status,
+    options: SetStepStatusOptions = {},
+  ): void {
+    const m = this.#mask;
+    this.#guard("write step row", () => {
+      this.#db.prepare(
+        `INSERT OR REPLACE INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        jobId,
+        runId,
+        stepId,
+        status,
+        this.#nowSeconds(),
+        jsonColumn(options.output, m),
+        jsonColumn(options.promoted, m),
+      );
+    });
+  }
+
+  /** Step rows of a run (optionally one job), oldest update first. */
+  listStepRecords(runId: string, jobId?: string): StepRecord[] {
+    return this.#guard("read step rows", () => {
+      if (!this.#tables.has("step_runs")) return [];
+      const rows = jobId === undefined
+        ? this.#db.prepare("SELECT * FROM step_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
+        : this.#db.prepare(
+          "SELECT * FROM step_runs WHERE run_id = ? AND job_id = ? ORDER BY updated_at, rowid",
+        )
+          .all(runId, jobId);
+      return rows.map(_stepRecord);
+    });
+  }
+
+  // ---- run record (core.md §5.1 steps 7 and 11, D11, D14) ----
+
+  /** Insert the run record, or on a known run id (resume): invocations + 1, RUNNING, ended_at cleared. */
+  beginRun(rec: BeginRunOptions): RunRecord {
+    const m = this.#mask;
+    return this.#guard("write run record", () => {
+      const row = this.#db.prepare(
+        `INSERT INTO runs (run_id, flow_id, flow_yaml, flow_sha256, version, status, started_at, ended_at,
+           exit_code, invocations, host, pid, plugins_json, bundle_json, error)
+         VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, NULL, NULL, 1, ?, ?, ?, ?, NULL)
+         ON CONFLICT (run_id) DO UPDATE SET flow_id = excluded.flow_id, flow_yaml = excluded.flow_yaml,
+           flow_sha256 = excluded.flow_sha256, version = excluded.version, status = 'RUNNING', ended_at = NULL,
+           exit_code = NULL, invocations = runs.invocations + 1, host = excluded.host, pid = excluded.pid,
+           plugins_json = excluded.plugins_json, bundle_json = excluded.bundle_json, error = NULL
+         RETURNING *`,
+      ).get(
+        rec.runId,
+        rec.flowId,
+        m(rec.flowYaml),
+        rec.flowSha256 ?? null,
+        rec.version,
+        this.#nowSeconds(),
+        m(rec.host),
+        rec.pid,
+        JSON.stringify(
+          (rec.plugins ?? []).map((p) => ({ name: m(p.name), version: m(p.version), sha256: p.sha256 })),
+        ),
+        jsonColumn(rec.bundle ?? null, m),
+      );
+      return _runRecord(row!);
+    });
+  }
+
+  /** Close the run record: status, exit code, ended_at, masked error. A missing record is left missing. */
+  finishRun(runId: string, result: FinishRunOptions): void {
+    this.#guard("write run record", () => {
+      this.#db.prepare("UPDATE runs SET status = ?, exit_code = ?, ended_at = ?, error = ? WHERE run_id = ?")
+        .run(result.status, result.exitCode, this.#nowSeconds(), _maskText(result.error, this.#mask), runId);
+    });
+  }
+
+  getRun(runId: string): RunRecord | null {
+    return this.#guard("read run record", () => {
+      if (!this.#tables.has("runs")) return null;
+      const row = this.#db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId);
+      return row ? _runRecord(row) : null;
+    });
+  }
+
+  /** Run records, newest first. */
+  listRuns(options: { limit?: number; flowId?: string } = {}): RunRecord[] {
+    return this.#guard("read run records", () => {
+      if (!this.#tables.has("runs")) return [];
+      const limit = options.limit ?? -1; // SQLite: a negative LIMIT means no limit
+      const rows = options.flowId === undefined
+        ? this.#db.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
+        : this.#db.prepare(
+          "SELECT * FROM runs WHERE flow_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
+        )
+          .all(options.flowId, limit);
+      return rows.map(_runRecord);
+    });
+  }
+
+  // ---- locks (core.md §6.3, D15) ----
+
+  /**
+   * Take `key` for `owner` (the run id) with this process's host and pid. Fails fast on a held lock unless
+   * `waitSeconds` > 0, then retries about once per second until the wait elapses or `signal` aborts.
+   */
+  async acquireLock(key: string, options: AcquireLockOptions): Promise<boolean> {
+    const ttl = options.ttlSeconds ?? _DEFAULT_TTL_S;
+    const wait = options.waitSeconds ?? 0;
+    if (!Number.isFinite(ttl) || ttl < 0) throw new StateError(`Invalid lock ttl_seconds: ${ttl}`);
+    if (!Number.isFinite(wait) || wait < 0) throw new StateError(`Invalid lock wait_seconds: ${wait}`);
+    const deadline = performance.now() + wait * 1000;
+    while (true) {
+      const got = this.#guard("acquire lock", () =>
+        tryAcquireLock(this.#db, key, {
+          ...this.#identity(options.owner),
+          nowSeconds: this.#nowSeconds(),
+          ttlSeconds: Math.floor(ttl),
+        }));
+      if (got) return true;
+      const left = deadline - performance.now();
+      if (left <= 0 || options.signal?.aborted) return false;
+      await _sleep(Math.min(this.#retryMs, left), options.signal);
+    }
+  }
+
+  /** Release `key` if this owner, host and pid still hold it; returns whether a row was deleted. */
+  releaseLock(key: string, owner: string): boolean {
+    return this.#guard("release lock", () => releaseLockRow(this.#db, key, this.#identity(owner)));
+  }
+
+  /** Release every lock `owner` holds from this process (termination paths, core.md §5.2). */
+  releaseAllLocks(owner: string): number {
+    return this.#guard("release locks", () => releaseLocksOf(this.#db, this.#identity(owner)));
+  }
+
+  #identity(owner: string): LockIdentity {
+    return { owner, host: this.#host, pid: this.#pid };
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  /** Every failure of a state operation is a StateError naming the file (core.md §0.1: exit 1). */
+  #guard<T>(what: string, fn: () => T): T {
+    if (this.#closed) throw new StateError(`State database ${this.path} is closed: cannot ${what}`);
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StateError) throw err;
+      throw new StateError(`State database ${this.path}: cannot ${what}: ${this.#mask(errorMessage(err))}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+function _prepare(
+  db: DatabaseSync,
+  path: string,
+  options: { readOnly: boolean; synchronous: "FULL" | "NORMAL" },
+): void {
+  // Read the version first: a corrupt or newer file fails here, before anything is written.
+  const found = schemaVersion(db);
+  if (found > SCHEMA_VERSION) throw _newerError(found, path);
+  // Read-only (inspection): an older schema is read as it is; missing tables read as empty.
+  if (options.readOnly) return;
+  const mode = db.prepare("PRAGMA journal_mode").get();
+  if (String(mode?.journal_mode).toLowerCase() !== "wal") db.prepare("PRAGMA journal_mode = WAL").get();
+  db.exec(`PRAGMA synchronous = ${options.synchronous}`);
+  if (found === SCHEMA_VERSION) return;
+  immediate(db, () => {
+    // Re-read inside the write transaction: another process may have migrated meanwhile.
+    const v = schemaVersion(db);
+    if (v > SCHEMA_VERSION) throw _newerError(v, path);
+    if (v < SCHEMA_VERSION) applyMigrations(db, v);
+  });
+}
+
+function _tableNames(db: DatabaseSync): Set<string> {
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+  return new Set(rows.map((r) => String(r.name)));
+}
+
+function _newerError(found: number, path: string): StateError {
+  return new StateError(
+    `State database schema version ${found} is newer than supported (${SCHEMA_VERSION}): ${path}`,
+    { code: "state:schema_newer" },
+  );
+}
+
+function _maskText(v: string | null | undefined, mask: (s: string) => string): string | null {
+  return v === undefined || v === null ? null : mask(v);
+}
+
+function _sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(finish, ms);
+    function finish(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", finish);
+      done();
+    }
+    signal?.addEventListener("abort", finish, { once: true });
+  });
+}
+
+function _jobRecord(r: _Row): JobRecord {
+  return {
+    jobId: String(r.job_id),
+    runId: String(r.run_id),
+    status: String(r.status),
+    outputs: parseJsonObject(textOrNull(r.outputs_json), "job_runs.outputs_json"),
+    skipReason: textOrNull(r.skip_reason),
+    skipTrigger: textOrNull(r.skip_trigger),
+    error: textOrNull(r.error),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function _stepRecord(r: _Row): StepRecord {
+  return {
+    jobId: String(r.job_id),
+    runId: String(r.run_id),
+    stepId: String(r.step_id),
+    status: String(r.status),
+    output: parseJsonObject(textOrNull(r.output_json), "step_runs.output_json"),
+    promoted: parseJsonObject(textOrNull(r.promoted_json), "step_runs.promoted_json"),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function _runRecord(r: _Row): RunRecord {
+  const plugins = textOrNull(r.plugins_json);
+  return {
+    runId: String(r.run_id),
+    flowId: String(r.flow_id),
+    flowYaml: textOrNull(r.flow_yaml),
+    flowSha256: textOrNull(r.flow_sha256),
+    version: textOrNull(r.version),
+    status: String(r.status) as RunRecord["status"],
+    startedAt: Number(r.started_at),
+    endedAt: numOrNull(r.ended_at),
+    exitCode: numOrNull(r.exit_code),
+    invocations: Number(r.invocations),
+    host: textOrNull(r.host),
+    pid: numOrNull(r.pid),
+    plugins: plugins === null ? [] : JSON.parse(plugins) as PluginRecord[],
+    bundle: parseJsonObject(textOrNull(r.bundle_json), "runs.bundle_json"),
+    error: textOrNull(r.error),
+  };
+}

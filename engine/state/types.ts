@@ -1,0 +1,117 @@
+// Records read from and written to the state store (core.md §6.2).
+import type { JsonObject } from "../types.ts";
+
+/** One `job_runs` row: the latest status of a job in a run (INSERT OR REPLACE). */
+export interface JobRecord {
+  jobId: string;
+  runId: string;
+  status: string;
+  /** Promoted job outputs [D4]; null for rows written before outputs were recorded (upstream). */
+  outputs: JsonObject | null;
+  skipReason: string | null;
+  skipTrigger: string | null;
+  error: string | null;
+  /** Unix seconds. */
+  updatedAt: number;
+}
+
+/** One `step_runs` row. */
+export interface StepRecord {
+  jobId: string;
+  runId: string;
+  stepId: string;
+  status: string;
+  /** The step's normalised output [D4]; null for upstream rows (the runner restores `{}`). */
+  output: JsonObject | null;
+  /** The outputs this step promoted into `job.outputs` [D4]. */
+  promoted: JsonObject | null;
+  updatedAt: number;
+}
+
+/** A plugin recorded in the run record [D11]. */
+export interface PluginRecord {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+/** One `runs` row: the run record [D14]. */
+export interface RunRecord {
+  runId: string;
+  flowId: string;
+  flowYaml: string | null;
+  flowSha256: string | null;
+  /** aetherflow version that last (re)started the run. */
+  version: string | null;
+  status: "RUNNING" | "SUCCESS" | "FAILED";
+  startedAt: number;
+  endedAt: number | null;
+  exitCode: number | null;
+  /** How many times this run id was started (1 + resumes). */
+  invocations: number;
+  host: string | null;
+  pid: number | null;
+  plugins: PluginRecord[];
+  bundle: JsonObject | null;
+  error: string | null;
+}
+
+/** What `beginRun` records. */
+export interface BeginRunOptions {
+  runId: string;
+  flowId: string;
+  flowYaml: string;
+  flowSha256?: string;
+  version: string;
+  host: string;
+  pid: number;
+  plugins?: PluginRecord[];
+  bundle?: JsonObject | null;
+}
+
+export interface FinishRunOptions {
+  status: "SUCCESS" | "FAILED";
+  exitCode: number;
+  error?: string;
+}
+
+export interface SetJobStatusOptions {
+  outputs?: JsonObject | null;
+  skipReason?: string | null;
+  skipTrigger?: string | null;
+  error?: string | null;
+}
+
+export interface SetStepStatusOptions {
+  output?: JsonObject | null;
+  promoted?: JsonObject | null;
+}
+
+export interface AcquireLockOptions {
+  /** The run id (D15: owner = run id, plus this process's host and pid). */
+  owner: string;
+  /** Lease length; 0 expires at once. Default 600. */
+  ttlSeconds?: number;
+  /** Keep retrying about once per second for this long. Default 0 (fail fast, D15). */
+  waitSeconds?: number;
+  /** Stop waiting when aborted (run termination, core.md §5.2). */
+  signal?: AbortSignal;
+}
+
+export interface StateStoreOptions {
+  /** `AETHERFLOW_STATE_SYNCHRONOUS`; FULL by default so every write is durable before return. */
+  synchronous?: "FULL" | "NORMAL";
+  /** SQLite busy timeout; default 30 000 ms. */
+  busyTimeoutMs?: number;
+  /** Applied to every text/JSON value written (D18). */
+  mask?: (s: string) => string;
+  /** Open an existing database without creating, migrating or writing anything. */
+  readOnly?: boolean;
+  /** Clock in milliseconds since the epoch (tests inject one). Default `Date.now`. */
+  now?: () => number;
+  /** Lock identity override (tests simulate other processes). Default: this host and pid. */
+  host?: string;
+  pid?: number;
+  /** Delay between lock retries while waiting; default 1000 ms. */
+  lockRetryMs?: number;
+}

@@ -1,0 +1,46 @@
+// Issue requirement: 8 OS processes contend on one key of one real SQLite file; never two inside at once.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { StateStore } from "../engine/state/mod.ts";
+import { tempDir } from "./_helpers.ts";
+
+const WORKER = fileURLToPath(new URL("../testdata/state/lock_worker.ts", import.meta.url));
+
+function _spawn(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", WORKER, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function _result(child: Deno.ChildProcess): Promise<{ code: number; out: string }> {
+  const o = await child.output();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+Deno.test("acquireLock() admits one of 8 contending processes at a time", async () => {
+  await using dir = await tempDir();
+  const db = `${dir.path}/state.db`;
+  StateStore.open(db).close(); // migrate once up front; workers only contend on the lock
+  const marker = `${dir.path}/inside.marker`;
+  const iterations = 5;
+  const children = Array.from({ length: 8 }, () => _spawn([db, "shared-key", marker, String(iterations)]));
+  const results = await Promise.all(children.map(_result));
+  for (const r of results) assert.equal(r.code, 0, r.out);
+  const total = results.reduce((n, r) => n + Number(/acquired (\d+)/.exec(r.out)?.[1] ?? 0), 0);
+  assert.equal(total, 8 * iterations);
+  using store = StateStore.open(db);
+  assert.equal(await store.acquireLock("shared-key", { owner: "after" }), true, "every worker released");
+});
+
+Deno.test("lock worker detects a second holder (the contention test can fail)", async () => {
+  await using dir = await tempDir();
+  const db = `${dir.path}/state.db`;
+  const marker = `${dir.path}/inside.marker`;
+  await Deno.writeTextFile(marker, "someone else is inside");
+  const r = await _result(_spawn([db, "k", marker, "1"]));
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /OVERLAP/);
+});
