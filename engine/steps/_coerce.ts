@@ -4,7 +4,6 @@ import { StepError } from "../errors.ts";
 
 /** Bad step inputs (same code as the other built-ins). */
 export const INPUT_ERROR = { code: "step:invalid_input" } as const;
-import type { JsonValue } from "../types.ts";
 
 const TRUE_WORDS: ReadonlySet<string> = new Set(["true", "1", "yes", "y", "on"]);
 const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "0", "no", "n", "off", ""]);
@@ -63,7 +62,7 @@ export function toList(value: unknown): unknown[] {
 }
 
 /** D17 text rendering of a scalar or structure: strings as is, everything else compact JSON. */
-export function toText(value: JsonValue | unknown): string {
+export function toText(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" && !Number.isFinite(value)) return "null";
   return JSON.stringify(value) ?? "null";

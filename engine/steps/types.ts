@@ -37,6 +37,8 @@ export interface StepContext {
   stepId: string;
   /** The immutable env snapshot (core.md §7.1). */
   env: Readonly<Record<string, string>>;
+  /** The run's work root (`flow.workspace.root` rendered); base of sandboxed paths (builtins.md §0.3). */
+  workRoot?: string;
   /** `<work_root>/<flow_id>/<job_id>/<run_id>/` and its layout dirs (created by the runner). */
   jobDir: string;
   artifactsDir: string;

@@ -1,0 +1,122 @@
+// One `external.process` attempt (builtins.md §4.4 steps 3–4, core.md §5.2): spawn in a new process group, read
+// every stream to the end, and on timeout or run abort terminate the whole group (SIGTERM, grace, SIGKILL) [D16].
+import { errorMessage, StepError } from "../errors.ts";
+import type { StepLogger } from "./types.ts";
+import type { AttemptOutcome, LogMode, ProcessPlan } from "./_external_process_plan.ts";
+import { CaptureBuffer, drainStream, type SharedLogFile, type StreamSink } from "./_output_capture.ts";
+import { type GroupChild, spawnInGroup, type StdioMode, terminateGroup } from "./_process_group.ts";
+
+/** After the group is killed, how long to wait for pipes held by a process that escaped the group. */
+const PIPE_SETTLE_SECONDS = 2;
+
+export interface AttemptOptions {
+  plan: Pick<ProcessPlan, "argv" | "log" | "timeoutSeconds" | "killGraceSeconds">;
+  cwd: string | undefined;
+  env: Record<string, string>;
+  logFile: SharedLogFile | null;
+  log: StepLogger;
+  signal: AbortSignal;
+  stepId: string;
+}
+
+export interface AttemptReport {
+  /** `aborted` = the run was terminated (core.md §5.2) and the group was killed. */
+  outcome: AttemptOutcome | { kind: "aborted" };
+  stdout: CaptureBuffer | null;
+  stderr: CaptureBuffer | null;
+}
+
+function _stdio(mode: LogMode): StdioMode {
+  if (mode === "inherit") return "inherit";
+  return mode === "discard" ? "null" : "piped";
+}
+
+function _sink(
+  mode: LogMode,
+  options: { capture: CaptureBuffer | null; logFile: SharedLogFile | null; onLine: (line: string) => void },
+): StreamSink {
+  if (mode === "file" && options.logFile) return { file: options.logFile };
+  if (mode === "capture" && options.capture) return { capture: options.capture, onLine: options.onLine };
+  return {};
+}
+
+function _timer(seconds: number | null): { promise: Promise<"timeout">; cancel(): void } {
+  if (seconds === null) return { promise: new Promise(() => {}), cancel: () => {} };
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<"timeout">((done) => (id = setTimeout(() => done("timeout"), seconds * 1000)));
+  return { promise, cancel: () => clearTimeout(id) };
+}
+
+function _abortWatch(signal: AbortSignal): { promise: Promise<"aborted">; cancel(): void } {
+  let onAbort = () => {};
+  const promise = new Promise<"aborted">((done) => {
+    onAbort = () => done("aborted");
+    if (signal.aborted) done("aborted");
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return { promise, cancel: () => signal.removeEventListener("abort", onAbort) };
+}
+
+function _spawn(options: AttemptOptions): GroupChild {
+  const { plan } = options;
+  try {
+    return spawnInGroup(plan.argv, {
+      cwd: options.cwd,
+      env: options.env,
+      stdout: _stdio(plan.log.stdout),
+      stderr: _stdio(plan.log.stderr),
+    });
+  } catch (err) {
+    if (err instanceof StepError) throw err;
+    // A spawn error is not an exit code: it is never retried.
+    throw new StepError(
+      `external.process could not start ${JSON.stringify(plan.argv[0])}: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Run one attempt to its end (exit, timeout or abort); never leaves a member of the group alive on timeout/abort. */
+export async function runAttempt(options: AttemptOptions): Promise<AttemptReport> {
+  const { plan, log, stepId } = options;
+  const cap = plan.log.maxCaptureBytes;
+  const stdout = plan.log.stdout === "capture" ? new CaptureBuffer(cap) : null;
+  const stderr = plan.log.stderr === "capture" ? new CaptureBuffer(cap) : null;
+  const child = _spawn(options);
+  // Captured lines are logged as they arrive; the runner masks them [D18].
+  const drains: Promise<void>[] = [];
+  if (child.stdout) {
+    const sink = _sink(plan.log.stdout, {
+      capture: stdout,
+      logFile: options.logFile,
+      onLine: (line) => log.info(`external_process_stdout step_id=${stepId} line=${line}`),
+    });
+    drains.push(drainStream(child.stdout, sink).catch(() => undefined));
+  }
+  if (child.stderr) {
+    const sink = _sink(plan.log.stderr, {
+      capture: stderr,
+      logFile: options.logFile,
+      onLine: (line) => log.warn(`external_process_stderr step_id=${stepId} line=${line}`),
+    });
+    drains.push(drainStream(child.stderr, sink).catch(() => undefined));
+  }
+  // D16: the attempt is evaluated only once the status AND every stream are complete.
+  const settled = Promise.all([child.status, ...drains]).then(([status]) => status);
+  const timer = _timer(plan.timeoutSeconds);
+  const abort = _abortWatch(options.signal);
+  const first = await Promise.race([settled, timer.promise, abort.promise]);
+  timer.cancel();
+  abort.cancel();
+  if (first === "timeout" || first === "aborted") {
+    await terminateGroup(child, { graceSeconds: plan.killGraceSeconds, settled });
+    const settle = _timer(PIPE_SETTLE_SECONDS);
+    await Promise.race([settled, settle.promise]);
+    settle.cancel();
+    return { outcome: { kind: first }, stdout, stderr };
+  }
+  if (first.signal) return { outcome: { kind: "signal", signal: first.signal }, stdout, stderr };
+  return { outcome: { kind: "exit", code: first.code }, stdout, stderr };
+}

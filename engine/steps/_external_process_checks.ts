@@ -1,0 +1,103 @@
+// `external.process` success checks and atomic output dirs (builtins.md §4.4 steps 1, 2, 6, 7). Paths given here
+// are already sandbox-resolved and absolute.
+import { basename, dirname, join } from "node:path";
+
+const REGEXP_SPECIAL_REGEXP = /[.+^${}()|\\\]]/g;
+
+/** Resolved success-check paths. */
+export interface ResolvedChecks {
+  requireFiles: string[];
+  /** Each glob split into its (resolved) directory and its last-component pattern. */
+  requireGlob: { raw: string; dir: string; pattern: string }[];
+  forbidFiles: string[];
+}
+
+async function _exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** fnmatch-style pattern of one path component: `*`, `?`, `[abc]`, `[!abc]`. Pure. */
+export function globToRegExp(pattern: string): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i] ?? "";
+    if (ch === "*") out += ".*";
+    else if (ch === "?") out += ".";
+    else if (ch === "[") {
+      const close = pattern.indexOf("]", i + 2);
+      if (close === -1) out += "\\[";
+      else {
+        let body = pattern.slice(i + 1, close).replaceAll("\\", "\\\\");
+        if (body.startsWith("!")) body = `^${body.slice(1)}`;
+        out += `[${body}]`;
+        i = close;
+      }
+    } else out += ch.replace(REGEXP_SPECIAL_REGEXP, "\\$&");
+  }
+  return new RegExp(`^${out}$`, "s");
+}
+
+/** Split a glob into dir and last-component pattern (the glob applies to the last component only). */
+export function splitGlob(glob: string): { dir: string; pattern: string } {
+  return { dir: dirname(glob), pattern: basename(glob) };
+}
+
+async function _globHasMatch(dir: string, pattern: string): Promise<boolean> {
+  const regexp = globToRegExp(pattern);
+  try {
+    for await (const entry of Deno.readDir(dir)) if (regexp.test(entry.name)) return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return false;
+    throw err;
+  }
+  return false;
+}
+
+/** §4.4 step 7: the first failing check as `<kind>:<path>`, or null when all pass. */
+export async function firstFailedCheck(checks: ResolvedChecks): Promise<string | null> {
+  for (const path of checks.requireFiles) if (!(await _exists(path))) return `missing_required_file:${path}`;
+  for (const glob of checks.requireGlob) {
+    if (!(await _globHasMatch(glob.dir, glob.pattern))) return `missing_required_glob:${glob.raw}`;
+  }
+  for (const path of checks.forbidFiles) if (await _exists(path)) return `forbidden_file_present:${path}`;
+  return null;
+}
+
+/** §4.4 step 2: the temp dir starts empty, once per step run (not between retries). */
+export async function resetTempDir(dir: string): Promise<void> {
+  await Deno.remove(dir, { recursive: true }).catch((err) => {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  });
+  await Deno.mkdir(dir, { recursive: true });
+}
+
+/**
+ * §4.4 step 6, before the checks. With `atomicRename` the final dir is replaced by renaming temp onto it (final's
+ * parent must exist); without it, final is created, temp entries are moved in (replacing same names), temp removed.
+ */
+export async function finalizeAtomicDir(
+  temp: string,
+  options: { finalDir: string; atomicRename: boolean },
+): Promise<void> {
+  const { finalDir } = options;
+  if (options.atomicRename) {
+    await Deno.remove(finalDir, { recursive: true }).catch((err) => {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    });
+    await Deno.rename(temp, finalDir);
+    return;
+  }
+  await Deno.mkdir(finalDir, { recursive: true });
+  for await (const entry of Deno.readDir(temp)) {
+    const target = join(finalDir, entry.name);
+    if (await _exists(target)) await Deno.remove(target, { recursive: true });
+    await Deno.rename(join(temp, entry.name), target);
+  }
+  await Deno.remove(temp, { recursive: true });
+}

@@ -1,0 +1,136 @@
+// Reading a child's output to the end [D16]: `capture` buffers (with an explicit, reported cap) and logs each
+// line; `file` appends to one handle shared by both streams and kept open across retries.
+import { dirname } from "node:path";
+
+/** A per-stream byte buffer; bytes past `capBytes` are counted, never silently dropped [D16]. */
+export class CaptureBuffer {
+  readonly #capBytes: number | null;
+  readonly #chunks: Uint8Array[] = [];
+  #kept = 0;
+  #dropped = 0;
+
+  constructor(capBytes: number | null) {
+    this.#capBytes = capBytes;
+  }
+
+  push(chunk: Uint8Array): void {
+    const room = this.#capBytes === null ? chunk.length : Math.max(0, this.#capBytes - this.#kept);
+    const keep = Math.min(room, chunk.length);
+    if (keep > 0) {
+      this.#chunks.push(chunk.slice(0, keep));
+      this.#kept += keep;
+    }
+    this.#dropped += chunk.length - keep;
+  }
+
+  /** Bytes cut by the cap (including a partial UTF-8 sequence at the cut, see `text`). */
+  get droppedBytes(): number {
+    return this.#dropped + (this.#dropped > 0 ? _partialTail(this.#bytes()) : 0);
+  }
+
+  get truncated(): boolean {
+    return this.#dropped > 0;
+  }
+
+  /** UTF-8 with replacement; when cut, an incomplete character at the cut is dropped rather than mangled. */
+  text(): string {
+    const bytes = this.#bytes();
+    const end = this.#dropped > 0 ? bytes.length - _partialTail(bytes) : bytes.length;
+    return new TextDecoder().decode(bytes.subarray(0, end));
+  }
+
+  #bytes(): Uint8Array {
+    const out = new Uint8Array(this.#kept);
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      out.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return out;
+  }
+}
+
+/** Length of an incomplete UTF-8 sequence at the end of `bytes` (0 when it ends on a boundary). */
+function _partialTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
+
+/** Splits a byte stream into text lines (without `\n`/`\r\n`); the last unterminated line is flushed at end. */
+export class LineSplitter {
+  readonly #decoder = new TextDecoder();
+  #pending = "";
+
+  push(chunk: Uint8Array): string[] {
+    this.#pending += this.#decoder.decode(chunk, { stream: true });
+    const parts = this.#pending.split("\n");
+    this.#pending = parts.pop() ?? "";
+    return parts.map(_stripCr);
+  }
+
+  flush(): string[] {
+    const rest = this.#pending + this.#decoder.decode();
+    this.#pending = "";
+    return rest === "" ? [] : [_stripCr(rest)];
+  }
+}
+
+function _stripCr(line: string): string {
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+
+/** One append-mode handle for both streams; writes are serialised so chunks never interleave mid-write. */
+export class SharedLogFile {
+  readonly path: string;
+  readonly #file: Deno.FsFile;
+  #queue: Promise<void> = Promise.resolve();
+
+  /** Use `SharedLogFile.open`. */
+  constructor(path: string, file: Deno.FsFile) {
+    this.path = path;
+    this.#file = file;
+  }
+
+  /** Open (parents created, append mode). Upstream closed it after attempt 1, so retries failed. */
+  static async open(path: string): Promise<SharedLogFile> {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const file = await Deno.open(path, { append: true, create: true, write: true });
+    return new SharedLogFile(path, file);
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    this.#queue = this.#queue.then(async () => {
+      let offset = 0;
+      while (offset < chunk.length) offset += await this.#file.write(chunk.subarray(offset));
+    });
+    return this.#queue;
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+    this.#file.close();
+  }
+}
+
+/** Where one piped stream goes. */
+export interface StreamSink {
+  capture?: CaptureBuffer;
+  onLine?: (line: string) => void;
+  file?: SharedLogFile;
+}
+
+/** Read `stream` to the end into `sink`. Resolves when the pipe closes (every writer, descendants too, is gone). */
+export async function drainStream(stream: ReadableStream<Uint8Array>, sink: StreamSink): Promise<void> {
+  const splitter = sink.onLine ? new LineSplitter() : null;
+  for await (const chunk of stream) {
+    sink.capture?.push(chunk);
+    if (sink.file) await sink.file.write(chunk);
+    if (splitter && sink.onLine) { for (const line of splitter.push(chunk)) sink.onLine(line); }
+  }
+  if (splitter && sink.onLine) { for (const line of splitter.flush()) sink.onLine(line); }
+}
