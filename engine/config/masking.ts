@@ -1,0 +1,96 @@
+/**
+ * Secret masking [D18] (core.md §7.6): decoded values and values of secret-named snapshot keys become `***`
+ * in every log line, event, state row, run record, error message and CLI output.
+ * @module
+ */
+import type { Snapshot } from "./snapshot.ts";
+
+export const MASK = "***";
+
+const _SECRET_KEY_REGEXP = /PASSWORD|PASSWD|PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
+const _NOT_SECRET_KEYS = new Set(["PWD", "OLDPWD"]);
+// Shorter values would mask ordinary text ("1", "yes"), so they are masked only as that key's value.
+const _MIN_FREE_LEN = 4;
+// Flag-like values (`SECRET_ENABLED=true`) are not secrets, and masking them everywhere would corrupt JSON
+// output (`"ok":***`), so they are treated like short values [ours].
+const _FLAG_VALUES = new Set(["true", "false", "null", "none", "yes", "no"]);
+
+/** Whether a snapshot key's value is a secret by its name (§7.6). */
+export function isSecretKey(key: string): boolean {
+  return !_NOT_SECRET_KEYS.has(key.toUpperCase()) && _SECRET_KEY_REGEXP.test(key);
+}
+
+function _escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Collects secret values and replaces every occurrence by `***`. */
+export class Masker {
+  #values = new Set<string>();
+  #sorted: string[] | null = [];
+  #short = new Map<string, string>();
+
+  /** Register a secret value (e.g. every `aetherflow_decode` result). Empty values are ignored. */
+  add(value: string): void {
+    if (value === "" || this.#values.has(value)) return;
+    this.#values.add(value);
+    // A value with quotes, backslashes or newlines appears escaped inside JSON text (events, --json output).
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (escaped !== value) this.#values.add(escaped);
+    this.#sorted = null;
+  }
+
+  /** Register the values of every secret-named key of the snapshot (§7.6). */
+  addFromSnapshot(snapshot: Snapshot): void {
+    for (const [key, value] of Object.entries(snapshot)) {
+      if (!isSecretKey(key) || value === "") continue;
+      if (value.length >= _MIN_FREE_LEN && !_FLAG_VALUES.has(value.toLowerCase())) this.add(value);
+      else this.#short.set(key, value);
+    }
+  }
+
+  /** Whether any value is registered. */
+  get size(): number {
+    return this.#values.size + this.#short.size;
+  }
+
+  #longestFirst(): string[] {
+    // Longest first, so a secret containing another secret is masked whole.
+    this.#sorted ??= [...this.#values].sort((a, b) => b.length - a.length);
+    return this.#sorted;
+  }
+
+  /** Replace every registered secret in `text` by `***`. */
+  mask(text: string): string {
+    let out = text;
+    for (const value of this.#longestFirst()) {
+      if (out.includes(value)) out = out.split(value).join(MASK);
+    }
+    for (const [key, value] of this.#short) {
+      // `KEY=v`, `KEY: v`, `"KEY":"v"`: the short value only where printed as that key's value.
+      const re = new RegExp(
+        `(${_escapeRegExp(key)}"?\\s*[=:]\\s*"?)${_escapeRegExp(value)}(?=$|["'\\s,;}\\]&])`,
+        "g",
+      );
+      out = out.replace(re, `$1${MASK}`);
+    }
+    return out;
+  }
+
+  /** A deep copy of `value` with every string masked (and short secrets under their own key). */
+  maskJson<T>(value: T): T {
+    return this.#maskValue(value, undefined) as T;
+  }
+
+  #maskValue(value: unknown, key: string | undefined): unknown {
+    if (typeof value === "string") {
+      if (key !== undefined && this.#short.get(key) === value) return MASK;
+      return this.mask(value);
+    }
+    if (Array.isArray(value)) return value.map((v) => this.#maskValue(v, undefined));
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#maskValue(v, k)]));
+    }
+    return value;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Resource building at run time (core.md §5.8): profile merge, render in the resource phase, decode.
+ * @module
+ */
+import { AetherflowError, EXIT } from "../errors.ts";
+import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
+import type { Masker } from "./masking.ts";
+import { type Mode, refusedArchiveDriver } from "./modes.ts";
+import { applyDecode, type SecretsProvider } from "./secrets.ts";
+import type { Snapshot } from "./snapshot.ts";
+
+type _Map = Record<string, unknown>;
+
+/** The parts of a profile used here (core.md §1.3 profiles document). */
+export interface ProfileLike {
+  config?: _Map | null;
+  options?: _Map | null;
+  decode?: unknown;
+}
+
+/** The parts of a `resources.<name>` entry used here. */
+export interface ResourceLike extends ProfileLike {
+  kind: string;
+  driver: string;
+  profile?: string | null;
+}
+
+/** A fully resolved resource (RunContext `resources`, §5.7); `decode` is the merged spec, not values. */
+export interface BuiltResource {
+  kind: string;
+  driver: string;
+  config: _Map;
+  options: _Map;
+  decode: _Map;
+}
+
+function _isMap(value: unknown): value is _Map {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Deep merge, `over` wins: maps merge recursively, lists and scalars are replaced. Inputs are not mutated. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!_isMap(base) || !_isMap(over)) return structuredClone(over === undefined ? base : over);
+  const out: _Map = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
+  return out;
+}
+
+function _mergeDecode(profile: unknown, resource: unknown): _Map {
+  const p = _isMap(profile) ? profile : {};
+  const r = _isMap(resource) ? resource : {};
+  const out: _Map = {};
+  for (const key of new Set([...Object.keys(p), ...Object.keys(r)])) {
+    const pv = p[key];
+    const rv = r[key];
+    if (key.endsWith("_paths") && Array.isArray(pv) && Array.isArray(rv)) {
+      out[key] = [...new Set([...pv, ...rv])]; // profile first, de-duplicated (§5.8 step 4)
+    } else out[key] = deepMerge(pv, rv);
+  }
+  return out;
+}
+
+/**
+ * Merge a profile into a resource (§5.8 steps 3–4): the resource wins; maps deep-merge; lists/scalars are
+ * replaced; decode bool maps deep-merge and `*_paths` lists concatenate profile-first, de-duplicated.
+ */
+export function mergeProfileIntoResource(
+  profile: ProfileLike | undefined,
+  resource: ProfileLike,
+): { config: _Map; options: _Map; decode: _Map } {
+  const config = deepMerge(profile?.config ?? {}, resource.config ?? {});
+  const options = deepMerge(profile?.options ?? {}, resource.options ?? {});
+  return {
+    config: _isMap(config) ? config : {},
+    options: _isMap(options) ? options : {},
+    decode: _mergeDecode(profile?.decode, resource.decode),
+  };
+}
+
+/** Alias named in docs/architecture.md. */
+export const mergeResource = mergeProfileIntoResource;
+
+export interface BuildResourcesOptions {
+  /** `resources` of the flow, in YAML order. */
+  flowResources: Readonly<Record<string, ResourceLike>>;
+  /** Profiles by name (already schema-checked). */
+  profiles: Readonly<Record<string, ProfileLike>>;
+  snapshot: Snapshot;
+  secrets?: SecretsProvider;
+  masker?: Masker;
+  mode: Mode;
+  /** Enterprise archive drivers (manifest `zip_drivers`); empty without a manifest. */
+  archiveAllowList: readonly string[];
+  /** WARNING sink (no secrets provider). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Build every resource (§5.8) in YAML order: archive check, profile merge, render with root `env`, decode.
+ * @throws {AetherflowError} `config:enterprise_archive_driver`, `config:unknown_profile`; {TemplateError} from
+ * rendering or a bad decode spec.
+ */
+export async function buildResources(options: BuildResourcesOptions): Promise<Record<string, BuiltResource>> {
+  const out: [string, BuiltResource][] = [];
+  const ctx = { env: options.snapshot };
+  for (const [name, res] of Object.entries(options.flowResources)) {
+    const allowed = refusedArchiveDriver({
+      mode: options.mode,
+      kind: res.kind,
+      driver: res.driver,
+      allowList: options.archiveAllowList,
+    });
+    if (allowed !== null) {
+      throw new AetherflowError(
+        `Enterprise mode requires resources.${name}.driver to be one of ${JSON.stringify(allowed)} ` +
+          `for kind=archive. Got: ${JSON.stringify(res.driver)}`,
+        { code: "config:enterprise_archive_driver", exitCode: EXIT.FAILED },
+      );
+    }
+    let profile: ProfileLike | undefined;
+    if (res.profile !== undefined && res.profile !== null) {
+      if (!Object.hasOwn(options.profiles, res.profile)) {
+        throw new AetherflowError(`Unknown profile '${res.profile}' for resource '${name}'`, {
+          code: "config:unknown_profile",
+          exitCode: EXIT.FAILED,
+        });
+      }
+      profile = options.profiles[res.profile];
+    }
+    const merged = mergeProfileIntoResource(profile, res);
+    const rendered = {
+      config: renderValue(merged.config, ctx, { roots: PHASE_ROOTS.resource }) as _Map,
+      options: renderValue(merged.options, ctx, { roots: PHASE_ROOTS.resource }) as _Map,
+    };
+    // Decode leaves may be standalone env tokens (§2.3 1c), so the spec is rendered before collection.
+    const decodeSpec = renderValue(merged.decode, ctx, { roots: PHASE_ROOTS.resource });
+    const decoded = await applyDecode({
+      raw: merged,
+      rendered,
+      decode: decodeSpec,
+      provider: options.secrets,
+      masker: options.masker,
+      onWarning: options.onWarning,
+      where: `resources.${name}`,
+    });
+    out.push([name, { kind: res.kind, driver: res.driver, ...decoded, decode: merged.decode }]);
+  }
+  return Object.fromEntries(out);
+}
