@@ -1,0 +1,11 @@
+// The OS temporary directory for schema defaults (core.md §0: `<tmp>`, never a hard-coded /tmp).
+import { tmpdir } from "node:os";
+
+export function osTempDir(): string {
+  try {
+    return tmpdir();
+  } catch {
+    // No env permission: fall back to the conventional location rather than failing validation.
+    return "/tmp";
+  }
+}

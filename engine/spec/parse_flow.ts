@@ -1,0 +1,39 @@
+/**
+ * Schema check of a loaded flow value (core.md §1.3–§1.4): all schema errors at once, in model declaration order.
+ * @module
+ */
+import type { Issue } from "../types.ts";
+import { mapZodIssues } from "./_zod_issues.ts";
+import { formatLoc, type PathSegment } from "./load_yaml.ts";
+import { flowSchema, type FlowSpec } from "./schema.ts";
+
+/** Parsed flow (defaults applied) or the schema issues. */
+export interface ParsedFlow {
+  flow?: FlowSpec;
+  issues: Issue[];
+}
+
+/**
+ * Check `value` against the flow model.
+ * @param value the loaded YAML value
+ * @param options.nonStringKeys paths of non-string map keys found by the loader (each a `schema:string_type`)
+ */
+export function parseFlow(
+  value: unknown,
+  options: { nonStringKeys?: readonly PathSegment[][] } = {},
+): ParsedFlow {
+  const issues: Issue[] = [];
+  const result = flowSchema.safeParse(value, { reportInput: true });
+  if (!result.success) {
+    issues.push(...mapZodIssues(result.error.issues).map(({ path: _path, ...issue }) => issue));
+  }
+  for (const path of options.nonStringKeys ?? []) {
+    issues.push({
+      code: "schema:string_type",
+      loc: `${formatLoc(path)}.[key]`,
+      msg: "Input should be a valid string",
+    });
+  }
+  if (issues.length > 0) return { issues };
+  return { flow: result.data, issues };
+}

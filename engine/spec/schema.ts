@@ -1,0 +1,122 @@
+/**
+ * The flow and profiles models (core.md §1.3) as zod schemas, with the §1.4 coercions. The same source feeds
+ * validation and `aetherflow schema` (JSON Schema).
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { osTempDir } from "./_tmp_dir.ts";
+import { enumField, intField, modelObject, nullableString, ONLY_MAP, optionalMap } from "./_fields.ts";
+
+const _tmp = osTempDir();
+/** Defaults that depend on the OS temp dir (core.md §1.3). */
+export const DEFAULT_WORKSPACE_ROOT: string = join(_tmp, "work");
+export const DEFAULT_STATE_PATH: string = join(_tmp, "state", "aetherflow.sqlite");
+export const DEFAULT_LAYOUT: Readonly<Record<string, string>> = Object.freeze({
+  artifacts: "artifacts",
+  scratch: "scratch",
+  manifests: "manifests",
+});
+const _LAYOUT_KEYS = ["artifacts", "scratch", "manifests"] as const;
+
+const _layout = z.record(z.string(), z.string()).superRefine((value, ctx) => {
+  // A given layout replaces the default wholesale, so the three dirs the runner needs must be there [ours].
+  for (const key of _LAYOUT_KEYS) {
+    if (!(key in value)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: "Field required",
+        params: { code: "schema:missing" },
+      });
+    }
+  }
+});
+
+export const workspaceSchema = modelObject("WorkspaceSpec", {
+  root: z.string().default(DEFAULT_WORKSPACE_ROOT),
+  cleanup_policy: enumField(["on_success", "always", "never"]).default("on_success"),
+  layout: _layout.default(() => ({ ...DEFAULT_LAYOUT })),
+});
+
+export const stateSchema = modelObject("StateSpec", {
+  // Parsed for parity, never read: SQLite is always used (core.md §1.3).
+  backend: enumField(["sqlite", "file"]).default("sqlite"),
+  path: z.string().default(DEFAULT_STATE_PATH),
+});
+
+export const locksSchema = modelObject("LocksSpec", {
+  scope: enumField(["none", "job", "flow"]).default("job"),
+  ttl_seconds: intField().default(3600),
+});
+
+export const flowMetaSchema = modelObject("FlowMetaSpec", {
+  id: z.string(),
+  description: nullableString(),
+  // prefault: a missing block gets the inner defaults; `null` stays an error (schema:model_type).
+  workspace: workspaceSchema.prefault({}),
+  state: stateSchema.prefault({}),
+  locks: locksSchema.prefault({}),
+});
+
+// Keys fixed [D6]; values free-form here — the decode request rules are applied by the template scan and at
+// run time (core.md §2.3 1b, §3.8).
+export const decodeSchema = modelObject("DecodeSpec", {
+  config: z.unknown().optional(),
+  options: z.unknown().optional(),
+  config_paths: z.unknown().optional(),
+  options_paths: z.unknown().optional(),
+}, { dictMessage: true });
+
+export const resourceSchema = modelObject("ResourceSpec", {
+  kind: z.string(),
+  driver: z.string(),
+  profile: nullableString(),
+  config: optionalMap(),
+  options: optionalMap(),
+  decode: decodeSchema.prefault({}),
+});
+
+export const stepSchema = modelObject("StepSpec", {
+  id: z.string(),
+  type: z.string(),
+  inputs: optionalMap(),
+  on_no_data: enumField(["skip_job"]).nullable().default(null),
+  outputs: optionalMap(),
+});
+
+export const jobSchema = modelObject("JobSpec", {
+  id: z.string(),
+  description: nullableString(),
+  depends_on: z.array(z.string()).default(() => []),
+  when: nullableString(),
+  steps: z.array(stepSchema),
+});
+
+export const flowSchema = modelObject("FlowSpec", {
+  version: intField().default(1),
+  flow: flowMetaSchema,
+  resources: z.record(z.string(), resourceSchema, ONLY_MAP).default(() => ({})),
+  jobs: z.array(jobSchema),
+});
+
+/** A profile (core.md §1.3): `config`, `options`, `decode` only — no `kind`, no `env` [D6]. */
+export const profileSchema = modelObject("ProfileSpec", {
+  config: optionalMap(),
+  options: optionalMap(),
+  decode: decodeSchema.prefault({}),
+});
+
+export const profilesDocSchema = z.record(z.string(), profileSchema, ONLY_MAP);
+
+export type FlowSpec = z.output<typeof flowSchema>;
+export type FlowMeta = z.output<typeof flowMetaSchema>;
+export type WorkspaceSpec = z.output<typeof workspaceSchema>;
+export type StateSpec = z.output<typeof stateSchema>;
+export type LocksSpec = z.output<typeof locksSchema>;
+export type ResourceSpec = z.output<typeof resourceSchema>;
+export type DecodeSpec = z.output<typeof decodeSchema>;
+export type JobSpec = z.output<typeof jobSchema>;
+export type StepSpec = z.output<typeof stepSchema>;
+export type ProfileSpec = z.output<typeof profileSchema>;
+export type ProfilesDoc = z.output<typeof profilesDocSchema>;

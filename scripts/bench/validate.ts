@@ -1,0 +1,101 @@
+// Benchmark: validate a generated 2,000-job flow through the real CLI, next to a bare `deno run` hello world
+// (cold-start ratio), plus the in-process time. Run: `deno run -A scripts/bench/validate.ts [jobs]`.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { validateFlowSource } from "../../engine/spec/mod.ts";
+import { StepRegistry } from "../../engine/steps/registry.ts";
+
+const MAIN = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+const JOBS = Number(Deno.args[0] ?? "2000");
+
+/** A flow with `jobs` jobs, each depending on the previous one, two steps with templates. */
+function generateFlow(jobs: number): string {
+  const lines = ["flow:", "  id: bench", "  workspace: {root: '{{env.BENCH_ROOT:/tmp/bench}}'}", "jobs:"];
+  for (let i = 0; i < jobs; i++) {
+    lines.push(`  - id: job_${i}`);
+    if (i > 0) {
+      lines.push(`    depends_on: [job_${i - 1}]`, `    when: jobs.job_${i - 1}.outputs.has_data == true`);
+    }
+    lines.push(
+      "    steps:",
+      `      - id: check_${i}`,
+      "        type: check_items",
+      `        inputs: {items: [1, 2, "{{env.ITEM_${i}:x}}"], min_count: 1}`,
+      "        outputs: {has_data: '{{result.has_data}}', count: '{{result.count}}'}",
+      `      - id: again_${i}`,
+      "        type: check_items",
+      `        inputs: {items: "{{steps.check_${i}.count:[]}}"}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+interface Timed {
+  ms: number;
+  peakRssMb?: number;
+  code: number;
+}
+
+/** Run a command; peak RSS from /proc/<pid>/status VmHWM, polled while it runs (Linux only). */
+async function timed(args: string[]): Promise<Timed> {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" }).spawn();
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      const m = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // The process already exited or /proc is unavailable.
+    }
+  }, 5);
+  const out = await child.output();
+  clearInterval(poll);
+  const ms = performance.now() - started;
+  if (out.code !== 0 && out.code !== 2) console.error(new TextDecoder().decode(out.stderr));
+  return { ms, code: out.code, ...(peakKb > 0 ? { peakRssMb: peakKb / 1024 } : {}) };
+}
+
+function fmt(t: Timed): string {
+  return `${t.ms.toFixed(0)} ms${t.peakRssMb === undefined ? "" : `, peak RSS ${t.peakRssMb.toFixed(1)} MB`}`;
+}
+
+const dir = await Deno.makeTempDir({ prefix: "af-bench-" });
+try {
+  const flowPath = join(dir, "big.yaml");
+  const text = generateFlow(JOBS);
+  await Deno.writeTextFile(flowPath, text);
+  const hello = join(dir, "hello.ts");
+  await Deno.writeTextFile(hello, 'console.log("hello");\n');
+
+  // Warm the module cache once so both sides measure a warm-cache cold start.
+  await timed(["run", "-A", "--quiet", MAIN, "validate", flowPath, "--json"]);
+  await timed(["run", "-A", "--quiet", hello]);
+
+  const small = join(dir, "small.yaml");
+  await Deno.writeTextFile(small, generateFlow(1));
+
+  const helloRun = await timed(["run", "-A", "--quiet", hello]);
+  const smallRun = await timed(["run", "-A", "--quiet", MAIN, "validate", small, "--json"]);
+  const cli = await timed(["run", "-A", "--quiet", MAIN, "validate", flowPath, "--json"]);
+
+  const registry = StepRegistry.withBuiltins();
+  const t0 = performance.now();
+  const report = validateFlowSource({ flowYaml: flowPath, source: text, snapshot: {}, registry });
+  const inProcess = performance.now() - t0;
+
+  console.log(
+    `flow: ${JOBS} jobs, ${
+      (text.length / 1024).toFixed(0)
+    } KiB, ok=${report.ok}, warnings=${report.warnings.length}`,
+  );
+  console.log(`deno run hello world:       ${fmt(helloRun)}`);
+  console.log(`aetherflow validate, 1 job: ${fmt(smallRun)} (exit ${smallRun.code})`);
+  console.log(`aetherflow validate (CLI):  ${fmt(cli)} (exit ${cli.code})`);
+  console.log(`validateFlowSource (in-process): ${inProcess.toFixed(0)} ms`);
+  console.log(`cold-start ratio (1-job validate / hello): ${(smallRun.ms / helloRun.ms).toFixed(2)}x`);
+  console.log(`ratio (${JOBS}-job validate / hello): ${(cli.ms / helloRun.ms).toFixed(2)}x`);
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

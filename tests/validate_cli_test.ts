@@ -1,0 +1,127 @@
+// Whole-CLI tests for `aetherflow validate` and `aetherflow schema` (core.md §9.1, §9.2, §10 rows 1, 2, 5, 23).
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli, tempDir } from "./_helpers.ts";
+
+const F0 = `flow:
+  id: demo
+  workspace: {root: WS, cleanup_policy: never}
+  state: {path: STATE}
+jobs:
+  - id: job_a
+    steps:
+      - id: s1
+        type: check_items
+        inputs: {items: []}
+`;
+
+async function writeFlow(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await Deno.writeTextFile(
+    path,
+    text.replace("WS", join(dir, "ws")).replace("STATE", join(dir, "state.sqlite")),
+  );
+  return path;
+}
+
+Deno.test("validate accepts the flow as FLOW_YAML or --flow-yaml (row 1) [D1]", async (t) => {
+  await using dir = await tempDir();
+  await writeFlow(dir.path, "f.yaml", F0);
+  await t.step("positional, path normalised", async () => {
+    const res = await runCli(["validate", "./f.yaml"], { cwd: dir.path });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, "OK: f.yaml\n");
+  });
+  await t.step("--flow-yaml with --json: exactly one line", async () => {
+    const res = await runCli(["validate", "--flow-yaml", "f.yaml", "--json"], { cwd: dir.path });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, '{"ok":true,"errors":[],"warnings":[],"flow_yaml":"f.yaml"}\n');
+  });
+});
+
+Deno.test("validate reports unknown keys with hints and positions, exit 2 (row 2) [D6]", async () => {
+  await using dir = await tempDir();
+  const flow =
+    "flow: {id: d}\nnotes: x\nresources:\n  r1: {kind: k, driver: d, config_env: {}}\njobs:\n  - id: a\n    depend_on: []\n    steps: []\n";
+  await writeFlow(dir.path, "f.yaml", flow);
+  const res = await runCli(["validate", "f.yaml"], { cwd: dir.path });
+  assert.equal(res.code, 2);
+  const lines = res.stdout.trimEnd().split("\n");
+  assert.deepEqual(lines, [
+    "INVALID: f.yaml",
+    "- resources.r1.config_env: schema:extra_forbidden - Extra inputs are not permitted (f.yaml:4:28)",
+    "- jobs[0].depend_on: schema:extra_forbidden - Extra inputs are not permitted (did you mean 'depends_on'?) (f.yaml:7:5)",
+    "- notes: schema:extra_forbidden - Extra inputs are not permitted (f.yaml:2:1)",
+  ]);
+});
+
+Deno.test("validate: missing env is a warning unless strict (row 5)", async (t) => {
+  await using dir = await tempDir();
+  await writeFlow(dir.path, "f.yaml", 'flow:\n  id: d\n  workspace: {root: "{{ env.broken }}"}\njobs: []\n');
+  await t.step("lenient: rc 0 with a warning line", async () => {
+    const res = await runCli(["validate", "f.yaml"], { cwd: dir.path });
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(res.stdout.trimEnd().split("\n"), [
+      "OK: f.yaml",
+      "! flow.workspace.root: semantic:missing_env - Missing env env.broken (f.yaml:3:21)",
+    ]);
+  });
+  await t.step("strict: rc 2, JSON report", async () => {
+    const res = await runCli(["validate", "f.yaml", "--json"], {
+      cwd: dir.path,
+      env: { AETHERFLOW_VALIDATE_ENV_STRICT: "true" },
+    });
+    assert.equal(res.code, 2);
+    const report = JSON.parse(res.stdout);
+    assert.deepEqual(Object.keys(report), ["ok", "errors", "warnings", "flow_yaml"]);
+    assert.deepEqual(report.errors, [{
+      code: "semantic:missing_env",
+      loc: "flow.workspace.root",
+      msg: "Missing env env.broken",
+      line: 3,
+      col: 21,
+    }]);
+  });
+});
+
+Deno.test("validate: profile variables both set -> profiles_conflict (row 23)", async () => {
+  await using dir = await tempDir();
+  await writeFlow(dir.path, "f.yaml", F0);
+  const res = await runCli(["validate", "f.yaml", "--json"], {
+    cwd: dir.path,
+    env: { AETHERFLOW_PROFILES_JSON: "{}", AETHERFLOW_PROFILES_FILE: "p.yaml" },
+  });
+  assert.equal(res.code, 2);
+  assert.equal(JSON.parse(res.stdout).errors[0].code, "semantic:profiles_conflict");
+});
+
+Deno.test("validate: flow path usage errors exit 2 (core.md §9.1)", async (t) => {
+  await using dir = await tempDir();
+  await writeFlow(dir.path, "f.yaml", F0);
+  const CASES = [
+    [
+      "both given and different",
+      ["validate", "f.yaml", "--flow-yaml", "g.yaml"],
+      "Error: give the flow either as FLOW_YAML or with --flow-yaml, not both",
+    ],
+    ["neither given", ["validate"], "Error: missing flow file: give FLOW_YAML or --flow-yaml"],
+    ["missing file", ["validate", "./nope/x.yaml"], "Error: Flow file not found: ./nope/x.yaml"],
+  ] as const;
+  for (const [name, args, stderr] of CASES) {
+    await t.step(name, async () => {
+      const res = await runCli([...args], { cwd: dir.path });
+      assert.equal(res.code, 2);
+      assert.equal(res.stderr.trim(), stderr);
+      assert.equal(res.stdout, "");
+    });
+  }
+});
+
+Deno.test("schema prints the flow JSON Schema", async () => {
+  const res = await runCli(["schema"]);
+  assert.equal(res.code, 0, res.stderr);
+  const schema = JSON.parse(res.stdout);
+  assert.equal(schema.$schema, "https://json-schema.org/draft/2020-12/schema");
+  assert.deepEqual(schema.required, ["flow", "jobs"]);
+  assert.equal(schema.additionalProperties, false);
+});
