@@ -11,6 +11,7 @@ import { registerExplain } from "./explain.ts";
 import { registerState } from "./state.ts";
 import { registerPlugin } from "./plugin.ts";
 import { registerSchedule } from "./schedule.ts";
+import { registerSettings } from "./settings.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerState(program);
   registerPlugin(program);
   registerSchedule(program);
+  registerSettings(program);
   // Subcommands inherit exitOverride/output so usage errors exit 2, not commander's 1.
   for (const cmd of program.commands) _propagate(cmd as unknown as Command);
   return program;
