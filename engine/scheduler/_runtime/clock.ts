@@ -1,0 +1,43 @@
+// Clocks for the scheduler loop. `fastClock` is a hidden test/demo mode: AETHERFLOW_SCHEDULER_TIME_SCALE=N makes
+// scheduler time run N times faster than real time (a `* * * * *` item fires every 1/N minute), optionally
+// starting at AETHERFLOW_SCHEDULER_START (ISO time). Only the firing clock is scaled; drain grace stays real.
+import type { Clock } from "../loop.ts";
+
+export const TIME_SCALE_ENV = "AETHERFLOW_SCHEDULER_TIME_SCALE";
+export const START_ENV = "AETHERFLOW_SCHEDULER_START";
+
+/** Sleep `ms` real milliseconds; resolves early when `signal` aborts. */
+export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function systemClock(): Clock {
+  return { now: () => Date.now(), sleep: realSleep };
+}
+
+export function scaledClock(scale: number, start?: number): Clock {
+  const t0 = Date.now();
+  const base = start ?? t0;
+  return {
+    now: () => base + (Date.now() - t0) * scale,
+    sleep: (ms, signal) => realSleep(ms / scale, signal),
+  };
+}
+
+/** The clock selected by the environment (system clock unless the hidden scale variable is set). */
+export function clockFromEnv(env: { get(key: string): string | undefined }): Clock {
+  const scale = Number(env.get(TIME_SCALE_ENV) ?? "");
+  if (!Number.isFinite(scale) || scale <= 0 || scale === 1) return systemClock();
+  const startText = env.get(START_ENV);
+  const start = startText ? Date.parse(startText) : NaN;
+  return scaledClock(scale, Number.isNaN(start) ? undefined : start);
+}

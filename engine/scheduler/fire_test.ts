@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { parseCron } from "./cron.ts";
+import { decideGuard, type GuardEffects, runFireGuard } from "./fire.ts";
+
+function _fx(now: string, options: { locked?: boolean; rc?: number } = {}) {
+  const ran: (readonly string[])[] = [];
+  const messages: string[] = [];
+  let released = 0;
+  const fx: GuardEffects = {
+    now: () => Date.parse(now),
+    tryLock: () => Promise.resolve(options.locked ? null : { release: () => void released++ }),
+    run: (argv) => {
+      ran.push(argv);
+      return Promise.resolve(options.rc ?? 0);
+    },
+    message: (level, text) => messages.push(`${level} ${text}`),
+  };
+  return { fx, ran, messages, released: () => released };
+}
+
+const OPTS = {
+  itemId: "nightly",
+  spec: parseCron("30 2 * * *"),
+  tz: "Europe/Berlin",
+  graceS: 300,
+  command: ["/opt/aetherflow", "run", "--flow-yaml", "/srv/f.yaml"],
+};
+
+Deno.test("runFireGuard() runs the current slot with its run id and passes the exit code through", async () => {
+  const h = _fx("2026-03-02T01:30:01Z", { rc: 1 });
+  assert.equal(await runFireGuard(OPTS, h.fx), 1);
+  assert.deepEqual(h.ran, [[
+    "/opt/aetherflow",
+    "run",
+    "--flow-yaml",
+    "/srv/f.yaml",
+    "--run-id",
+    "nightly-20260302T0130Z",
+  ]]);
+  assert.equal(h.released(), 1);
+  assert.ok(h.messages.includes("ERROR Run nightly-20260302T0130Z of item nightly finished rc=1"));
+});
+
+Deno.test("runFireGuard() skips a late start (Persistent=true after downtime) with exit 0", async () => {
+  const h = _fx("2026-03-02T09:00:00Z");
+  assert.equal(await runFireGuard(OPTS, h.fx), 0);
+  assert.deepEqual(h.ran, []);
+  assert.ok(h.messages[0]?.startsWith("WARNING Run time of item nightly was missed by 27000"));
+});
+
+Deno.test("runFireGuard() skips when the item's lock is held (overlap) with exit 0", async () => {
+  const h = _fx("2026-03-02T01:30:01Z", { locked: true });
+  assert.equal(await runFireGuard(OPTS, h.fx), 0);
+  assert.deepEqual(h.ran, []);
+  assert.deepEqual(h.messages, [
+    "WARNING Execution of item nightly skipped: maximum number of running instances reached (1)",
+  ]);
+});
+
+Deno.test("decideGuard() takes the slot at or before now, DST gap included", () => {
+  const d = decideGuard({ ...OPTS, now: Date.parse("2025-03-30T01:00:02Z") });
+  assert.deepEqual(d, {
+    kind: "fire",
+    slot: Date.parse("2025-03-30T01:00:00Z"),
+    runId: "nightly-20250330T0100Z",
+  });
+});

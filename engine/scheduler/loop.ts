@@ -1,0 +1,308 @@
+/**
+ * The in-process scheduler loop behind `schedule run` (bundles-scheduler.md B.4–B.7) [D13]. All effects are
+ * injected (clock, spawner, logger, state repair), so tests drive it with a fake clock and fake children; the CLI
+ * wires the real ones from `_runtime/`.
+ *
+ * Each fire runs `<self> run … --run-id <item>-<slot UTC>` as a child process. Shutdown (`stop()`): stop firing,
+ * SIGTERM every child, wait the grace period (a second `stop()` skips the wait), SIGKILL what is left, then repair
+ * the state of killed runs so no row keeps claiming RUNNING. Exit 0 after a clean drain, 1 otherwise.
+ * @module
+ */
+import type { JsonValue } from "../types.ts";
+import { decideDue, type DueDecision, recheckWaiting } from "./decide.ts";
+import { nextFire } from "./next_fire.ts";
+import { runArgs, runIdFor } from "./run_args.ts";
+import type { ScheduleItem, SchedulerConfig } from "./schema.ts";
+
+export interface Clock {
+  now(): number;
+  /** Sleep scheduler-time `ms`; resolves early when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface SpawnRequest {
+  readonly argv: readonly string[];
+  readonly onLine: (line: string) => void;
+}
+
+export interface ChildHandle {
+  readonly pid: number;
+  /** Exit code (128 + signal number when killed by a signal). */
+  readonly status: Promise<number>;
+  /** SIGTERM to the child (and its process group). */
+  terminate(): void;
+  /** SIGKILL to the child, its group and its descendants. */
+  kill(): void;
+}
+
+export interface SchedulerLog {
+  message(level: "INFO" | "WARNING" | "ERROR", text: string): void;
+  event(name: string, fields: Readonly<Record<string, JsonValue>>): void;
+  /** A relayed child output line (already prefixed `[<item_id>] `). */
+  relay(line: string): void;
+}
+
+export interface SchedulerOptions {
+  readonly config: SchedulerConfig;
+  /** argv prefix of this program (self_command.ts). */
+  readonly selfCommand: readonly string[];
+  readonly clock: Clock;
+  readonly spawn: (req: SpawnRequest) => ChildHandle;
+  readonly log: SchedulerLog;
+  /** Item path resolution (`paths_relative_to`). */
+  readonly resolvePath?: (p: string) => string;
+  /** Drain grace in ms (`--grace-seconds`, default 30 s) and how to wait for it (real time). */
+  readonly graceMs?: number;
+  readonly drainSleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Global cap on concurrent children (upstream thread-pool size). */
+  readonly maxChildren?: number;
+  /** Longest sleep, so clock jumps are noticed (B.5). */
+  readonly maxSleepMs?: number;
+  /** Mark a killed run FAILED in its state DB (learned from the child's `run_start` event). */
+  readonly repairKilled?: (runId: string, statePath: string) => Promise<void> | void;
+}
+
+interface _Running {
+  readonly item: ScheduleItem;
+  readonly runId: string;
+  readonly slot: number;
+  readonly child: ChildHandle;
+  readonly started: number;
+  statePath?: string;
+  done: boolean;
+}
+
+/** Logger name of every scheduler line (core.md §8.1). */
+export const SCHEDULER_LOGGER = "aetherflow.scheduler";
+
+export class Scheduler {
+  readonly #o: SchedulerOptions;
+  readonly #next = new Map<string, number | null>();
+  readonly #running = new Map<string, _Running>();
+  readonly #waiting = new Map<string, number>();
+  readonly #finished: Promise<void>[] = [];
+  #stopping = 0;
+  #wake = new AbortController();
+  readonly #skipDrain = new AbortController();
+
+  constructor(options: SchedulerOptions) {
+    this.#o = options;
+  }
+
+  /** Item ids with a running child (for tests and status). */
+  get runningItems(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** Run until `stop()`; resolves with the exit code (0 clean drain, 1 a child had to be killed). */
+  async run(): Promise<number> {
+    const { config, clock, log } = this.#o;
+    const now = clock.now();
+    for (const item of config.items) {
+      this.#next.set(item.id, nextFire(item.spec, config.timezone, now));
+      log.message("INFO", `Scheduled ${item.id} -> ${item.cron}`);
+    }
+    log.message("INFO", "Scheduler running");
+    while (this.#stopping === 0) {
+      this.tick();
+      const wakeIn = this.#sleepMs();
+      this.#wake = new AbortController();
+      await clock.sleep(wakeIn, this.#wake.signal);
+    }
+    return await this.#drain();
+  }
+
+  /** One wake of the loop: decide every due item. Public so tests can step a fake clock. */
+  tick(): void {
+    const { config, clock } = this.#o;
+    const now = clock.now();
+    for (const item of config.items) {
+      const next = this.#next.get(item.id);
+      if (next === null || next === undefined) continue;
+      const res = decideDue({
+        item,
+        tz: config.timezone,
+        next,
+        now,
+        running: this.#running.has(item.id),
+        capReached: this.#running.size >= (this.#o.maxChildren ?? 10),
+      });
+      this.#next.set(item.id, res.next);
+      if (!res.decision) continue;
+      if (res.coalesced > 0) {
+        this.#o.log.event("schedule_coalesce", {
+          item_id: item.id,
+          dropped: res.coalesced,
+          scheduled: new Date(res.decision.slot).toISOString(),
+        });
+      }
+      this.#apply(item, res.decision);
+    }
+  }
+
+  /** First call: stop firing and drain; second call: skip the grace wait (B.7). */
+  stop(signal = "SIGTERM"): void {
+    this.#stopping++;
+    if (this.#stopping === 1) {
+      this.#o.log.message(
+        "INFO",
+        `Scheduler stopping on ${signal}: no new fires, terminating ${this.#running.size} running child(ren)`,
+      );
+    } else {
+      this.#skipDrain.abort();
+    }
+    this.#wake.abort();
+  }
+
+  #apply(item: ScheduleItem, decision: DueDecision): void {
+    const log = this.#o.log;
+    const scheduled = new Date(decision.slot).toISOString();
+    switch (decision.kind) {
+      case "missed": {
+        const late = Number((decision.lateMs / 1000).toFixed(3));
+        log.event("schedule_skip", { item_id: item.id, reason: "misfire", scheduled, late_s: late });
+        log.message("WARNING", `Run time of item ${item.id} was missed by ${late}s`);
+        return;
+      }
+      case "overlap":
+        log.event("schedule_skip", { item_id: item.id, reason: "overlap", scheduled });
+        log.message(
+          "WARNING",
+          `Execution of item ${item.id} skipped: maximum number of running instances reached (1)`,
+        );
+        return;
+      case "wait":
+        this.#waiting.set(item.id, decision.slot);
+        log.event("schedule_wait", { item_id: item.id, scheduled, running: this.#running.size });
+        return;
+      case "fire":
+        this.#fire(item, decision.slot);
+    }
+  }
+
+  #fire(item: ScheduleItem, slot: number): void {
+    const runId = runIdFor(item.id, slot);
+    const argv = [...this.#o.selfCommand, ...runArgs(item, this.#o.resolvePath), "--run-id", runId];
+    const entry: Partial<_Running> & { statePath?: string } = {};
+    let child: ChildHandle;
+    try {
+      child = this.#o.spawn({
+        argv,
+        onLine: (line) => {
+          const state = parseRunStartState(line);
+          if (state !== undefined) entry.statePath = state;
+          this.#o.log.relay(`[${item.id}] ${line}`);
+        },
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.#o.log.event("schedule_finish", { item_id: item.id, run_id: runId, rc: null, error: msg });
+      this.#o.log.message("ERROR", `Run ${runId} of item ${item.id} could not start: ${msg}`);
+      return;
+    }
+    const running: _Running = Object.assign(entry, {
+      item,
+      runId,
+      slot,
+      child,
+      started: performance.now(),
+      done: false,
+    });
+    this.#running.set(item.id, running);
+    this.#o.log.event("schedule_fire", {
+      item_id: item.id,
+      run_id: runId,
+      scheduled: new Date(slot).toISOString(),
+      pid: child.pid,
+    });
+    this.#finished.push(child.status.then((rc) => this.#onExit(running, rc)));
+  }
+
+  #onExit(r: _Running, rc: number): void {
+    r.done = true;
+    this.#running.delete(r.item.id);
+    // Real elapsed time (monotonic), not scheduler time, which the hidden fast clock scales.
+    const duration = Math.max(0, Math.trunc(performance.now() - r.started));
+    this.#o.log.event("schedule_finish", { item_id: r.item.id, run_id: r.runId, rc, duration_ms: duration });
+    this.#o.log.message(rc === 0 ? "INFO" : "ERROR", `Run ${r.runId} of item ${r.item.id} finished rc=${rc}`);
+    if (this.#stopping === 0) this.#startWaiting();
+  }
+
+  /** Start fires that waited for the global cap, oldest first, re-checking their misfire (B.5). */
+  #startWaiting(): void {
+    const now = this.#o.clock.now();
+    for (const [id, slot] of [...this.#waiting].sort((a, b) => a[1] - b[1])) {
+      if (this.#running.size >= (this.#o.maxChildren ?? 10)) return;
+      this.#waiting.delete(id);
+      const item = this.#o.config.items.find((i) => i.id === id) as ScheduleItem;
+      this.#apply(item, this.#running.has(id) ? { kind: "overlap", slot } : recheckWaiting(item, slot, now));
+    }
+  }
+
+  #sleepMs(): number {
+    const now = this.#o.clock.now();
+    let wake = this.#o.maxSleepMs ?? 60_000;
+    for (const next of this.#next.values()) if (next !== null) wake = Math.min(wake, next - now);
+    return Math.max(0, wake);
+  }
+
+  async #drain(): Promise<number> {
+    const { log } = this.#o;
+    this.#waiting.clear();
+    const children = [...this.#running.values()];
+    for (const r of children) r.child.terminate();
+    const allDone = Promise.all(this.#finished);
+    if (children.length > 0 && this.#stopping < 2) {
+      const drained = new AbortController();
+      const wait = this.#o.drainSleep(
+        this.#o.graceMs ?? 30_000,
+        AbortSignal.any([this.#skipDrain.signal, drained.signal]),
+      );
+      await Promise.race([allDone, wait]);
+      drained.abort(); // release the grace timer once every child is gone
+    }
+    const leftover = children.filter((r) => !r.done);
+    for (const r of leftover) {
+      log.message(
+        "WARNING",
+        `Killing run ${r.runId} of item ${r.item.id}: still running after the shutdown grace`,
+      );
+      r.child.kill();
+    }
+    await allDone;
+    for (const r of leftover) {
+      if (!r.statePath || !this.#o.repairKilled) continue;
+      try {
+        await this.#o.repairKilled(r.runId, r.statePath);
+      } catch (err) {
+        log.message(
+          "ERROR",
+          `Could not mark run ${r.runId} FAILED in ${r.statePath}: ${
+            err instanceof Error ? err.message : String(err)
+          }`,
+        );
+      }
+    }
+    log.event("schedule_stop", { killed: leftover.length });
+    return leftover.length === 0 ? 0 : 1;
+  }
+}
+
+/** The `state` field of a child's `run_start` event line (text or JSON form, core.md §8.2), if it is one. */
+export function parseRunStartState(line: string): string | undefined {
+  const trimmed = line.trim();
+  if (trimmed.startsWith("{")) {
+    try {
+      const obj: unknown = JSON.parse(trimmed);
+      if (obj && typeof obj === "object" && (obj as Record<string, unknown>).event === "run_start") {
+        const state = (obj as Record<string, unknown>).state;
+        return typeof state === "string" ? state : undefined;
+      }
+    } catch {
+      return undefined;
+    }
+    return undefined;
+  }
+  const m = / - run_start .* state=(.+)$/.exec(trimmed);
+  return m ? m[1] : undefined;
+}

@@ -1,0 +1,21 @@
+// B.7 "no RUNNING ghost" [D13]: a child killed after the shutdown grace cannot close its own rows, so the
+// scheduler marks its run record and RUNNING job rows FAILED in the state DB named by the child's run_start.
+import { StateStore } from "../state/mod.ts";
+
+export const KILLED_ERROR = "killed after scheduler shutdown grace";
+
+/** Mark `runId` FAILED in the state DB at `statePath`; rows already finished are left alone. */
+export function markKilledRun(runId: string, statePath: string): void {
+  const store = StateStore.open(statePath);
+  try {
+    for (const job of store.listJobRecords(runId)) {
+      if (job.status === "RUNNING") store.setJobStatus(job.jobId, runId, "FAILED", { error: KILLED_ERROR });
+    }
+    const run = store.getRun(runId);
+    if (run && run.status === "RUNNING") {
+      store.finishRun(runId, { status: "FAILED", exitCode: 137, error: KILLED_ERROR });
+    }
+  } finally {
+    store.close();
+  }
+}

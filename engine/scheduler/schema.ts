@@ -1,0 +1,292 @@
+/**
+ * `scheduler.yaml` (bundles-scheduler.md B.2): loading and validation with line:col, before anything runs.
+ * Unknown keys at both levels are errors with a "did you mean" hint [D6]; duplicate ids, bad crons, crons that
+ * never fire and unknown IANA zones are errors too (upstream failed only when the scheduler started). Every
+ * problem is reported at once [D9].
+ * @module
+ */
+import { loadYaml, type PathSegment } from "../spec/load_yaml.ts";
+import type { Issue } from "../types.ts";
+import { CronError, cronNeverFires, type CronSpec, numericDowWarnings, parseCron } from "./cron.ts";
+import { isValidTimeZone } from "./_zone.ts";
+import { extraForbiddenMessage } from "./_suggest.ts";
+
+export const DEFAULT_TIMEZONE = "Europe/Berlin";
+export const DEFAULT_MISFIRE_GRACE_S = 300;
+
+/** One validated item; paths are as written (see `itemArgs` for how they are resolved). */
+export interface ScheduleItem {
+  readonly id: string;
+  readonly cron: string;
+  readonly spec: CronSpec;
+  readonly flowYaml?: string;
+  readonly flowJob?: string;
+  readonly bundleManifest?: string;
+  readonly allowStaleBundle: boolean;
+  readonly misfireGraceTime: number;
+}
+
+export interface SchedulerConfig {
+  readonly version: number;
+  readonly timezone: string;
+  readonly items: readonly ScheduleItem[];
+  /** `file`: item paths are relative to the YAML's directory; `cwd` (default): to the scheduler's CWD. */
+  readonly pathsRelativeTo: "cwd" | "file";
+}
+
+export interface SchedulerReport {
+  readonly ok: boolean;
+  readonly errors: Issue[];
+  readonly warnings: Issue[];
+  readonly config?: SchedulerConfig;
+}
+
+const _TOP_KEYS = ["version", "timezone", "items", "paths_relative_to"] as const;
+const _ITEM_KEYS = [
+  "id",
+  "cron",
+  "flow_yaml",
+  "flow",
+  "flow_job",
+  "bundle_manifest",
+  "allow_stale_bundle",
+  "misfire_grace_time",
+] as const;
+/** Names users reach for (upstream's `manifest`, crontab habits) whose distance is too big for the generic hint. */
+const _ALIASES: Readonly<Record<string, string>> = {
+  tz: "timezone",
+  time_zone: "timezone",
+  zone: "timezone",
+  job: "flow_job",
+  manifest: "bundle_manifest",
+  schedule: "cron",
+  name: "id",
+  misfire_grace: "misfire_grace_time",
+  grace: "misfire_grace_time",
+};
+const _TRUE = new Set(["1", "true", "yes", "y", "on"]);
+const _FALSE = new Set(["0", "false", "no", "n", "off", ""]);
+const _INT_REGEXP = /^[+-]?\d[\d_]*(\.0*)?$/;
+
+/**
+ * Validate scheduler YAML text.
+ * @param text the file content
+ * @param file the path shown in issues
+ * @returns errors and warnings with `line`/`col`; `config` only when there are no errors
+ */
+export function parseSchedulerYaml(text: string, file: string): SchedulerReport {
+  const loaded = loadYaml(text, file);
+  if (loaded.issues.length > 0) {
+    const errors = loaded.issues.map((i) =>
+      i.code === "schema:model_type"
+        ? { ...i, msg: "Input should be a valid dictionary or instance of SchedulerSpec" }
+        : i
+    );
+    return { ok: false, errors, warnings: [] };
+  }
+  const v = new _Validator(file, loaded.locate);
+  const root = loaded.value as Record<string, unknown>;
+  for (const key of Object.keys(root)) {
+    if (!(_TOP_KEYS as readonly string[]).includes(key)) {
+      v.error([key], "schema:extra_forbidden", _extraMessage(key, _TOP_KEYS), true);
+    }
+  }
+  const version = root.version === undefined ? 1 : v.int(["version"], root.version);
+  let timezone = DEFAULT_TIMEZONE;
+  if (root.timezone !== undefined) {
+    const tz = v.str(["timezone"], root.timezone);
+    if (tz !== undefined && !isValidTimeZone(tz)) {
+      v.error(["timezone"], "scheduler:unknown_timezone", `Unknown time zone: ${tz}`);
+    }
+    timezone = tz ?? DEFAULT_TIMEZONE;
+  }
+  let pathsRelativeTo: "cwd" | "file" = "cwd";
+  if (root.paths_relative_to !== undefined) {
+    const p = v.str(["paths_relative_to"], root.paths_relative_to);
+    if (p === "file" || p === "cwd") pathsRelativeTo = p;
+    else if (p !== undefined) {
+      v.error(["paths_relative_to"], "schema:literal_error", "Input should be 'cwd' or 'file'");
+    }
+  }
+  const items: ScheduleItem[] = [];
+  const rawItems = root.items ?? [];
+  if (!Array.isArray(rawItems)) {
+    v.error(["items"], "schema:list_type", "Input should be a valid list");
+  } else {
+    const seen = new Set<string>();
+    rawItems.forEach((raw, i) => {
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === "string") {
+        if (seen.has(id)) v.error(["items", i, "id"], "scheduler:duplicate_id", `Duplicate item id: ${id}`);
+        seen.add(id);
+      }
+      const item = _item(v, raw, i);
+      if (item) items.push(item);
+    });
+  }
+  const ok = v.errors.length === 0;
+  const byPos = (a: Issue, b: Issue) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+  return {
+    ok,
+    errors: [...v.errors].sort(byPos),
+    warnings: v.warnings,
+    config: ok ? { version: version ?? 1, timezone, items, pathsRelativeTo } : undefined,
+  };
+}
+
+function _extraMessage(key: string, allowed: readonly string[]): string {
+  const alias = _ALIASES[key];
+  if (alias !== undefined && allowed.includes(alias)) {
+    return `Extra inputs are not permitted (did you mean '${alias}'?)`;
+  }
+  return extraForbiddenMessage(key, allowed);
+}
+
+function _item(v: _Validator, raw: unknown, i: number): ScheduleItem | undefined {
+  const at = (key?: string): PathSegment[] => (key === undefined ? ["items", i] : ["items", i, key]);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    v.error(at(), "schema:model_type", "Input should be a valid dictionary or instance of ScheduleItem");
+    return undefined;
+  }
+  const rec = raw as Record<string, unknown>;
+  const before = v.errors.length;
+  for (const key of Object.keys(rec)) {
+    if (!(_ITEM_KEYS as readonly string[]).includes(key)) {
+      v.error(at(key), "schema:extra_forbidden", _extraMessage(key, _ITEM_KEYS), true);
+    }
+  }
+  const id = rec.id === undefined ? v.missing(at("id")) : v.str(at("id"), rec.id);
+  const cron = rec.cron === undefined ? v.missing(at("cron")) : v.str(at("cron"), rec.cron);
+  const opt = (
+    key: string,
+  ) => (rec[key] === undefined || rec[key] === null ? undefined : v.str(at(key), rec[key]));
+  let flowYaml = opt("flow_yaml");
+  const flowAlias = opt("flow");
+  if (flowYaml !== undefined && flowAlias !== undefined) {
+    v.error(at("flow"), "scheduler:flow_conflict", "Set only one of 'flow_yaml' or its alias 'flow'");
+  }
+  flowYaml ??= flowAlias;
+  const flowJob = opt("flow_job");
+  const bundleManifest = opt("bundle_manifest");
+  const allowStaleBundle = rec.allow_stale_bundle === undefined
+    ? false
+    : v.bool(at("allow_stale_bundle"), rec.allow_stale_bundle);
+  let grace = DEFAULT_MISFIRE_GRACE_S;
+  if (rec.misfire_grace_time !== undefined) {
+    const g = v.int(at("misfire_grace_time"), rec.misfire_grace_time);
+    if (g !== undefined && g < 1) {
+      v.error(
+        at("misfire_grace_time"),
+        "schema:greater_than_equal",
+        "Input should be greater than or equal to 1",
+      );
+    }
+    grace = g ?? grace;
+  }
+  if (flowYaml === undefined && bundleManifest === undefined && id !== undefined) {
+    v.error(
+      at(),
+      "scheduler:missing_target",
+      `scheduler.yaml item ${id} must set 'flow_yaml' or 'bundle_manifest'`,
+    );
+  }
+  let spec: CronSpec | undefined;
+  if (cron !== undefined) {
+    try {
+      spec = parseCron(cron);
+      if (cronNeverFires(spec)) {
+        v.error(at("cron"), "scheduler:never_fires", `Cron expression never fires: ${cron}`);
+      }
+      for (const msg of numericDowWarnings(cron)) v.warn(at("cron"), "scheduler:numeric_dow", msg);
+    } catch (err) {
+      if (!(err instanceof CronError)) throw err;
+      v.error(at("cron"), err.code, err.message);
+    }
+  }
+  if (v.errors.length > before || id === undefined || cron === undefined || spec === undefined) {
+    return undefined;
+  }
+  return { id, cron, spec, flowYaml, flowJob, bundleManifest, allowStaleBundle, misfireGraceTime: grace };
+}
+
+type _Locate = (
+  path: readonly PathSegment[],
+  o?: { key?: boolean },
+) => { line: number; col: number } | undefined;
+
+class _Validator {
+  readonly errors: Issue[] = [];
+  readonly warnings: Issue[] = [];
+  readonly #file: string;
+  readonly #locate: _Locate;
+
+  constructor(file: string, locate: _Locate) {
+    this.#file = file;
+    this.#locate = locate;
+  }
+
+  error(path: readonly PathSegment[], code: string, msg: string, key = false): undefined {
+    this.errors.push(this.#issue(path, code, msg, key));
+    return undefined;
+  }
+
+  warn(path: readonly PathSegment[], code: string, msg: string): void {
+    this.warnings.push(this.#issue(path, code, msg, false));
+  }
+
+  missing(path: readonly PathSegment[]): undefined {
+    return this.error(path, "schema:missing", "Field required");
+  }
+
+  str(path: readonly PathSegment[], value: unknown): string | undefined {
+    if (typeof value === "string") return value;
+    return this.error(path, "schema:string_type", "Input should be a valid string");
+  }
+
+  int(path: readonly PathSegment[], value: unknown): number | undefined {
+    if (typeof value === "boolean") return value ? 1 : 0;
+    if (typeof value === "number") {
+      if (Number.isInteger(value)) return value;
+      return this.error(
+        path,
+        "schema:int_from_float",
+        "Input should be a valid integer, got a number with a fractional part",
+      );
+    }
+    if (typeof value === "string") {
+      const t = value.trim();
+      if (_INT_REGEXP.test(t)) return Math.trunc(Number(t.replaceAll("_", "")));
+      return this.error(
+        path,
+        "schema:int_parsing",
+        "Input should be a valid integer, unable to parse string as an integer",
+      );
+    }
+    return this.error(path, "schema:int_type", "Input should be a valid integer");
+  }
+
+  /** Booleans per the core rules [D17]: "false"/"0"/"no" are false. */
+  bool(path: readonly PathSegment[], value: unknown): boolean {
+    if (typeof value === "boolean") return value;
+    if (value === 0 || value === 1) return value === 1;
+    if (typeof value === "string") {
+      const t = value.trim().toLowerCase();
+      if (_TRUE.has(t)) return true;
+      if (_FALSE.has(t)) return false;
+    }
+    this.error(path, "schema:bool_type", "Input should be a valid boolean");
+    return false;
+  }
+
+  #issue(path: readonly PathSegment[], code: string, msg: string, key: boolean): Issue {
+    const loc = _loc(path);
+    const pos = this.#locate(path, { key });
+    return { code, loc, msg, ...(pos ? { line: pos.line, col: pos.col } : {}), file: this.#file };
+  }
+}
+
+/** `items[0].cron`; empty path -> `<root>` (core.md §1.4 loc format). */
+function _loc(path: readonly PathSegment[]): string {
+  if (path.length === 0) return "<root>";
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
