@@ -1,4 +1,192 @@
-// Placeholder until the `run` command lands; replaced by its owner.
+// `aetherflow run [FLOW] [--flow-yaml P] [--run-id R] [--flow-job J]` — core.md §5.1, §5.2, §9.3.
 import type { Command } from "@commander-js/extra-typings";
+import { isAbsolute, resolve } from "node:path";
+import { AetherflowError, EXIT, UsageError } from "../engine/errors.ts";
+import { buildResources, buildSnapshot, loadSettings, Masker, resolveMode } from "../engine/config/mod.ts";
+import { formatReportJson, formatReportText, validateFlow } from "../engine/spec/mod.ts";
+import { StateStore } from "../engine/state/mod.ts";
+import { StepRegistry } from "../engine/steps/registry.ts";
+import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
+import { newRunId, renderFlowMeta, runFlow } from "../engine/runner/mod.ts";
+import type { RunnerFlow } from "../engine/runner/mod.ts";
+import { setExitCode } from "./_exit.ts";
+import { resolveFlowPath } from "./_flow_path.ts";
+import denoJson from "../deno.json" with { type: "json" };
 
-export function registerRun(_program: Command): void {}
+interface RunCliOptions {
+  flowYaml?: string;
+  runId?: string;
+  flowJob?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("Validate a flow, then run its jobs in order (resume a run with --run-id)")
+    .argument("[flow_yaml]", "the flow file")
+    .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
+    .option("--run-id <id>", "run id to start or resume (default: a new 12-hex id)")
+    .option("--flow-job <job>", "run only this job (its dependencies must have succeeded in this run)")
+    .action(async (flowArg, opts) => {
+      setExitCode(await runCommand(flowArg, opts));
+    });
+}
+
+const _enc = new TextEncoder();
+
+function _writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = _enc.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/** The whole `run` command; returns the exit code (core.md §0.1). */
+export async function runCommand(flowArg: string | undefined, opts: RunCliOptions): Promise<0 | 1 | 2> {
+  const cwd = Deno.cwd();
+  // §5.1 step 1: the flow path (positional or --flow-yaml, D1).
+  const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
+  // Step 2: snapshot, validation with that same snapshot [D10]; invalid -> report on stderr, exit 2, no state DB.
+  const snapshot = buildSnapshot({ env: Deno.env.toObject(), cwd });
+  const masker = new Masker();
+  masker.addFromSnapshot(snapshot);
+  const registry = StepRegistry.withBuiltins();
+  const report = await validateFlow({ flowPath, snapshot, registry });
+  if (!report.ok || !report.flow) {
+    _writeAll(Deno.stderr, masker.mask(formatReportText(report)) + "\n");
+    return EXIT.INVALID;
+  }
+  const flow = report.flow;
+  // D5: an unknown --flow-job is a usage error, before anything is printed or created.
+  if (opts.flowJob !== undefined && !flow.jobs.some((j) => j.id === opts.flowJob)) {
+    throw new UsageError(
+      `Unknown job for --flow-job: ${opts.flowJob}. Known: ${JSON.stringify(flow.jobs.map((j) => j.id))}`,
+    );
+  }
+  // Step 3.
+  _writeAll(Deno.stdout, masker.mask(`Validated bundle/flow yaml ${formatReportJson(report)}`) + "\n");
+  // Step 4–6: rendered flow block, run id, settings with work_root = workspace.root, logging.
+  const meta = renderFlowMeta(flow.flow, snapshot);
+  const runId = opts.runId ?? newRunId();
+  const settings = loadSettings(snapshot, { cwd, overrides: { work_root: meta.workspace.root } });
+  const logger = _makeLogger(settings, masker, opts.flowJob === undefined ? flow.jobs.length : 1);
+  for (const w of settings.warnings) logger.log("WARNING", "aetherflow", w);
+  // Step 7: the state store at the rendered state.path.
+  const statePath = isAbsolute(meta.state.path) || meta.state.path === ":memory:"
+    ? meta.state.path
+    : resolve(cwd, meta.state.path);
+  const state = StateStore.open(statePath, {
+    synchronous: (snapshot.AETHERFLOW_STATE_SYNCHRONOUS ?? "").trim().toUpperCase() === "NORMAL"
+      ? "NORMAL"
+      : "FULL",
+    mask: (s) => masker.mask(s),
+  });
+  const controller = new AbortController();
+  const stopSignals = _installSignalHandlers(controller, (sig) => _recordForcedExit(state, runId, sig));
+  try {
+    const outcome = await runFlow({
+      flow: { flow: meta, jobs: flow.jobs } as RunnerFlow,
+      flowYaml: report.flow_yaml,
+      statePath,
+      runId,
+      flowJob: opts.flowJob,
+      snapshot,
+      registry,
+      state,
+      logger,
+      signal: controller.signal,
+      record: {
+        flowSha256: await _sha256File(flowPath),
+        version: denoJson.version,
+        host: Deno.hostname(),
+        pid: Deno.pid,
+      },
+      addSecret: (v) => masker.add(v),
+      // §5.1 step 9: profiles and resources are built after run_start; a failure is a run-level error.
+      // TODO(#runner): hand the built resources to steps through the connector accessor once it exists.
+      prepareResources: async () => {
+        await buildResources({
+          flowResources: flow.resources,
+          profiles: report.profiles ?? {},
+          snapshot,
+          masker,
+          mode: resolveMode(snapshot),
+          archiveAllowList: [],
+          onWarning: (msg) => logger.log("WARNING", `aetherflow.flow.${meta.id}`, msg),
+        });
+        return undefined;
+      },
+    });
+    return outcome.exitCode;
+  } catch (err) {
+    if (err instanceof AetherflowError) throw err;
+    throw new AetherflowError(masker.mask((err as Error).message ?? String(err)), { cause: err });
+  } finally {
+    stopSignals();
+    state.close();
+  }
+}
+
+function _makeLogger(
+  settings: { log_format: string; log_level: string },
+  masker: Masker,
+  jobs: number,
+): Logger {
+  const mask = (s: string) => masker.mask(s);
+  const format = settings.log_format === "json" ? "json" : "text";
+  const level = parseLogLevel(settings.log_level);
+  // A live progress line only for a human at a terminal with text logs; JSON consumers get plain lines.
+  if (format === "text" && Deno.stderr.isTerminal() && (Deno.env.get("NO_COLOR") ?? "") === "") {
+    const progress = new LiveProgress({
+      write: (chunk) => _writeAll(Deno.stderr, mask(chunk)),
+      totalJobs: jobs,
+    });
+    const logger = new Logger({ format, level, mask, write: (line) => progress.writeLine(line) });
+    logger.onEvent((name, fields) => progress.onEvent(name, fields));
+    return logger;
+  }
+  return new Logger({ format, level, mask, write: (line) => _writeAll(Deno.stderr, line + "\n") });
+}
+
+/**
+ * §5.2: the first SIGINT/SIGTERM aborts the run (the running step stops its process group, the job is recorded
+ * FAILED `terminated by <SIGNAL>`, run_summary is emitted); a second signal exits at once, after recording
+ * synchronously that the run was cut short, so no row claims RUNNING for a process that is gone.
+ */
+function _installSignalHandlers(controller: AbortController, onForce: (sig: string) => void): () => void {
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((sig) => {
+    const handler = () => {
+      if (controller.signal.aborted) {
+        try {
+          onForce(sig);
+        } finally {
+          Deno.exit(EXIT.FAILED);
+        }
+      }
+      controller.abort(sig);
+    };
+    Deno.addSignalListener(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) Deno.removeSignalListener(sig, handler);
+  };
+}
+
+function _recordForcedExit(state: StateStore, runId: string, sig: string): void {
+  const error = `terminated by ${sig} (second signal: exited without waiting for the step to stop)`;
+  for (const rec of state.listJobRecords(runId)) {
+    if (rec.status !== "RUNNING") continue;
+    state.setJobStatus(rec.jobId, runId, "FAILED", { outputs: rec.outputs, error });
+  }
+  state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
+}
+
+async function _sha256File(path: string): Promise<string | undefined> {
+  try {
+    const bytes = await Deno.readFile(path);
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Observability: the run logger (text/JSON lines, masked), run events with their contract field order, and the
+ * live terminal progress view (core.md §8).
+ * @module
+ */
+export { formatLocalTime, LOG_LEVELS, Logger, parseLogLevel, renderFieldValue } from "./logger.ts";
+export type {
+  EventFields,
+  EventListener,
+  LogFormat,
+  LoggerOptions,
+  LogLevel,
+  NamedLogger,
+} from "./logger.ts";
+export { EVENT, flowLoggerName, jobLoggerName, RunEvents } from "./events.ts";
+export type { RunEventsOptions, SummaryJob, SummaryStep } from "./events.ts";
+export { LiveProgress, renderStatusTable } from "./progress.ts";
+export type { LiveProgressOptions } from "./progress.ts";

@@ -1,0 +1,32 @@
+// The runner's only touch points with the OS: directories and the process identity (STYLE: Deno.* in _runtime).
+
+export async function makeDirs(path: string): Promise<void> {
+  await Deno.mkdir(path, { recursive: true });
+}
+
+/** Remove a tree; errors are ignored on purpose (core.md §5.3 step 8: cleanup errors ignored). */
+export async function removeTree(path: string): Promise<boolean> {
+  try {
+    await Deno.remove(path, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
+export function processId(): number {
+  return Deno.pid;
+}
+
+/** Monotonic milliseconds for durations (§8.2). */
+export function monotonicMs(): number {
+  return performance.now();
+}

@@ -1,0 +1,116 @@
+// One run of a validated flow (core.md §5.1 steps 7–11): run record, run_start, resources, job loop,
+// run_summary, run record closed. The caller (cli/run.ts) wires the real collaborators.
+import { errorMessage } from "../errors.ts";
+import { RunEvents } from "../observe/events.ts";
+import type { LockApi } from "../steps/types.ts";
+import { monotonicMs } from "./_runtime.ts";
+import { runJobs } from "./job_loop.ts";
+import type { Clock, RunFlowOptions, RunOutcome, RunResources } from "./types.ts";
+
+/** Wall clock + `performance.now()`. */
+export const SYSTEM_CLOCK: Clock = { now: () => Date.now(), monotonic: monotonicMs };
+
+/**
+ * Execute the flow. Never throws for job or step failures (they are recorded, D3); a run-level error
+ * (resources, state I/O mid-run) ends the run with `run_summary.error` and exit code 1. Throws only when the
+ * run record cannot be written at all (before `run_start`).
+ */
+export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const signal = options.signal ?? new AbortController().signal;
+  const { state, logger, runId } = options;
+  const flowId = options.flow.flow.id;
+  const t0 = clock.monotonic();
+  const events = new RunEvents({ logger, flowId, runId });
+  state.beginRun({
+    runId,
+    flowId,
+    flowYaml: options.flowYaml,
+    flowSha256: options.record.flowSha256,
+    version: options.record.version,
+    host: options.record.host,
+    pid: options.record.pid,
+    plugins: options.record.plugins,
+    bundle: options.record.bundle ?? null,
+  });
+  events.runStart(options.flowYaml, options.statePath);
+
+  const held = new Set<string>();
+  const locks: LockApi = {
+    acquire: async (key, lease) => {
+      const ok = await state.acquireLock(key, { owner: runId, ...lease, signal });
+      if (ok) held.add(key);
+      return ok;
+    },
+    release: (key) => {
+      held.delete(key);
+      state.releaseLock(key, runId);
+    },
+  };
+
+  let runError: string | undefined;
+  let resources: RunResources | undefined;
+  let result: Awaited<ReturnType<typeof runJobs>> | undefined;
+  try {
+    resources = await options.prepareResources?.();
+  } catch (err) {
+    runError = errorMessage(err);
+  }
+  if (runError === undefined) {
+    try {
+      result = await runJobs({
+        flow: options.flow,
+        runId,
+        flowJob: options.flowJob,
+        snapshot: options.snapshot,
+        registry: options.registry,
+        state,
+        logger,
+        events,
+        signal,
+        clock,
+        locks,
+        addSecret: options.addSecret ?? (() => {}),
+        connectors: resources?.connectors,
+      });
+    } catch (err) {
+      runError = errorMessage(err);
+    }
+  }
+  // D15: every lock this run still holds is released on every exit path the process survives.
+  for (const key of [...held]) _quietly(() => locks.release(key));
+  if (runError !== undefined) logger.log("ERROR", events.loggerName, `Run failed: ${runError}`);
+
+  const error = runError ?? result?.terminated;
+  const exitCode: 0 | 1 = runError !== undefined || result?.failed ? 1 : 0;
+  const statusCounts = result?.statusCounts ?? {};
+  events.runSummary(Math.trunc(clock.monotonic() - t0), statusCounts, error);
+  state.finishRun(runId, {
+    status: exitCode === 0 ? "SUCCESS" : "FAILED",
+    exitCode,
+    ...(error !== undefined ? { error } : {}),
+  });
+  if (resources?.close) {
+    try {
+      await resources.close();
+    } catch (err) {
+      logger.log("WARNING", events.loggerName, `Closing connectors failed: ${errorMessage(err)}`);
+    }
+  }
+  return {
+    exitCode,
+    runId,
+    flowId,
+    jobStatuses: Object.fromEntries(result?.jobStatuses ?? []),
+    statusCounts,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+function _quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Best effort: the lock row expires with its TTL anyway.
+  }
+}

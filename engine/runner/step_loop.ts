@@ -1,0 +1,211 @@
+// The step loop of one job (core.md §5.4): short-circuit, resume [D4], render, run, normalise, promote, persist,
+// report — in that order, so a step is recorded SUCCESS only after it finished and its outputs were promoted.
+import { AetherflowError, StepError } from "../errors.ts";
+import { STATUS } from "../types.ts";
+import type { JsonObject } from "../types.ts";
+import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
+import type { StepContext, StepResult } from "../steps/types.ts";
+import type { NamedLogger } from "../observe/logger.ts";
+import type { RunEvents } from "../observe/events.ts";
+import type { JobLayout } from "./workspace.ts";
+import type { Clock, RunnerJob, RunnerStateStore, RunnerStep } from "./types.ts";
+import type { StepRegistry } from "../steps/registry.ts";
+import type { LockApi } from "../steps/types.ts";
+
+/** Everything the step loop needs about its run and job. */
+export interface StepLoopContext {
+  flowId: string;
+  runId: string;
+  job: RunnerJob;
+  layout: JobLayout;
+  snapshot: Readonly<Record<string, string>>;
+  registry: StepRegistry;
+  state: RunnerStateStore;
+  events: RunEvents;
+  log: NamedLogger;
+  signal: AbortSignal;
+  clock: Clock;
+  /** `jobs.*` as templates see it (the current job excluded). */
+  jobsCtx: Readonly<Record<string, unknown>>;
+  locks: LockApi;
+  addSecret: (value: string) => void;
+  connectors?: unknown;
+}
+
+/** Mutable progress of the job, kept by the caller so a failure still knows what was promoted (§5.3 step 9). */
+export interface StepLoopProgress {
+  stepOutputs: Record<string, JsonObject>;
+  jobOutputs: JsonObject;
+  skipRest: boolean;
+  skipReason: string | null;
+}
+
+const SKIP_JOB = "skip_job";
+
+/** Raised when SIGTERM/SIGINT stopped the job: the message is the contract `terminated by <SIGNAL>` (§5.2). */
+export class TerminatedError extends AetherflowError {
+  constructor(signalName: string) {
+    super(`terminated by ${signalName}`, { code: "run:terminated" });
+    this.name = "TerminatedError";
+  }
+}
+
+/** Run every step of `ctx.job` in declaration order; throws on the first failure. */
+export async function runSteps(ctx: StepLoopContext, progress: StepLoopProgress): Promise<void> {
+  for (const step of ctx.job.steps) {
+    if (progress.skipRest) {
+      _shortCircuit(ctx, progress, step);
+      continue;
+    }
+    if (_resume(ctx, progress, step)) continue;
+    // §5.2: start no new step once a termination signal arrived.
+    if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
+    await _runOne(ctx, progress, step);
+  }
+}
+
+function _shortCircuit(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerStep): void {
+  const reason = progress.skipReason ?? "step requested skip_job";
+  ctx.log.info(`Step skipped (job short-circuit) step_id=${step.id} reason=${reason}`);
+  const output: JsonObject = { skipped: true, reason };
+  ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, STATUS.SKIPPED, { output, promoted: null });
+  progress.stepOutputs[step.id] = output;
+}
+
+// D4: a step done in an earlier invocation is not re-run; its output and promoted outputs are restored.
+function _resume(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerStep): boolean {
+  const rec = ctx.state.getStepRecord(ctx.job.id, ctx.runId, step.id);
+  if (!rec || (rec.status !== STATUS.SUCCESS && rec.status !== STATUS.SKIPPED)) return false;
+  ctx.log.info(`Step skip (resume) step_id=${step.id} prev=${rec.status}`);
+  const output = rec.output ?? {};
+  progress.stepOutputs[step.id] = output;
+  if (rec.promoted) Object.assign(progress.jobOutputs, rec.promoted);
+  // [ours] a resumed short-circuit keeps short-circuiting, so the job ends SKIPPED again.
+  if (rec.status === STATUS.SKIPPED && step.on_no_data === SKIP_JOB) {
+    progress.skipRest = true;
+    progress.skipReason = typeof output.reason === "string" ? output.reason : "step requested skip_job";
+  }
+  return true;
+}
+
+async function _runOne(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerStep): Promise<void> {
+  const def = ctx.registry.get(step.type);
+  if (!def) {
+    throw new StepError(`Unknown step type: ${step.type}. Loaded: ${JSON.stringify(ctx.registry.types())}`);
+  }
+  const inputs = renderValue(step.inputs ?? {}, _templateCtx(ctx, progress, {}), {
+    roots: PHASE_ROOTS.step,
+  }) as Record<string, unknown>;
+  ctx.events.stepStart(ctx.job.id, step.id, step.type);
+  const t0 = ctx.clock.monotonic();
+  let result: StepResult;
+  try {
+    result = await def.run(inputs, _stepContext(ctx, step.id));
+  } catch (err) {
+    if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
+    throw err;
+  }
+  const { status, output } = normaliseResult(result);
+  progress.stepOutputs[step.id] = output;
+  let promoted: JsonObject | null = null;
+  if (step.outputs && Object.keys(step.outputs).length > 0) {
+    promoted = renderValue(step.outputs, _templateCtx(ctx, progress, output), {
+      roots: PHASE_ROOTS.step,
+    }) as JsonObject;
+    Object.assign(progress.jobOutputs, promoted);
+  }
+  // [ours] the row is written after promotion: a promotion failure leaves no SUCCESS row to resume from.
+  ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, status, { output, promoted });
+  const duration = Math.trunc(ctx.clock.monotonic() - t0);
+  ctx.events.stepEnd(ctx.job.id, { step_id: step.id, step_type: step.type, status, duration_ms: duration });
+  if (status === STATUS.SKIPPED && step.on_no_data === SKIP_JOB) {
+    progress.skipRest = true;
+    progress.skipReason = typeof output.reason === "string" ? output.reason : "step requested skip_job";
+    ctx.log.info(`Job short-circuit after step_id=${step.id} reason=${progress.skipReason}`);
+  }
+}
+
+function _templateCtx(
+  ctx: StepLoopContext,
+  progress: StepLoopProgress,
+  result: JsonObject,
+): Record<string, unknown> {
+  return {
+    env: ctx.snapshot,
+    steps: progress.stepOutputs,
+    job: { id: ctx.job.id, outputs: progress.jobOutputs },
+    run_id: ctx.runId,
+    flow_id: ctx.flowId,
+    result,
+    jobs: ctx.jobsCtx,
+  };
+}
+
+function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
+  const stepCtx: StepContext = {
+    flowId: ctx.flowId,
+    runId: ctx.runId,
+    jobId: ctx.job.id,
+    stepId,
+    env: ctx.snapshot,
+    ...ctx.layout,
+    log: ctx.log,
+    locks: ctx.locks,
+    signal: ctx.signal,
+    addSecret: ctx.addSecret,
+    connectors: ctx.connectors,
+    runNested: async (nested) => {
+      const def = ctx.registry.get(nested.type);
+      if (!def) {
+        throw new StepError(
+          `Unknown step type: ${nested.type}. Loaded: ${JSON.stringify(ctx.registry.types())}`,
+        );
+      }
+      return await def.run(nested.inputs, _stepContext(ctx, nested.id));
+    },
+  };
+  return stepCtx;
+}
+
+/**
+ * §5.4 step 7: SUCCESS or SKIPPED (absent = SUCCESS), anything else fails the step [ours]; the output is the
+ * returned map plus `reason` when given and not already a key; it must be JSON (it is persisted).
+ */
+export function normaliseResult(result: StepResult | undefined): { status: string; output: JsonObject } {
+  const status = result?.status ?? STATUS.SUCCESS;
+  if (status !== STATUS.SUCCESS && status !== STATUS.SKIPPED) {
+    throw new StepError(`invalid step status ${JSON.stringify(status)}`);
+  }
+  const outputs = result?.outputs ?? {};
+  if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs)) {
+    throw new StepError("step outputs must be a JSON object");
+  }
+  const output: JsonObject = { ...outputs };
+  if (result?.reason !== undefined && !("reason" in output)) output.reason = result.reason;
+  _assertJson(output, "outputs");
+  return { status, output };
+}
+
+function _assertJson(value: unknown, path: string): void {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new StepError(`step ${path} is not a JSON value (${value})`);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => _assertJson(v, `${path}[${i}]`));
+    return;
+  }
+  const proto: unknown = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) _assertJson(v, `${path}.${k}`);
+    return;
+  }
+  throw new StepError(`step ${path} is not a JSON value`);
+}
+
+/** The signal name carried by the abort reason (`SIGTERM` when unknown). */
+export function signalName(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return typeof reason === "string" && reason.startsWith("SIG") ? reason : "SIGTERM";
+}

@@ -1,0 +1,132 @@
+// The runner's inputs and outputs: the flow shape it reads, its collaborators and its result (core.md §5).
+import type { JsonObject } from "../types.ts";
+import type { StepRegistry } from "../steps/registry.ts";
+import type { Logger } from "../observe/logger.ts";
+import type {
+  BeginRunOptions,
+  FinishRunOptions,
+  JobRecord,
+  SetJobStatusOptions,
+  SetStepStatusOptions,
+  StepRecord,
+} from "../state/types.ts";
+
+/** The part of a step spec the runner reads (a validated `StepSpec` fits). */
+export interface RunnerStep {
+  readonly id: string;
+  readonly type: string;
+  readonly inputs?: Readonly<Record<string, unknown>>;
+  readonly on_no_data?: string | null;
+  readonly outputs?: Readonly<Record<string, unknown>>;
+}
+
+/** The part of a job spec the runner reads. */
+export interface RunnerJob {
+  readonly id: string;
+  readonly depends_on?: readonly string[];
+  readonly when?: string | null;
+  readonly steps: readonly RunnerStep[];
+}
+
+/** The rendered `flow:` block (core.md §5.1 step 4). */
+export interface RunnerFlowMeta {
+  readonly id: string;
+  readonly workspace: {
+    readonly root: string;
+    readonly cleanup_policy: "on_success" | "always" | "never";
+    readonly layout: Readonly<Record<string, string>>;
+  };
+  readonly state: { readonly path: string };
+}
+
+/** A validated flow as the runner needs it: `flow` must already be rendered (see `renderFlowMeta`). */
+export interface RunnerFlow {
+  readonly flow: RunnerFlowMeta;
+  readonly jobs: readonly RunnerJob[];
+}
+
+/** The state operations the runner uses (core.md §6.3); `StateStore` implements them. */
+export interface RunnerStateStore {
+  getJobRecord(jobId: string, runId: string): JobRecord | null;
+  setJobStatus(jobId: string, runId: string, status: string, options?: SetJobStatusOptions): void;
+  listJobRecords(runId: string): JobRecord[];
+  getStepRecord(jobId: string, runId: string, stepId: string): StepRecord | null;
+  setStepStatus(
+    jobId: string,
+    runId: string,
+    stepId: string,
+    status: string,
+    options?: SetStepStatusOptions,
+  ): void;
+  beginRun(options: BeginRunOptions): void;
+  finishRun(runId: string, options: FinishRunOptions): void;
+  acquireLock(
+    key: string,
+    options: { owner: string; ttlSeconds?: number; waitSeconds?: number; signal?: AbortSignal },
+  ): Promise<boolean>;
+  releaseLock(key: string, owner: string): boolean | void;
+}
+
+/** Time sources: wall clock for records, monotonic for durations (§8.2). */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Monotonic milliseconds (only differences matter). */
+  monotonic(): number;
+}
+
+/** What the run record (`runs` row) gets besides ids [D11, D14]. */
+export interface RunRecordInfo {
+  flowSha256?: string;
+  version: string;
+  host: string;
+  pid: number;
+  plugins?: BeginRunOptions["plugins"];
+  bundle?: JsonObject | null;
+}
+
+export interface RunFlowOptions {
+  /** The validated flow with its `flow:` block rendered. */
+  flow: RunnerFlow;
+  /** The flow file executed (event `run_start.yaml`, run record). */
+  flowYaml: string;
+  /** Absolute state DB path (event `run_start.state`). */
+  statePath: string;
+  runId: string;
+  /** `--flow-job`: only this job is processed (it must exist; the CLI checks first [D5]). */
+  flowJob?: string;
+  /** The env snapshot (core.md §7.1). */
+  snapshot: Readonly<Record<string, string>>;
+  registry: StepRegistry;
+  state: RunnerStateStore;
+  logger: Logger;
+  /** Aborted on SIGTERM/SIGINT; `signal.reason` is the signal name (core.md §5.2). */
+  signal?: AbortSignal;
+  clock?: Clock;
+  record: RunRecordInfo;
+  /** Registers a value for masking [D18] (decoded secrets, step-provided secrets). */
+  addSecret?: (value: string) => void;
+  /**
+   * Builds run-scoped resources/connectors after `run_start` (core.md §5.1 step 9). A throw is a run-level
+   * error: `run_summary` with `error`, exit 1.
+   */
+  prepareResources?: () => Promise<RunResources | undefined> | RunResources | undefined;
+}
+
+/** Run-scoped resources handed to steps; `close` runs at the end of the run (errors logged). */
+export interface RunResources {
+  connectors?: unknown;
+  close?: () => Promise<void> | void;
+}
+
+/** What a run ended with. */
+export interface RunOutcome {
+  exitCode: 0 | 1;
+  runId: string;
+  flowId: string;
+  /** Status per job processed in this invocation, in processing order. */
+  jobStatuses: Record<string, string>;
+  statusCounts: Record<string, number>;
+  /** Set for a run-level error or a termination. */
+  error?: string;
+}

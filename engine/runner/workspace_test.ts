@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { createJobLayout, jobLayout, removeJobDir } from "./workspace.ts";
+import { newRunId } from "./run_id.ts";
+
+Deno.test("jobLayout() follows <root>/<flow>/<job>/<run>/<layout names>", () => {
+  const l = jobLayout({
+    root: "/w",
+    flowId: "f",
+    jobId: "j",
+    runId: "R",
+    layout: { artifacts: "out", scratch: "tmp", manifests: "m" },
+  });
+  assert.deepEqual(l, {
+    jobDir: "/w/f/j/R",
+    artifactsDir: "/w/f/j/R/out",
+    scratchDir: "/w/f/j/R/tmp",
+    manifestsDir: "/w/f/j/R/m",
+  });
+});
+
+Deno.test("createJobLayout() makes the dirs and removeJobDir() removes only the run dir", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const l = jobLayout({ root, flowId: "f", jobId: "j", runId: "R", layout: {} });
+    await createJobLayout(l);
+    assert.ok((await Deno.stat(l.manifestsDir)).isDirectory);
+    assert.equal(await removeJobDir(l), true);
+    assert.equal(await Deno.stat(l.jobDir).then(() => true, () => false), false);
+    assert.ok((await Deno.stat(`${root}/f/j`)).isDirectory);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("newRunId() is 12 lower-case hex chars", () => {
+  for (let i = 0; i < 20; i++) assert.match(newRunId(), /^[0-9a-f]{12}$/);
+});

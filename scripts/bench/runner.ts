@@ -1,0 +1,137 @@
+// Runner benchmarks, printed as ratios measured in the same process run (goal ≤ 1.5× for both):
+//   B1  engine overhead per trivial step: 1 job × 1,000 check_items steps through runFlow, vs a bare loop doing
+//       the same SQLite writes (resume lookup + step row per step, job rows, run record) on the same settings.
+//   B2  200 external.process steps running `true`, vs a bash loop spawning /bin/true 200 times.
+// Usage: deno run -A scripts/bench/runner.ts [--steps N] [--procs N] [--sync FULL|NORMAL]
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { StateStore } from "../../engine/state/mod.ts";
+import { StepRegistry } from "../../engine/steps/registry.ts";
+import { Logger } from "../../engine/observe/mod.ts";
+import { runFlow } from "../../engine/runner/mod.ts";
+import type { RunnerFlow, RunnerStep } from "../../engine/runner/mod.ts";
+
+function _arg(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 ? Deno.args[i + 1] ?? fallback : fallback;
+}
+
+const STEPS = Number(_arg("--steps", "1000"));
+const PROCS = Number(_arg("--procs", "200"));
+const SYNC = _arg("--sync", "FULL") === "NORMAL" ? "NORMAL" : "FULL";
+
+function _flow(dir: string, steps: RunnerStep[]): RunnerFlow {
+  return {
+    flow: {
+      id: "bench",
+      workspace: {
+        root: join(dir, "ws"),
+        cleanup_policy: "never",
+        layout: { artifacts: "artifacts", scratch: "scratch", manifests: "manifests" },
+      },
+      state: { path: join(dir, "state.sqlite") },
+    },
+    jobs: [{ id: "j", steps }],
+  };
+}
+
+async function _engine(dir: string, steps: RunnerStep[]): Promise<number> {
+  const state = StateStore.open(join(dir, "state.sqlite"), { synchronous: SYNC });
+  // Lines are formatted (the work a real run does) and then dropped.
+  let bytes = 0;
+  const logger = new Logger({ write: (l) => (bytes += l.length) });
+  const t0 = performance.now();
+  const out = await runFlow({
+    flow: _flow(dir, steps),
+    flowYaml: "bench.yaml",
+    statePath: state.path,
+    runId: "B",
+    snapshot: {},
+    registry: StepRegistry.withBuiltins(),
+    state,
+    logger,
+    record: { version: "bench", host: "bench", pid: 0 },
+  });
+  const ms = performance.now() - t0;
+  state.close();
+  if (out.exitCode !== 0 || bytes === 0) throw new Error(`bench run failed: ${JSON.stringify(out)}`);
+  return ms;
+}
+
+/** The same SQLite work as the engine, without the engine: schema via StateStore, then raw statements. */
+function _bareSqlite(dir: string, n: number): number {
+  const path = join(dir, "bare.sqlite");
+  StateStore.open(path, { synchronous: SYNC }).close();
+  const db = new DatabaseSync(path, { timeout: 30_000 });
+  db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${SYNC}`);
+  const now = () => Math.floor(Date.now() / 1000);
+  const t0 = performance.now();
+  db.prepare(
+    "INSERT OR REPLACE INTO runs (run_id, flow_id, status, started_at, invocations) VALUES (?,?,?,?,1)",
+  )
+    .run("B", "bench", "RUNNING", now());
+  const job =
+    "INSERT OR REPLACE INTO job_runs (job_id, run_id, status, updated_at, outputs_json) VALUES (?,?,?,?,?)";
+  db.prepare(job).run("j", "B", "RUNNING", now(), null);
+  for (let i = 0; i < n; i++) {
+    db.prepare("SELECT * FROM step_runs WHERE job_id = ? AND run_id = ? AND step_id = ?").get(
+      "j",
+      "B",
+      `s${i}`,
+    );
+    db.prepare(
+      "INSERT OR REPLACE INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json) VALUES (?,?,?,?,?,?)",
+    ).run("j", "B", `s${i}`, "SUCCESS", now(), JSON.stringify({ has_data: true, count: 1 }));
+  }
+  db.prepare(job).run("j", "B", "SUCCESS", now(), "{}");
+  db.prepare("UPDATE runs SET status = ?, ended_at = ?, exit_code = 0 WHERE run_id = ?").run(
+    "SUCCESS",
+    now(),
+    "B",
+  );
+  const ms = performance.now() - t0;
+  db.close();
+  return ms;
+}
+
+async function _bashLoop(n: number): Promise<number> {
+  const t0 = performance.now();
+  const out = await new Deno.Command("bash", { args: ["-c", `for i in $(seq ${n}); do /bin/true; done`] })
+    .output();
+  if (out.code !== 0) throw new Error("bash loop failed");
+  return performance.now() - t0;
+}
+
+function _line(name: string, ours: number, base: number, n: number): void {
+  const ratio = ours / base;
+  console.log(
+    `${name}: engine ${ours.toFixed(1)} ms (${(ours / n * 1000).toFixed(0)} µs/step), baseline ${
+      base.toFixed(1)
+    } ms -> ratio ${ratio.toFixed(2)}× ${ratio <= 1.5 ? "(goal ≤ 1.5× met)" : "(goal ≤ 1.5× NOT met)"}`,
+  );
+}
+
+const dir = await Deno.makeTempDir({ prefix: "af-bench-" });
+try {
+  console.log(
+    `runner bench: ${STEPS} check_items steps, ${PROCS} external.process steps, synchronous=${SYNC}`,
+  );
+  const trivial = Array.from({ length: STEPS }, (_, i) => ({
+    id: `s${i}`,
+    type: "check_items",
+    inputs: { items: [1] },
+  }));
+  const bare = _bareSqlite(dir, STEPS);
+  const eng = await _engine(join(dir, "b1"), trivial);
+  _line("B1 trivial steps", eng, bare, STEPS);
+  const procs = Array.from({ length: PROCS }, (_, i) => ({
+    id: `p${i}`,
+    type: "external.process",
+    inputs: { command: ["true"] },
+  }));
+  const bash = await _bashLoop(PROCS);
+  const eng2 = await _engine(join(dir, "b2"), procs);
+  _line("B2 process steps", eng2, bash, PROCS);
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

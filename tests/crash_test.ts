@@ -1,0 +1,19 @@
+// SIGKILL the runner at ≥50 seeded random instants, resuming each run with the same --run-id until it finishes
+// (core.md §5.4 step 10, D4). Replay a failure with CRASH_SEED=<seed printed below>.
+import assert from "node:assert/strict";
+import { tempDir } from "./_helpers.ts";
+import { crashSchedule } from "./_crash_kit.ts";
+
+Deno.test("runner survives 50 SIGKILLs: exactly-once after recorded success, outputs as uninterrupted", async () => {
+  await using dir = await tempDir("af-crash-");
+  const seed = Number(Deno.env.get("CRASH_SEED") ?? Math.floor(Math.random() * 2 ** 31));
+  console.log(`crash test seed: ${seed} (replay with CRASH_SEED=${seed})`);
+  const report = await crashSchedule({ dir: dir.path, seed, minKills: 50 });
+  console.log(
+    `kills=${report.kills} runs=${report.runs} invocations=${report.invocations} baseline=${
+      Math.round(report.baselineMs)
+    }ms`,
+  );
+  assert.ok(report.kills >= 50);
+  assert.deepEqual(report.problems, [], `seed ${seed}`);
+});
