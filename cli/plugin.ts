@@ -1,4 +1,219 @@
-// Placeholder until the `plugin` command lands; replaced by its owner.
+// `aetherflow plugin inspect|hash|verify|pin|new` (docs/plugins.md). The Extism runtime is imported only by
+// the subcommands that run a plugin, so other commands start fast.
 import type { Command } from "@commander-js/extra-typings";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { EXIT, UsageError } from "../engine/errors.ts";
+import { type GrantsInput, GrantsSchema } from "../plugins/abi/mod.ts";
+import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
+import {
+  findPluginLock,
+  PLUGIN_LOCK_ENV,
+  PLUGIN_LOCK_FILE,
+  type PluginLock,
+  readPluginLock,
+  resolvePins,
+  upsertPin,
+  writePluginLock,
+} from "../plugins/lock/mod.ts";
+import { setExitCode } from "./_exit.ts";
 
-export function registerPlugin(_program: Command): void {}
+export function registerPlugin(program: Command): void {
+  const plugin = program.command("plugin").description("Inspect, hash, verify and pin WASM plugins");
+  plugin.command("hash")
+    .description("Print the sha256 of a .wasm file (the value to pin)")
+    .argument("<wasm>", "the plugin file")
+    .action(async (wasm) => {
+      console.log(`${await sha256Hex(await _readWasm(wasm))}  ${wasm}`);
+    });
+  plugin.command("inspect")
+    .description("Show a plugin's sha256, exports, imports and descriptor (described in the sandbox)")
+    .argument("<wasm>", "the plugin file")
+    .option("--json", "print one JSON object")
+    .action(async (wasm, opts) => await _inspect(wasm, opts.json === true));
+  plugin.command("verify")
+    .description("Check every pin of a plugin lock: file present, sha256, ABI and exports")
+    .argument("[flow_yaml]", "the flow whose lock (aetherflow.plugins.yaml beside it) is checked")
+    .option("--lock <path>", "the lock file to check")
+    .action(async (flow, opts) => await _verify(flow, opts.lock));
+  plugin.command("pin")
+    .description("Add or update a plugin's entry (sha256 and grants) in a plugin lock")
+    .argument("<wasm>", "the plugin file")
+    .option("--lock <path>", `the lock file (default: $${PLUGIN_LOCK_ENV}, else ./${PLUGIN_LOCK_FILE})`)
+    .option(
+      "--grant <key=value>",
+      "grant, repeatable: hosts=a,b files=artifacts resources=r1 dirs=/g:/host timeout_ms=N memory_mb=N max_output_bytes=N",
+      _collect,
+      [] as string[],
+    )
+    .option("--run <mode>", "worker (default, sandboxed) or foreground (trusted only)")
+    .action(async (wasm, opts) => await _pin(wasm, opts));
+  plugin.command("new")
+    .description("Scaffold an AssemblyScript plugin (sources, build script, test)")
+    .argument("<name>", "plugin name (letters, digits, _ . -)")
+    .option("--dir <path>", "where to create it (default: ./<name>)")
+    .action(async (name, opts) => {
+      const dir = resolve(opts.dir ?? name);
+      const { scaffoldPlugin } = await import("../plugins/sdk/scaffold.ts");
+      const files = await scaffoldPlugin({ name, dir });
+      for (const f of files) console.log(`created ${relative(Deno.cwd(), f) || f}`);
+      console.log(`next: cd ${relative(Deno.cwd(), dir) || "."} && deno task build && deno task test`);
+    });
+}
+
+function _collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function _readWasm(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (err) {
+    throw new UsageError(`Plugin file not found: ${resolve(path)}`, { cause: err });
+  }
+}
+
+async function _inspect(wasm: string, json: boolean): Promise<void> {
+  const path = resolve(wasm);
+  const bytes = await _readWasm(path);
+  const sha256 = await sha256Hex(bytes);
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (err) {
+    throw new UsageError(`Invalid plugin module ${path}: ${String(err)}`);
+  }
+  const exports = WebAssembly.Module.exports(module).map((e) => `${e.name} (${e.kind})`);
+  const imports = WebAssembly.Module.imports(module).map((i) => `${i.module} ${i.name} (${i.kind})`);
+  const host = await import("../plugins/host/mod.ts");
+  let descriptor: unknown = null;
+  let error: string | null = null;
+  try {
+    // Self-pinned: inspecting runs only aetherflow_describe, in the worker sandbox with nothing granted.
+    const p = await host.loadWasmPlugin({ path, sha256 });
+    descriptor = p.descriptor;
+    await p.close();
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  if (json) {
+    console.log(JSON.stringify({ path, sha256, size: bytes.length, exports, imports, descriptor, error }));
+  } else {
+    console.log(`File: ${path}\nsha256: ${sha256}\nSize: ${bytes.length} bytes`);
+    console.log(`Exports:\n${exports.map((e) => `  ${e}`).join("\n")}`);
+    console.log(`Imports:\n${imports.map((i) => `  ${i}`).join("\n")}`);
+    console.log(
+      error ? `Descriptor: error: ${error}` : `Descriptor:\n${JSON.stringify(descriptor, null, 2)}`,
+    );
+  }
+  if (error) setExitCode(EXIT.INVALID);
+}
+
+async function _verify(flow: string | undefined, lockOpt: string | undefined): Promise<void> {
+  let lockFile: string | null = lockOpt ? resolve(lockOpt) : null;
+  if (!lockFile) {
+    lockFile = await findPluginLock({ flowPath: flow ?? "./flow.yaml", snapshot: Deno.env.toObject() });
+  }
+  if (!lockFile) {
+    throw new UsageError(
+      `No plugin lock found (give --lock, set ${PLUGIN_LOCK_ENV}, or put ${PLUGIN_LOCK_FILE} beside the flow)`,
+    );
+  }
+  const lock = await readPluginLock(lockFile);
+  const host = await import("../plugins/host/mod.ts");
+  let failed = 0;
+  for (const pin of resolvePins(lock)) {
+    try {
+      const p = await host.loadWasmPlugin({
+        path: pin.path,
+        sha256: pin.sha256,
+        grants: pin.grants,
+        mode: pin.run,
+      });
+      console.log(`OK ${pin.path} ${p.label} sha256 ${p.sha256}`);
+      await p.close();
+    } catch (err) {
+      failed++;
+      const msg = err instanceof Deno.errors.NotFound
+        ? `Plugin path not found: ${pin.path}`
+        : (err as Error).message;
+      console.log(`FAIL ${pin.path}: ${msg}`);
+    }
+  }
+  console.log(`${lock.plugins.length - failed} of ${lock.plugins.length} pins OK (${lockFile})`);
+  if (failed > 0) setExitCode(EXIT.INVALID);
+}
+
+async function _pin(
+  wasm: string,
+  opts: { lock?: string; grant: string[]; run?: string },
+): Promise<void> {
+  const path = resolve(wasm);
+  const sha256 = await sha256Hex(await _readWasm(path));
+  const grants = parseGrantOptions(opts.grant);
+  if (opts.run !== undefined && opts.run !== "worker" && opts.run !== "foreground") {
+    throw new UsageError(`--run must be worker or foreground, got ${JSON.stringify(opts.run)}`);
+  }
+  const env = Deno.env.get(PLUGIN_LOCK_ENV)?.trim();
+  const lockFile = resolve(opts.lock ?? (env ? env : PLUGIN_LOCK_FILE));
+  const lock: PluginLock = await _exists(lockFile)
+    ? await readPluginLock(lockFile)
+    : { file: lockFile, plugins: [] };
+  // Refuse to pin what would not load (ABI, exports, grants) rather than fail at the next run.
+  const host = await import("../plugins/host/mod.ts");
+  const mode = opts.run === "foreground" ? "foreground" : "worker";
+  const p = await host.loadWasmPlugin({ path, sha256, grants, mode });
+  await p.close();
+  const rel = relative(dirname(lockFile), path);
+  const next = upsertPin(lock, {
+    path: isAbsolute(rel) ? path : rel,
+    sha256,
+    ...(Object.keys(grants).length > 0 ? { grants } : {}),
+    ...(opts.run ? { run: mode } : {}),
+  });
+  await writePluginLock(next);
+  console.log(`Pinned ${rel} (${p.label}, sha256 ${sha256}) in ${lockFile}`);
+}
+
+/**
+ * Parse `--grant key=value` options into grants.
+ * @throws {UsageError} on an unknown key or a bad value.
+ */
+export function parseGrantOptions(items: readonly string[]): GrantsInput {
+  const g: Record<string, unknown> = {};
+  const lists: Record<string, string[]> = {};
+  const dirs: Record<string, { path: string; mode: "rw" | "ro" }> = {};
+  for (const item of items) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--grant must be key=value, got ${JSON.stringify(item)}`);
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (key === "hosts" || key === "resources") {
+      lists[key] = [...(lists[key] ?? []), ...value.split(",").map((s) => s.trim()).filter((s) => s)];
+    } else if (key === "dirs") {
+      const [guest, hostPath, mode] = value.split(":");
+      if (!guest || !hostPath) {
+        throw new UsageError(`--grant dirs must be /guest:/host/path[:rw], got ${value}`);
+      }
+      dirs[guest] = { path: resolve(hostPath), mode: mode === "ro" ? "ro" : "rw" };
+    } else if (key === "files") g.files = value;
+    else if (key === "timeout_ms" || key === "memory_mb" || key === "max_output_bytes") {
+      g[key] = Number(value);
+    } else throw new UsageError(`Unknown grant ${JSON.stringify(key)}`);
+  }
+  Object.assign(g, lists);
+  if (Object.keys(dirs).length > 0) g.dirs = dirs;
+  const parsed = GrantsSchema.safeParse(g);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new UsageError(`Invalid grant ${first?.path.join(".") ?? ""}: ${first?.message ?? "invalid"}`);
+  }
+  return g as GrantsInput;
+}
+
+async function _exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}

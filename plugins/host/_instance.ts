@@ -1,0 +1,168 @@
+// One Extism plugin instance with the limits the host enforces on every call: a call queue (Extism plugins
+// are not reentrant), a wall-clock timeout that terminates the worker and recreates it on the next call, an
+// output cap, and fresh host-function objects per instance (stack-notes.md §2 gotchas). D11.
+import createPlugin, { type CallContext, type ExtismPluginOptions, type Plugin } from "@extism/extism";
+import { errorMessage, PluginError } from "../../engine/errors.ts";
+import type { CallScope, LogLevel } from "./call_scope.ts";
+
+export type HostFunction = (ctx: CallContext, offset: bigint) => bigint | Promise<bigint>;
+
+export interface InstanceOptions {
+  module: WebAssembly.Module;
+  /** `name@version` (or the path before describe) for messages. */
+  label: () => string;
+  /** Worker mode is the sandbox; foreground is trusted-only (no timeout, no HTTP, no async host functions). */
+  worker: boolean;
+  useWasi: boolean;
+  allowedHosts: readonly string[];
+  /** WASI guest path -> host path. */
+  allowedPaths: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  memoryMb: number;
+  /** Builds a fresh `extism:host/user` function table (never shared); `scope` is the call in progress. */
+  hostFunctions: (scope: () => CallScope) => Record<string, HostFunction>;
+  /** Scope used outside any call (Extism may log while starting). */
+  idleScope: CallScope;
+}
+
+const _PLUGIN_ERROR_PREFIX = "Plugin-originated error: ";
+
+export class PluginInstance {
+  readonly #opts: InstanceOptions;
+  #plugin: Promise<Plugin> | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #scope: CallScope;
+
+  constructor(options: InstanceOptions) {
+    this.#opts = options;
+    this.#scope = options.idleScope;
+  }
+
+  /** Queue a call of export `fn` with UTF-8 `input`; resolves with the output text. */
+  call(fn: string, input: string, scope: CallScope): Promise<string> {
+    const run = this.#queue.then(async () => {
+      this.#scope = scope;
+      try {
+        return await this.#callNow(fn, input, scope.signal);
+      } finally {
+        this.#scope = this.#opts.idleScope;
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#discard();
+  }
+
+  async #callNow(fn: string, input: string, signal?: AbortSignal): Promise<string> {
+    if (this.#closed) throw new PluginError(`Plugin ${this.#opts.label()} is closed`);
+    signal?.throwIfAborted();
+    this.#plugin ??= this.#create();
+    const plugin = await this.#plugin.catch((err) => {
+      this.#plugin = null;
+      throw new PluginError(`Plugin ${this.#opts.label()} could not start: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    });
+    const { timeoutMs } = this.#opts;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const call = plugin.call(fn, input);
+    // A terminated worker may reject later; that rejection is already accounted for.
+    call.catch(() => {});
+    const limit = new Promise<never>((_, reject) => {
+      if (!this.#opts.worker) return; // a foreground call blocks the event loop: no timer could fire
+      timer = setTimeout(() => {
+        reject(
+          new PluginError(
+            `Plugin ${this.#opts.label()} exceeded its timeout of ${timeoutMs} ms in ${fn} (timeout_ms)`,
+            { code: "plugin:timeout" },
+          ),
+        );
+      }, timeoutMs);
+      onAbort = () => reject(new PluginError(`Plugin ${this.#opts.label()} call ${fn} aborted`));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const out = await Promise.race([call, limit]);
+      const size = out ? (out as unknown as DataView).byteLength : 0;
+      if (size > this.#opts.maxOutputBytes) {
+        throw new PluginError(
+          `Plugin ${this.#opts.label()} output of ${size} bytes from ${fn} exceeds its output cap of ${this.#opts.maxOutputBytes} bytes (max_output_bytes)`,
+          { code: "plugin:output_cap" },
+        );
+      }
+      return out ? out.text() : "";
+    } catch (err) {
+      throw await this.#normalise(err, fn);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  // error_set keeps the instance; anything else (trap, timeout, host refusal) may leave the module in an
+  // unknown state, so the worker is terminated and a fresh one is made on the next call.
+  async #normalise(err: unknown, fn: string): Promise<PluginError> {
+    const msg = errorMessage(err);
+    if (err instanceof PluginError && err.code === "plugin:output_cap") return err;
+    if (msg.startsWith(_PLUGIN_ERROR_PREFIX)) {
+      return new PluginError(
+        `Plugin ${this.#opts.label()} failed: ${msg.slice(_PLUGIN_ERROR_PREFIX.length)}`,
+        {
+          code: "plugin:error",
+        },
+      );
+    }
+    await this.#discard();
+    if (err instanceof PluginError) return err;
+    if (msg.includes("no allowedHosts match")) {
+      return new PluginError(`Plugin ${this.#opts.label()} was refused: ${msg} (grants.hosts)`, {
+        code: "plugin:http_denied",
+        cause: err,
+      });
+    }
+    return new PluginError(
+      `Plugin ${this.#opts.label()} trapped in ${fn}: ${msg} (memory cap ${this.#opts.memoryMb} MiB, memory_mb)`,
+      { code: "plugin:trap", cause: err },
+    );
+  }
+
+  async #discard(): Promise<void> {
+    const p = this.#plugin;
+    this.#plugin = null;
+    if (!p) return;
+    try {
+      await (await p).close();
+    } catch {
+      // Already gone (terminated worker): nothing left to release.
+    }
+  }
+
+  #create(): Promise<Plugin> {
+    const o = this.#opts;
+    const log = (level: LogLevel) => (m: unknown) => this.#scope.log(level, String(m));
+    const logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+    return createPlugin({ wasm: [{ module: o.module }] }, {
+      runInWorker: o.worker,
+      useWasi: o.useWasi,
+      allowedPaths: { ...o.allowedPaths },
+      allowedHosts: [...o.allowedHosts],
+      // Fresh object per instance: worker-mode createPlugin mutates it (stack-notes.md §2).
+      functions: { "extism:host/user": o.hostFunctions(() => this.#scope) },
+      enableWasiOutput: false,
+      logger: logger as unknown as NonNullable<ExtismPluginOptions["logger"]>,
+      fetch: _noRedirectFetch,
+    });
+  }
+}
+
+// Following a redirect would let a granted host bounce the plugin to a host it was never granted.
+function _noRedirectFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  return fetch(input, { ...init, redirect: "manual" });
+}

@@ -1,0 +1,370 @@
+/**
+ * A loaded, pinned plugin: hash checked before compiling, memory capped in the module, described, ABI major
+ * checked, exports checked against what it declares (D11, core.md §7.5). Calls go through sandboxed worker
+ * instances (one per directory mapping, each with its own queue).
+ * @module
+ */
+import { AetherflowError, EXIT, PluginError } from "../../engine/errors.ts";
+import type { JsonValue } from "../../engine/types.ts";
+import type { StepResult } from "../../engine/steps/types.ts";
+import {
+  ABI_MAJOR,
+  type ConnectorCall,
+  ConnectorResultSchema,
+  DecodeResultSchema,
+  ExpandEnvResultSchema,
+  EXPORTS,
+  type GrantsInput,
+  GrantsSchema,
+  type PluginDescriptor,
+  PluginDescriptorSchema,
+  type StepCall,
+  StepResultEnvelopeSchema,
+} from "../abi/mod.ts";
+import { type EffectiveGrants, effectiveGrants } from "./grants.ts";
+import { capMemoryPages, sha256Hex, WASM_PAGE_BYTES } from "./wasm_bytes.ts";
+import { PluginInstance } from "./_instance.ts";
+import { buildHostFunctions } from "./_host_functions.ts";
+import type { CallScope, LogLevel } from "./call_scope.ts";
+
+export type PluginRunMode = "worker" | "foreground";
+
+export interface LoadWasmPluginOptions {
+  /** Absolute path of the .wasm file. */
+  path: string;
+  /** The pinned lowercase hex sha256. */
+  sha256: string;
+  grants?: GrantsInput;
+  /** `worker` (default, sandboxed) or `foreground` (trusted only: no timeout, no HTTP, no async host calls). */
+  mode?: PluginRunMode;
+  /** Where plugin logs go outside step calls (describe, secrets). */
+  log?: (level: LogLevel, message: string) => void;
+}
+
+const _compiled = new Map<string, WebAssembly.Module>();
+const _WASI_MODULE = "wasi_snapshot_preview1";
+const _ARTIFACTS_GUEST = "/artifacts";
+
+/**
+ * Load a pinned plugin.
+ * @throws {AetherflowError} exit 2 with codes `plugin:hash_mismatch`, `plugin:missing_export`, `plugin:abi`,
+ * `plugin:descriptor`, `plugin:grants`, `plugin:memory`, `plugin:invalid_module`, `plugin:not_found`.
+ */
+export async function loadWasmPlugin(options: LoadWasmPluginOptions): Promise<WasmPlugin> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(options.path);
+  } catch (err) {
+    throw new AetherflowError(`Plugin path not found: ${options.path}`, {
+      code: "plugin:not_found",
+      exitCode: EXIT.INVALID,
+      cause: err,
+    });
+  }
+  const actual = await sha256Hex(bytes);
+  if (actual !== options.sha256.toLowerCase()) {
+    throw _invalid(
+      `Plugin ${options.path} does not match its pin: pinned sha256 ${options.sha256}, file sha256 ${actual}`,
+      "plugin:hash_mismatch",
+    );
+  }
+  const parsedGrants = GrantsSchema.safeParse(options.grants ?? {});
+  if (!parsedGrants.success) {
+    throw _invalid(
+      `Invalid grants for plugin ${options.path}: ${parsedGrants.error.message}`,
+      "plugin:grants",
+    );
+  }
+  for (const [guest, d] of Object.entries(parsedGrants.data.dirs)) {
+    if (d.mode === "ro") {
+      // node:wasi (used by Extism 1.0.3) has no read-only preopens: a read-only promise we cannot keep is refused.
+      throw _invalid(
+        `Invalid grants for plugin ${options.path}: dirs.${guest} mode ro cannot be enforced by this host; grant mode rw or copy the files into the artifacts directory`,
+        "plugin:grants",
+      );
+    }
+  }
+  const grantsNoCaps = effectiveGrants({ hosts: [], resources: [], dirs: [] }, parsedGrants.data);
+  const module = await _compile(bytes, actual, grantsNoCaps.memoryMb);
+  const plugin = new WasmPlugin({
+    path: options.path,
+    sha256: actual,
+    module,
+    mode: options.mode ?? "worker",
+    log: options.log ?? (() => {}),
+    grants: grantsNoCaps,
+  });
+  try {
+    await plugin.describeAndGrant(parsedGrants.data);
+  } catch (err) {
+    await plugin.close();
+    throw err;
+  }
+  return plugin;
+}
+
+async function _compile(bytes: Uint8Array, sha: string, memoryMb: number): Promise<WebAssembly.Module> {
+  const pages = Math.floor((memoryMb * 1024 * 1024) / WASM_PAGE_BYTES);
+  const key = `${sha}:${pages}`;
+  const cached = _compiled.get(key);
+  if (cached) return cached;
+  const capped = capMemoryPages(bytes, pages);
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(capped as Uint8Array<ArrayBuffer>);
+  } catch (err) {
+    throw _invalid(`Invalid plugin module (sha256 ${sha}): ${String(err)}`, "plugin:invalid_module");
+  }
+  if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) {
+    throw _invalid(
+      `Invalid plugin module (sha256 ${sha}): imported memories are not supported`,
+      "plugin:invalid_module",
+    );
+  }
+  _compiled.set(key, module);
+  return module;
+}
+
+function _invalid(message: string, code: string): AetherflowError {
+  return new AetherflowError(message, { code, exitCode: EXIT.INVALID });
+}
+
+interface WasmPluginInit {
+  path: string;
+  sha256: string;
+  module: WebAssembly.Module;
+  mode: PluginRunMode;
+  log: (level: LogLevel, message: string) => void;
+  grants: EffectiveGrants;
+}
+
+/** A loaded plugin. Create with {@link loadWasmPlugin}. */
+export class WasmPlugin {
+  readonly path: string;
+  readonly sha256: string;
+  readonly mode: PluginRunMode;
+  readonly #module: WebAssembly.Module;
+  readonly #exports: ReadonlySet<string>;
+  readonly #usesWasi: boolean;
+  readonly #instances = new Map<string, PluginInstance>();
+  readonly #log: (level: LogLevel, message: string) => void;
+  #grants: EffectiveGrants;
+  #descriptor: PluginDescriptor | null = null;
+
+  constructor(init: WasmPluginInit) {
+    this.path = init.path;
+    this.sha256 = init.sha256;
+    this.mode = init.mode;
+    this.#module = init.module;
+    this.#log = init.log;
+    this.#grants = init.grants;
+    this.#exports = new Set(WebAssembly.Module.exports(init.module).map((e) => e.name));
+    this.#usesWasi = WebAssembly.Module.imports(init.module).some((i) => i.module === _WASI_MODULE);
+  }
+
+  get descriptor(): PluginDescriptor {
+    if (!this.#descriptor) throw new PluginError(`Plugin ${this.path} is not described yet`);
+    return this.#descriptor;
+  }
+  get name(): string {
+    return this.descriptor.name;
+  }
+  get version(): string {
+    return this.descriptor.version;
+  }
+  /** `plugin:<name>@<version>`: the origin recorded on registered steps and connectors. */
+  get origin(): string {
+    return `plugin:${this.label}`;
+  }
+  get label(): string {
+    return this.#descriptor ? `${this.#descriptor.name}@${this.#descriptor.version}` : this.path;
+  }
+  get grants(): EffectiveGrants {
+    return this.#grants;
+  }
+  hasExport(name: string): boolean {
+    return this.#exports.has(name);
+  }
+
+  /**
+   * Call `aetherflow_describe` (no grants yet), check ABI and exports, then compute the effective grant.
+   * Called once by {@link loadWasmPlugin}.
+   */
+  async describeAndGrant(grants: ReturnType<typeof GrantsSchema.parse>): Promise<void> {
+    if (!this.hasExport(EXPORTS.describe)) {
+      throw _invalid(`Plugin ${this.path} does not export ${EXPORTS.describe}`, "plugin:missing_export");
+    }
+    let raw: JsonValue;
+    try {
+      const text = await this.#call(EXPORTS.describe, "", this.#idleScope(), {});
+      raw = _parseJson(text, `Plugin ${this.path} returned malformed JSON from ${EXPORTS.describe}`);
+    } catch (err) {
+      // A plugin that cannot describe itself is refused at load time, like any other invalid plugin.
+      throw _invalid((err as Error).message, err instanceof PluginError ? err.code : "plugin:describe");
+    }
+    const major = typeof raw === "object" && raw !== null ? (raw as { abi?: unknown }).abi : undefined;
+    if (typeof major === "number" && Math.trunc(major) !== ABI_MAJOR) {
+      throw _invalid(
+        `Plugin ${this.path} uses plugin ABI major ${major}; this host supports ABI major ${ABI_MAJOR}`,
+        "plugin:abi",
+      );
+    }
+    const parsed = PluginDescriptorSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw _invalid(
+        `Plugin ${this.path} returned an invalid descriptor: ${parsed.error.message}`,
+        "plugin:descriptor",
+      );
+    }
+    const d = parsed.data;
+    const need: [boolean, string][] = [
+      [d.steps.length > 0, EXPORTS.step],
+      [d.connectors.length > 0, EXPORTS.connector],
+      [d.secrets, EXPORTS.decode],
+    ];
+    for (const [required, name] of need) {
+      if (required && !this.hasExport(name)) {
+        throw _invalid(
+          `Plugin ${d.name}@${d.version} (${this.path}) does not export ${name}`,
+          "plugin:missing_export",
+        );
+      }
+    }
+    this.#descriptor = d;
+    this.#grants = effectiveGrants(d.capabilities, grants);
+    // The describe instance had no hosts; one with the granted hosts is made on the next call.
+    if (this.#grants.hosts.length > 0) await this.#closeInstances();
+  }
+
+  /** Run `aetherflow_step`; a plugin-reported error, a trap or a broken limit throws a PluginError. */
+  async callStep(
+    call: Omit<StepCall, "work_dir" | "host_work_dir" | "dirs">,
+    scope: Omit<CallScope, "dirMap"> & { artifactsDir: string },
+  ): Promise<StepResult> {
+    const dirMap = this.#dirMap(scope.artifactsDir);
+    const extra: Record<string, string> = {};
+    for (const [g, d] of Object.entries(this.#grants.dirs)) extra[g] = d.path;
+    const envelope: StepCall = {
+      ...call,
+      ...(this.#grants.artifacts ? { work_dir: _ARTIFACTS_GUEST, host_work_dir: scope.artifactsDir } : {}),
+      ...(Object.keys(extra).length > 0 ? { dirs: extra } : {}),
+    };
+    const text = await this.#call(EXPORTS.step, JSON.stringify(envelope), { ...scope, dirMap }, dirMap);
+    const raw = _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.step}`);
+    const parsed = StepResultEnvelopeSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new PluginError(`Plugin ${this.label} returned an invalid step result: ${parsed.error.message}`);
+    }
+    const status = parsed.data.status ?? "SUCCESS";
+    if (status !== "SUCCESS" && status !== "SKIPPED") {
+      throw new PluginError(`Plugin ${this.label} returned invalid step status ${JSON.stringify(status)}`);
+    }
+    return {
+      status,
+      outputs: parsed.data.outputs ?? {},
+      ...(parsed.data.reason ? { reason: parsed.data.reason } : {}),
+    };
+  }
+
+  /** Run `aetherflow_connector` and return its `result`. */
+  async callConnector(call: ConnectorCall, scope?: Partial<CallScope>): Promise<JsonValue> {
+    const text = await this.#call(
+      EXPORTS.connector,
+      JSON.stringify(call),
+      { ...this.#idleScope(), ...scope },
+      {},
+    );
+    const raw = _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.connector}`);
+    const parsed = ConnectorResultSchema.safeParse(raw);
+    if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid connector result`);
+    return parsed.data.result ?? null;
+  }
+
+  /** `aetherflow_decode`. */
+  async decode(value: string): Promise<string> {
+    const text = await this.#call(EXPORTS.decode, JSON.stringify({ value }), this.#idleScope(), {});
+    const parsed = DecodeResultSchema.safeParse(
+      _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.decode}`),
+    );
+    if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid decode result`);
+    return parsed.data.value;
+  }
+
+  /** `aetherflow_expand_env`: returns the new snapshot. */
+  async expandEnv(env: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+    const text = await this.#call(EXPORTS.expandEnv, JSON.stringify({ env }), this.#idleScope(), {});
+    const parsed = ExpandEnvResultSchema.safeParse(
+      _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.expandEnv}`),
+    );
+    if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid expand_env result`);
+    return parsed.data.env;
+  }
+
+  async close(): Promise<void> {
+    await this.#closeInstances();
+  }
+
+  async #closeInstances(): Promise<void> {
+    const all = [...this.#instances.values()];
+    this.#instances.clear();
+    await Promise.all(all.map((i) => i.close()));
+  }
+
+  #idleScope(): CallScope {
+    return { log: (level, message) => this.#log(level, message), dirMap: {} };
+  }
+
+  #dirMap(artifactsDir: string): Record<string, string> {
+    const map: Record<string, string> = {};
+    if (this.#grants.artifacts) map[_ARTIFACTS_GUEST] = artifactsDir;
+    for (const [g, d] of Object.entries(this.#grants.dirs)) map[g] = d.path;
+    return map;
+  }
+
+  #call(fn: string, input: string, scope: CallScope, dirMap: Record<string, string>): Promise<string> {
+    return this.#instance(dirMap).call(fn, input, scope);
+  }
+
+  // One instance per directory mapping: WASI preopens are fixed when an instance is created, and each job has
+  // its own artifacts directory. Old mappings are closed so a long run does not accumulate workers.
+  #instance(dirMap: Record<string, string>): PluginInstance {
+    const key = JSON.stringify(dirMap);
+    const found = this.#instances.get(key);
+    if (found) return found;
+    for (const [k, inst] of this.#instances) {
+      if (this.#instances.size < 4) break;
+      this.#instances.delete(k);
+      void inst.close();
+    }
+    const g = this.#grants;
+    const maxInputBytes = g.maxOutputBytes;
+    const worker = this.mode === "worker";
+    const inst = new PluginInstance({
+      module: this.#module,
+      label: () => this.label,
+      worker,
+      useWasi: this.#usesWasi,
+      allowedHosts: this.#descriptor ? g.hosts : [],
+      allowedPaths: dirMap,
+      timeoutMs: g.timeoutMs,
+      maxOutputBytes: g.maxOutputBytes,
+      memoryMb: g.memoryMb,
+      idleScope: this.#idleScope(),
+      hostFunctions: (scope) =>
+        buildHostFunctions(
+          { label: () => this.label, worker, resources: () => this.#grants.resources, maxInputBytes },
+          scope,
+        ),
+    });
+    this.#instances.set(key, inst);
+    return inst;
+  }
+}
+
+function _parseJson(text: string, message: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (err) {
+    throw new PluginError(`${message}: ${(err as Error).message}`, { code: "plugin:malformed_json" });
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The plugin lock file (pins and grants). See docs/plugins.md.
+ * @module
+ */
+export {
+  findPluginLock,
+  PLUGIN_LOCK_ENV,
+  PLUGIN_LOCK_FILE,
+  type PluginLock,
+  type PluginPin,
+  PluginPinSchema,
+  readPluginLock,
+  type ResolvedPin,
+  resolvePins,
+  upsertPin,
+  writePluginLock,
+} from "./plugin_lock.ts";

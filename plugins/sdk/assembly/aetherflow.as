@@ -1,0 +1,147 @@
+// aetherflow plugin SDK for AssemblyScript (ABI v1, docs/plugin-abi.md), over @extism/as-pdk 1.0.0.
+// Build with `--use abort=<path to this file>/aetherflowAbort` so the module never imports `env.abort`.
+import { Host, Memory } from "@extism/as-pdk";
+import { error_set, http_request, length } from "@extism/as-pdk/lib/env";
+import { JKind, JValue, parseJson, quote } from "./json";
+
+export { JKind, JValue, parseJson, quote };
+
+/** The ABI major this SDK speaks. */
+export const ABI_MAJOR = 1;
+
+@external("extism:host/user", "af_log")
+declare function _af_log(offset: u64): u64;
+
+@external("extism:host/user", "af_connector_call")
+declare function _af_connector_call(offset: u64): u64;
+
+@external("extism:host/env", "http_status_code")
+declare function _http_status_code(): i32;
+
+/** The call input as text (UTF-8). */
+export function inputText(): string {
+  return Host.inputString();
+}
+
+/** The call input parsed as JSON. */
+export function inputJson(): JValue {
+  return parseJson(Host.inputString());
+}
+
+/**
+ * Set the call output. Encodes UTF-8 first: as-pdk 1.0.0 `Host.outputString` sizes its buffer by UTF-16
+ * length and throws on non-ASCII text (stack-notes.md §3).
+ */
+export function output(text: string): void {
+  Host.output(Uint8Array.wrap(String.UTF8.encode(text)));
+}
+
+/** Report a failure (the step or connector fails with `message`); return its value from the export. */
+export function fail(message: string): i32 {
+  const mem = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(message)));
+  error_set(mem.offset);
+  return 1;
+}
+
+function _callHost(fn: (offset: u64) => u64, json: string): string {
+  const mem = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(json)));
+  const reply = fn(mem.offset);
+  if (reply == 0) return "{}";
+  return new Memory(reply, length(reply)).toString();
+}
+
+/** Log through the host (`af_log`); level is debug, info, warn or error. `fieldsJson` is a JSON object. */
+export function log(level: string, message: string, fieldsJson: string = "{}"): void {
+  _callHost(
+    (o: u64): u64 => _af_log(o),
+    '{"level":' + quote(level) + ',"message":' + quote(message) + ',"fields":' + fieldsJson + "}",
+  );
+}
+
+/**
+ * Call a connector method on a granted resource (`af_connector_call`). Returns the reply:
+ * `{"result": ...}` or `{"error": "..."}`.
+ */
+export function connectorCall(resource: string, method: string, argsJson: string = "{}"): JValue {
+  return parseJson(
+    _callHost(
+      (o: u64): u64 => _af_connector_call(o),
+      '{"resource":' + quote(resource) + ',"method":' + quote(method) + ',"args":' + argsJson + "}",
+    ),
+  );
+}
+
+/** The reply of an HTTP request made through Extism (only to hosts the operator granted). */
+export class HttpReply {
+  status: i32;
+  body: string;
+  constructor(status: i32, body: string) {
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** HTTP through Extism `http_request` (worker mode; host must be granted). `headersJson` is a JSON object. */
+export function httpRequest(method: string, url: string, headersJson: string = "{}", body: string = ""): HttpReply {
+  const req = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(
+    '{"method":' + quote(method) + ',"url":' + quote(url) + ',"headers":' + headersJson + "}",
+  )));
+  let bodyOffset: u64 = 0;
+  if (body.length > 0) bodyOffset = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(body))).offset;
+  const reply = http_request(req.offset, bodyOffset);
+  const text = reply == 0 ? "" : new Memory(reply, length(reply)).toString();
+  return new HttpReply(_http_status_code(), text);
+}
+
+/** A step call envelope (docs/plugin-abi.md "Step call"). */
+export class StepCall {
+  type: string = "";
+  flowId: string = "";
+  jobId: string = "";
+  runId: string = "";
+  stepId: string = "";
+  inputs: JValue = new JValue(JKind.Obj);
+  /** Guest path of the job's artifacts dir ("" when files are not granted). */
+  workDir: string = "";
+  hostWorkDir: string = "";
+}
+
+/** Parse the input of `aetherflow_step`. */
+export function stepCall(): StepCall {
+  const v = inputJson();
+  const c = new StepCall();
+  c.type = v.getString("type");
+  c.flowId = v.getString("flow_id");
+  c.jobId = v.getString("job_id");
+  c.runId = v.getString("run_id");
+  c.stepId = v.getString("step_id");
+  const inputs = v.get("inputs");
+  if (inputs != null) c.inputs = inputs;
+  c.workDir = v.getString("work_dir");
+  c.hostWorkDir = v.getString("host_work_dir");
+  return c;
+}
+
+/** Output a SUCCESS step result; `outputsJson` is a JSON object. Returns 0 for the export. */
+export function succeed(outputsJson: string): i32 {
+  output('{"status":"SUCCESS","outputs":' + outputsJson + "}");
+  return 0;
+}
+
+/** Output a SKIPPED step result with its reason. */
+export function skip(reason: string, outputsJson: string = "{}"): i32 {
+  output('{"status":"SKIPPED","outputs":' + outputsJson + ',"reason":' + quote(reason) + "}");
+  return 0;
+}
+
+/** The abort handler to pass to asc with `--use abort=...`: reports the message as the plugin error. */
+export function aetherflowAbort(
+  message: string | null,
+  fileName: string | null,
+  lineNumber: u32,
+  columnNumber: u32,
+): void {
+  const where = (fileName == null ? "?" : fileName) + ":" + lineNumber.toString() + ":" + columnNumber.toString();
+  fail("abort: " + (message == null ? "" : message) + " at " + where);
+  unreachable();
+}

@@ -1,0 +1,27 @@
+;; t_http: GETs inputs.url through Extism http_request and returns the (JSON) body as outputs.body.
+;; Asks for hosts 127.0.0.1 and localhost; the operator's grant decides which survive.
+(module
+  (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))
+  ;; @prelude
+  (data (i32.const 0) "{\"abi\":1,\"name\":\"t_http\",\"version\":\"1.0.0\",\"steps\":[{\"type\":\"t_http\"}],\"capabilities\":{\"hosts\":[\"127.0.0.1\",\"localhost\"]}}\00")
+  (data (i32.const 1024) "\"url\":\00")
+  (data (i32.const 1040) "{\"url\":\00")
+  (data (i32.const 1056) ",\"method\":\"GET\"}\00")
+  (data (i32.const 1088) "{\"outputs\":{\"body\":\00")
+  (data (i32.const 1120) "}}\00")
+  (func (export "aetherflow_describe") (result i32) (call $out_cstr (i32.const 0)) (i32.const 0))
+  (func (export "aetherflow_step") (result i32) (local $p i32) (local $resp i64)
+    (drop (call $read_input))
+    (call $ob_reset)
+    (call $ob_cstr (i32.const 1040))
+    (local.set $p (call $field (i32.const 1024)))
+    (call $ob_bytes (local.get $p) (i32.sub (global.get $fend) (local.get $p)))
+    (call $ob_cstr (i32.const 1056))
+    (local.set $resp (call $http_request (call $ob_block) (i64.const 0)))
+    (call $ob_reset)
+    (call $ob_cstr (i32.const 1088))
+    (call $ob_from_block (local.get $resp))
+    (call $ob_cstr (i32.const 1120))
+    (call $ob_output)
+    (i32.const 0))
+)
