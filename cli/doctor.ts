@@ -1,15 +1,9 @@
 // `aetherflow doctor [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.4): which env keys the flow and every
 // profile still need. Exit 0 when none is missing, else 2. Output masked [D18].
 import type { Command } from "@commander-js/extra-typings";
-import { buildSnapshot, finalizeSnapshot, Masker, type Snapshot } from "../engine/config/mod.ts";
+import { prepareFlow } from "./_prepare.ts";
 import { EXIT } from "../engine/errors.ts";
-import {
-  formatReportJson,
-  formatReportText,
-  validateFlow,
-  type ValidationReport,
-} from "../engine/spec/mod.ts";
-import { StepRegistry } from "../engine/steps/registry.ts";
+import { formatReportJson, formatReportText, type ValidationReport } from "../engine/spec/mod.ts";
 import type { Issue } from "../engine/types.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
@@ -27,19 +21,6 @@ export interface DoctorReport {
   flow_yaml: string;
   missing_env: DoctorItem[];
   warnings: DoctorItem[];
-}
-
-/**
- * Validate with the finalized snapshot (§7.1 step 6 needs `flow.workspace.root`, so a first pass reads it).
- * TODO(#configuration): share with validate/run once a common snapshot helper lands in cli/.
- */
-async function _validate(flowPath: string): Promise<{ report: ValidationReport; snapshot: Snapshot }> {
-  const base = buildSnapshot();
-  const registry = StepRegistry.withBuiltins();
-  const first = await validateFlow({ flowPath, snapshot: base, registry, strictEnv: false });
-  if (!first.flow) return { report: first, snapshot: base };
-  const snapshot = await finalizeSnapshot(base, { workspaceRoot: first.flow.flow.workspace.root });
-  return { report: await validateFlow({ flowPath, snapshot, registry, strictEnv: false }), snapshot };
 }
 
 /** Input doctor cannot diagnose: YAML/schema failure or broken profiles -> reported like `validate`, exit 2. */
@@ -131,9 +112,9 @@ export function registerDoctor(program: Command): void {
     .option("--json", "print the report as one line of JSON")
     .action(async (flowArg, opts) => {
       const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
-      const { report, snapshot } = await _validate(flowPath);
-      const masker = new Masker();
-      masker.addFromSnapshot(snapshot);
+      const prepared = await prepareFlow(flowPath, { strictEnv: false });
+      await prepared.close();
+      const { report, masker } = prepared;
       if (isUnusableInput(report)) {
         console.log(masker.mask(opts.json ? formatReportJson(report) : formatReportText(report)));
         setExitCode(EXIT.INVALID);

@@ -1,15 +1,9 @@
 // `aetherflow explain [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.5): for each resource with a profile,
 // its kind/driver, profile and the profile's decode map. Output masked [D18]; exit 0, 2 on invalid input.
 import type { Command } from "@commander-js/extra-typings";
-import { buildSnapshot, finalizeSnapshot, Masker, type Snapshot } from "../engine/config/mod.ts";
+import { prepareFlow } from "./_prepare.ts";
 import { EXIT } from "../engine/errors.ts";
-import {
-  formatReportJson,
-  formatReportText,
-  validateFlow,
-  type ValidationReport,
-} from "../engine/spec/mod.ts";
-import { StepRegistry } from "../engine/steps/registry.ts";
+import { formatReportJson, formatReportText, type ValidationReport } from "../engine/spec/mod.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
 
@@ -23,16 +17,6 @@ export interface ExplainResource {
 export interface ExplainReport {
   flow_yaml: string;
   resources: Record<string, ExplainResource>;
-}
-
-/** Same two-pass snapshot as doctor (§7.1 step 6 needs `flow.workspace.root`). */
-async function _validate(flowPath: string): Promise<{ report: ValidationReport; snapshot: Snapshot }> {
-  const base = buildSnapshot();
-  const registry = StepRegistry.withBuiltins();
-  const first = await validateFlow({ flowPath, snapshot: base, registry, strictEnv: false });
-  if (!first.flow) return { report: first, snapshot: base };
-  const snapshot = await finalizeSnapshot(base, { workspaceRoot: first.flow.flow.workspace.root });
-  return { report: await validateFlow({ flowPath, snapshot, registry, strictEnv: false }), snapshot };
 }
 
 /** Broken flow (YAML/schema) or broken profiles: explain has nothing sound to show (exit 2). */
@@ -76,9 +60,9 @@ export function registerExplain(program: Command): void {
     .option("--json", "print the report as one line of JSON")
     .action(async (flowArg, opts) => {
       const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
-      const { report, snapshot } = await _validate(flowPath);
-      const masker = new Masker();
-      masker.addFromSnapshot(snapshot);
+      const prepared = await prepareFlow(flowPath, { strictEnv: false });
+      await prepared.close();
+      const { report, masker } = prepared;
       if (_isUnusable(report)) {
         console.log(masker.mask(opts.json ? formatReportJson(report) : formatReportText(report)));
         setExitCode(EXIT.INVALID);
