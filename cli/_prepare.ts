@@ -85,3 +85,15 @@ async function _isFile(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * doctor/explain: a YAML/schema failure or broken profiles leave nothing sound to diagnose, so the command
+ * prints the validate report and exits 2 (core.md §9.4, §9.5).
+ */
+export function isUnusableInput(report: ValidationReport): boolean {
+  if (!report.flow) return true;
+  return report.errors.some((i) =>
+    (i.loc === "profiles" || i.loc.startsWith("profiles.")) && !i.code.startsWith("template:") &&
+    i.code !== "semantic:missing_env"
+  );
+}

@@ -1,7 +1,7 @@
 // `aetherflow doctor [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.4): which env keys the flow and every
 // profile still need. Exit 0 when none is missing, else 2. Output masked [D18].
 import type { Command } from "@commander-js/extra-typings";
-import { prepareFlow } from "./_prepare.ts";
+import { isUnusableInput, prepareFlow } from "./_prepare.ts";
 import { EXIT } from "../engine/errors.ts";
 import { formatReportJson, formatReportText, type ValidationReport } from "../engine/spec/mod.ts";
 import type { Issue } from "../engine/types.ts";
@@ -21,15 +21,6 @@ export interface DoctorReport {
   flow_yaml: string;
   missing_env: DoctorItem[];
   warnings: DoctorItem[];
-}
-
-/** Input doctor cannot diagnose: YAML/schema failure or broken profiles -> reported like `validate`, exit 2. */
-export function isUnusableInput(report: ValidationReport): boolean {
-  if (!report.flow) return true;
-  return report.errors.some((i) =>
-    (i.loc === "profiles" || i.loc.startsWith("profiles.")) && !i.code.startsWith("template:") &&
-    i.code !== MISSING_ENV
-  );
 }
 
 function _item(i: Issue): DoctorItem {

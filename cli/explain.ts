@@ -1,7 +1,7 @@
 // `aetherflow explain [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.5): for each resource with a profile,
 // its kind/driver, profile and the profile's decode map. Output masked [D18]; exit 0, 2 on invalid input.
 import type { Command } from "@commander-js/extra-typings";
-import { prepareFlow } from "./_prepare.ts";
+import { isUnusableInput, prepareFlow } from "./_prepare.ts";
 import { EXIT } from "../engine/errors.ts";
 import { formatReportJson, formatReportText, type ValidationReport } from "../engine/spec/mod.ts";
 import { setExitCode } from "./_exit.ts";
@@ -17,15 +17,6 @@ export interface ExplainResource {
 export interface ExplainReport {
   flow_yaml: string;
   resources: Record<string, ExplainResource>;
-}
-
-/** Broken flow (YAML/schema) or broken profiles: explain has nothing sound to show (exit 2). */
-function _isUnusable(report: ValidationReport): boolean {
-  if (!report.flow) return true;
-  return report.errors.some((i) =>
-    (i.loc === "profiles" || i.loc.startsWith("profiles.")) && !i.code.startsWith("template:") &&
-    i.code !== "semantic:missing_env"
-  );
 }
 
 /** Resources with a `profile`, in YAML order; `decode` is the profile's decode map (the resource's is not shown). */
@@ -63,7 +54,7 @@ export function registerExplain(program: Command): void {
       const prepared = await prepareFlow(flowPath, { strictEnv: false });
       await prepared.close();
       const { report, masker } = prepared;
-      if (_isUnusable(report)) {
+      if (isUnusableInput(report)) {
         console.log(masker.mask(opts.json ? formatReportJson(report) : formatReportText(report)));
         setExitCode(EXIT.INVALID);
         return;

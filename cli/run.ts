@@ -7,6 +7,7 @@ import { formatReportJson, formatReportText, validateFlow } from "../engine/spec
 import { StateStore } from "../engine/state/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
+import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
 import { newRunId, renderFlowMeta, runFlow } from "../engine/runner/mod.ts";
 import type { RunnerFlow } from "../engine/runner/mod.ts";
 import { setExitCode } from "./_exit.ts";
@@ -69,6 +70,13 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
   const settings = loadSettings(snapshot, { cwd, overrides: { work_root: meta.workspace.root } });
   const logger = _makeLogger(settings, masker, opts.flowJob === undefined ? flow.jobs.length : 1);
   for (const w of settings.warnings) logger.log("WARNING", "aetherflow", w);
+  // §8.4: built-in metrics sinks listen to the same events; exported once the run has ended.
+  const metrics = attachMetricsSinks(logger, {
+    textfile: settings.metrics_textfile,
+    otlpEndpoint: settings.otlp_endpoint,
+    mask: (s) => masker.mask(s),
+    serviceVersion: denoJson.version,
+  });
   // Step 7: the state store at the rendered state.path.
   const statePath = isAbsolute(meta.state.path) || meta.state.path === ":memory:"
     ? meta.state.path
@@ -115,6 +123,7 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
         return undefined;
       },
     });
+    await metrics.flush({ exitCode: outcome.exitCode });
     return outcome.exitCode;
   } catch (err) {
     if (err instanceof AetherflowError) throw err;
