@@ -1,17 +1,18 @@
 // `aetherflow run [FLOW] [--flow-yaml P] [--run-id R] [--flow-job J]` — core.md §5.1, §5.2, §9.3.
 import type { Command } from "@commander-js/extra-typings";
 import { isAbsolute, resolve } from "node:path";
-import { AetherflowError, EXIT, UsageError } from "../engine/errors.ts";
-import { buildResources, buildSnapshot, loadSettings, Masker, resolveMode } from "../engine/config/mod.ts";
-import { formatReportJson, formatReportText, validateFlow } from "../engine/spec/mod.ts";
+import { AetherflowError, errorMessage, EXIT, UsageError } from "../engine/errors.ts";
+import { buildResources, loadSettings, type Masker } from "../engine/config/mod.ts";
+import { ConnectorAccessor } from "../engine/connectors/mod.ts";
+import { formatReportJson, formatReportText } from "../engine/spec/mod.ts";
 import { StateStore } from "../engine/state/mod.ts";
-import { StepRegistry } from "../engine/steps/registry.ts";
 import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
 import { newRunId, renderFlowMeta, runFlow } from "../engine/runner/mod.ts";
 import type { RunnerFlow } from "../engine/runner/mod.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
+import { type PreparedFlow, prepareFlow } from "./_prepare.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 interface RunCliOptions {
@@ -45,12 +46,18 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
   const cwd = Deno.cwd();
   // §5.1 step 1: the flow path (positional or --flow-yaml, D1).
   const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
-  // Step 2: snapshot, validation with that same snapshot [D10]; invalid -> report on stderr, exit 2, no state DB.
-  const snapshot = buildSnapshot({ env: Deno.env.toObject(), cwd });
-  const masker = new Masker();
-  masker.addFromSnapshot(snapshot);
-  const registry = StepRegistry.withBuiltins();
-  const report = await validateFlow({ flowPath, snapshot, registry });
+  // Step 2: snapshot, pinned plugins, validation with that same snapshot [D10]; invalid -> report on stderr,
+  // exit 2, no state DB.
+  const prepared = await prepareFlow(flowPath);
+  try {
+    return await _runPrepared(prepared, opts, cwd);
+  } finally {
+    await prepared.close();
+  }
+}
+
+async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: string): Promise<0 | 1 | 2> {
+  const { report, snapshot, masker, registry } = prepared;
   if (!report.ok || !report.flow) {
     _writeAll(Deno.stderr, masker.mask(formatReportText(report)) + "\n");
     return EXIT.INVALID;
@@ -102,25 +109,27 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
       logger,
       signal: controller.signal,
       record: {
-        flowSha256: await _sha256File(flowPath),
+        flowSha256: await _sha256File(prepared.flowPath),
+        plugins: prepared.plugins,
         version: denoJson.version,
         host: Deno.hostname(),
         pid: Deno.pid,
       },
       addSecret: (v) => masker.add(v),
       // §5.1 step 9: profiles and resources are built after run_start; a failure is a run-level error.
-      // TODO(#runner): hand the built resources to steps through the connector accessor once it exists.
       prepareResources: async () => {
-        await buildResources({
+        const resources = await buildResources({
           flowResources: flow.resources,
           profiles: report.profiles ?? {},
           snapshot,
+          secrets: prepared.secrets,
           masker,
-          mode: resolveMode(snapshot),
+          mode: prepared.mode,
           archiveAllowList: [],
           onWarning: (msg) => logger.log("WARNING", `aetherflow.flow.${meta.id}`, msg),
         });
-        return undefined;
+        const connectors = new ConnectorAccessor({ registry: prepared.connectors, resources, settings });
+        return { connectors, close: () => _closeConnectors(connectors) };
       },
     });
     await metrics.flush({ exitCode: outcome.exitCode });
@@ -197,5 +206,13 @@ async function _sha256File(path: string): Promise<string | undefined> {
     return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   } catch {
     return undefined;
+  }
+}
+
+/** Close run-scoped connectors; errors surface to the runner, which logs them as WARNING (core.md §5.1 step 11). */
+async function _closeConnectors(connectors: ConnectorAccessor): Promise<void> {
+  const errors = await connectors.closeAll();
+  if (errors.length > 0) {
+    throw new AetherflowError(`closing connectors: ${errors.map(errorMessage).join("; ")}`);
   }
 }
