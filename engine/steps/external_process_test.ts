@@ -446,3 +446,22 @@ Deno.test("run() checks required inputs and unknown keys at run time (§0.1, §0
     message: "Unknown input log.stdot",
   });
 });
+
+Deno.test("run() checks the program on every run: removed or no longer executable is a spawn error", async () => {
+  await using ctx = await makeContext();
+  const bin = join(ctx.root, "bin");
+  await Deno.mkdir(bin);
+  const prog = join(bin, "af-prog");
+  await Deno.writeTextFile(prog, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const env = { ...ctx.env, PATH: `${bin}:${ctx.env.PATH}` };
+  const local = { ...ctx, env };
+  const inputs = { command: ["af-prog"], retry: { max_attempts: 2, retry_on_exit_codes: [126, 127] } };
+  const notFound = { message: 'external.process cannot execute "af-prog": not found or not executable' };
+  assert.equal((await run(inputs, local)).outputs?.exit_code, 0);
+  await Deno.chmod(prog, 0o644);
+  await assert.rejects(run(inputs, local), notFound);
+  await Deno.chmod(prog, 0o755);
+  assert.equal((await run(inputs, local)).outputs?.exit_code, 0);
+  await Deno.remove(prog);
+  await assert.rejects(run(inputs, local), notFound);
+});
