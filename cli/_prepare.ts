@@ -5,7 +5,7 @@ import { buildSnapshot, finalizeSnapshot, Masker, resolveMode } from "../engine/
 import type { Mode, SecretsProvider, Snapshot } from "../engine/config/mod.ts";
 import { ConnectorRegistry } from "../engine/connectors/mod.ts";
 import { UsageError } from "../engine/errors.ts";
-import { normalizeFlowPath, validateFlow, type ValidationReport } from "../engine/spec/mod.ts";
+import { validateFlow, type ValidationReport } from "../engine/spec/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";
 
@@ -36,7 +36,7 @@ export async function prepareFlow(flowPath: string, options: PrepareFlowOptions 
   const masker = new Masker();
   masker.addFromSnapshot(base);
   // Plugin pins are looked up beside the flow, so a missing flow must fail first, with validate's message.
-  if (!await _isFile(flowPath)) throw new UsageError(`Flow file not found: ${normalizeFlowPath(flowPath)}`);
+  if (!await _isFile(flowPath)) throw new UsageError(`Flow file not found: ${flowPath}`);
   const mode = resolveMode(base);
   const registry = StepRegistry.withBuiltins();
   const connectors = ConnectorRegistry.withBuiltins();

@@ -3,20 +3,39 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import denoJson from "../deno.json" with { type: "json" };
 import { EXIT } from "../engine/errors.ts";
 import { exitCode, reportError } from "./_exit.ts";
-import { registerValidate } from "./validate.ts";
-import { registerSchema } from "./schema.ts";
-import { registerRun } from "./run.ts";
-import { registerDoctor } from "./doctor.ts";
-import { registerExplain } from "./explain.ts";
-import { registerState } from "./state.ts";
-import { registerPlugin } from "./plugin.ts";
-import { registerSchedule } from "./schedule.ts";
-import { registerSettings } from "./settings.ts";
 
 export const VERSION: string = denoJson.version;
 
-/** Build the program; exported for tests that drive the CLI in-process. */
-export function buildProgram(): Command {
+type _Register = (program: Command) => void;
+
+// Each command's module is imported only when needed: `aetherflow validate` loads neither the runner nor the
+// plugin host (start-up time). In help order.
+const _COMMANDS: Readonly<Record<string, () => Promise<_Register>>> = {
+  validate: async () => (await import("./validate.ts")).registerValidate,
+  schema: async () => (await import("./schema.ts")).registerSchema,
+  run: async () => (await import("./run.ts")).registerRun,
+  doctor: async () => (await import("./doctor.ts")).registerDoctor,
+  explain: async () => (await import("./explain.ts")).registerExplain,
+  state: async () => (await import("./state.ts")).registerState,
+  plugin: async () => (await import("./plugin.ts")).registerPlugin,
+  schedule: async () => (await import("./schedule.ts")).registerSchedule,
+  settings: async () => (await import("./settings.ts")).registerSettings,
+};
+
+/**
+ * Build the program; exported for tests that drive the CLI in-process. With `only` (the first argument) naming
+ * a command, only that command is registered; anything else gets every command.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
+  const load = only !== undefined && Object.hasOwn(_COMMANDS, only) ? _COMMANDS[only] : undefined;
+  if (load) {
+    const program = _newProgram([await load()]);
+    if (program.commands.some((c) => c.name() === only)) return program;
+  }
+  return _newProgram(await Promise.all(Object.values(_COMMANDS).map((loadOne) => loadOne())));
+}
+
+function _newProgram(registers: readonly _Register[]): Command {
   const program = new Command()
     .name("aetherflow")
     .description("YAML-first, ops-grade workflow engine for ETL and automation")
@@ -24,15 +43,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) });
-  registerValidate(program);
-  registerSchema(program);
-  registerRun(program);
-  registerDoctor(program);
-  registerExplain(program);
-  registerState(program);
-  registerPlugin(program);
-  registerSchedule(program);
-  registerSettings(program);
+  for (const register of registers) register(program);
   // Subcommands inherit exitOverride/output so usage errors exit 2, not commander's 1.
   for (const cmd of program.commands) _propagate(cmd as unknown as Command);
   return program;
@@ -45,9 +56,10 @@ function _propagate(cmd: Command): void {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = (Deno.env.get("AETHERFLOW_DEBUG") ?? "") !== "" || argv.includes("--debug");
-  const program = buildProgram();
+  const args = argv.filter((a) => a !== "--debug");
+  const program = await buildProgram(args[0]);
   try {
-    await program.parseAsync(argv.filter((a) => a !== "--debug"), { from: "user" });
+    await program.parseAsync(args, { from: "user" });
   } catch (err) {
     if (err instanceof CommanderError) {
       if (

@@ -1,9 +1,7 @@
 // `aetherflow validate [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.2): exit 0 ok, 2 invalid.
+// Registering stays cheap: the engine is imported when the command runs (start-up time of every command).
 import type { Command } from "@commander-js/extra-typings";
-import { buildSnapshot, finalizeSnapshot, Masker } from "../engine/config/mod.ts";
 import { EXIT } from "../engine/errors.ts";
-import { formatReportJson, formatReportText, validateFlow } from "../engine/spec/mod.ts";
-import { StepRegistry } from "../engine/steps/registry.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
 
@@ -16,20 +14,16 @@ export function registerValidate(program: Command): void {
     .option("--json", "print the report as one line of JSON")
     .action(async (flowArg, opts) => {
       const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
-      const base = buildSnapshot();
-      // TODO(#foundation): plugins (secrets provider, plugin steps) and bundles are wired in by the lead.
-      const registry = StepRegistry.withBuiltins();
-      const report = await validateFlow({
-        flowPath,
-        snapshot: base,
-        registry,
-        // The same snapshot run uses (core.md §7.1 step 6: engine keys from the workspace root) [D10].
-        finalizeSnapshot: (snapshot, flow) =>
-          finalizeSnapshot(snapshot, { workspaceRoot: flow.flow.workspace.root }),
-      });
-      const masker = new Masker();
-      masker.addFromSnapshot(report.snapshot ?? base);
-      console.log(masker.mask(opts.json ? formatReportJson(report) : formatReportText(report)));
+      const [spec, { prepareFlow }] = await Promise.all([
+        import("../engine/spec/mod.ts"),
+        import("./_prepare.ts"),
+      ]);
+      // The same composition as run: snapshot, pinned plugins (their step types, the secrets provider's
+      // expand_env), validation with that finalized snapshot [D10]; bundles are wired in by the lead.
+      const prepared = await prepareFlow(flowPath);
+      await prepared.close();
+      const { report, masker } = prepared;
+      console.log(masker.mask(opts.json ? spec.formatReportJson(report) : spec.formatReportText(report)));
       setExitCode(report.ok ? EXIT.OK : EXIT.INVALID);
     });
 }

@@ -1,10 +1,13 @@
 /**
- * YAML loading with source positions (core.md §1.1). Parses with YAML 1.1 scalar rules (PyYAML parity) and keeps
- * the document so any issue path can be mapped back to `line`/`col`.
+ * YAML loading with source positions (core.md §1.1). Parses with YAML 1.1 scalar rules (PyYAML parity); any issue
+ * path can be mapped back to `line`/`col`. A clean file of the usual shape is parsed in small chunks
+ * (`_chunked_yaml.ts`, bounded memory); a position asked for then re-parses only the chunk it lies in.
  * @module
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Issue } from "../types.ts";
+import { loadChunked } from "./_chunked_yaml.ts";
+import { dateSegment, locatePath } from "./_locate.ts";
 
 /** Inputs larger than this are refused before parsing (bounded time/memory). */
 export const MAX_YAML_BYTES = 10 * 1024 * 1024;
@@ -37,14 +40,21 @@ export interface LoadedYaml {
   locate(path: readonly PathSegment[], options?: { key?: boolean }): SourcePos | undefined;
 }
 
+/** Options of {@linkcode loadYaml}. */
+export interface LoadYamlOptions {
+  /** Try the chunked parse first (default true); the result is the same either way. */
+  chunked?: boolean;
+}
+
 const _NO_POS = (): undefined => undefined;
 
 /**
  * Parse YAML text into a plain value plus issues with line/col.
  * @param text the source text (already decoded)
  * @param file the file name, copied into each issue's `file`
+ * @param options.chunked `false` forces the whole-file parse (tests compare both ways)
  */
-export function loadYaml(text: string, file: string): LoadedYaml {
+export function loadYaml(text: string, file: string, options: LoadYamlOptions = {}): LoadedYaml {
   const out: LoadedYaml = { value: {}, issues: [], warnings: [], nonStringKeys: [], locate: _NO_POS };
   const guard = checkSourceText(text);
   if (guard) {
@@ -56,16 +66,34 @@ export function loadYaml(text: string, file: string): LoadedYaml {
     out.issues.push(_tooDeep(file));
     return out;
   }
-  const lc = new LineCounter();
-  let doc: Document.Parsed;
+  // The usual flow parses in small pieces (bounded parser memory); a position re-parses only its chunk.
+  const chunked = options.chunked === false ? undefined : loadChunked(text, MAX_YAML_DEPTH);
+  if (chunked) {
+    let parsed: _Parsed | undefined;
+    out.value = chunked.value;
+    out.locate = (path, opts) => {
+      const wantKey = opts?.key ?? false;
+      if (!parsed) {
+        try {
+          const found = chunked.locate(path, wantKey);
+          if (found) return found.pos;
+        } catch {
+          // Not expected; the whole document gives the same answer.
+        }
+        parsed = _parse(text);
+      }
+      return locatePath(parsed.doc, path, { wantKey, pos: parsed.pos });
+    };
+    return out;
+  }
+  let parsed: _Parsed;
   try {
-    // uniqueKeys off: duplicates are found by our own walk, which knows the key's path (loc) [ours].
-    doc = parseDocument(text, { version: "1.1", lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+    parsed = _parse(text);
   } catch (err) {
     out.issues.push(_parserCrash(err, file));
     return out;
   }
-  const pos = (offset: number): SourcePos => lc.linePos(offset);
+  const { doc, pos } = parsed;
   for (const e of doc.errors) {
     // The composer catches its own stack overflow; report it as the nesting guard would.
     if (e.message.includes("Maximum call stack size exceeded")) {
@@ -93,7 +121,7 @@ export function loadYaml(text: string, file: string): LoadedYaml {
       file,
     });
   }
-  out.locate = (path, options) => _locate(doc, path, options?.key ?? false, pos);
+  out.locate = (path, options) => locatePath(doc, path, { wantKey: options?.key ?? false, pos });
   if (out.issues.length > 0) return out;
 
   const walk = _walk(doc, pos, file);
@@ -127,6 +155,18 @@ export function loadYaml(text: string, file: string): LoadedYaml {
   }
   out.value = value;
   return out;
+}
+
+interface _Parsed {
+  doc: Document.Parsed;
+  pos: (offset: number) => SourcePos;
+}
+
+function _parse(text: string): _Parsed {
+  const lc = new LineCounter();
+  // uniqueKeys off: duplicates are found by our own walk, which knows the key's path (loc) [ours].
+  const doc = parseDocument(text, { version: "1.1", lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+  return { doc, pos: (offset) => lc.linePos(offset) };
 }
 
 /**
@@ -303,53 +343,9 @@ function _walk(doc: Document.Parsed, pos: (o: number) => SourcePos, file: string
 function _segment(raw: unknown): PathSegment {
   if (typeof raw === "string") return raw;
   if (typeof raw === "number" && Number.isInteger(raw)) return raw;
-  if (raw instanceof Date) return raw.toISOString().slice(0, 10);
+  if (raw instanceof Date) return dateSegment(raw);
   if (isScalar(raw)) return String(raw.value);
   return String(raw);
-}
-
-function _locate(
-  doc: Document.Parsed,
-  path: readonly PathSegment[],
-  wantKey: boolean,
-  pos: (o: number) => SourcePos,
-): SourcePos | undefined {
-  let node: unknown = doc.contents;
-  let best: SourcePos | undefined = _nodePos(node, pos);
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    if (isAlias(node)) node = node.resolve(doc);
-    const last = i === path.length - 1;
-    if (isMap(node)) {
-      // The last matching pair wins, as in toJS.
-      const pair = node.items.findLast((p) => {
-        const k = isScalar(p.key) ? p.key.value : p.key;
-        return String(k instanceof Date ? _segment(k) : k) === String(seg);
-      });
-      if (!pair) return best;
-      const keyPos = _nodePos(pair.key, pos);
-      const valPos = _nodePos(pair.value, pos);
-      if (last && wantKey) return keyPos ?? best;
-      best = valPos ?? keyPos ?? best;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === "number") {
-      const item = node.items[seg];
-      if (item === undefined) return best;
-      best = _nodePos(item, pos) ?? best;
-      node = item;
-    } else {
-      return best;
-    }
-  }
-  return best;
-}
-
-function _nodePos(node: unknown, pos: (o: number) => SourcePos): SourcePos | undefined {
-  if (node && typeof node === "object" && "range" in node) {
-    const range = (node as Node).range;
-    if (range) return pos(range[0]);
-  }
-  return undefined;
 }
 
 /** Format a path the way issues show it: keys joined by `.`, indices as `[n]`, empty -> `<root>` (core.md §1.4). */
