@@ -341,11 +341,7 @@ Deno.test("row 16: standalone tokens keep their type, inline tokens render JSON 
 
 Deno.test({
   name: "row 16 as written: bare step ids e1, e2, e3 are strings",
-  // TODO(bug): the `yaml` package's YAML 1.1 float tag (`floatExp`, test
-  // /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/) resolves the plain scalars `e1`, `e2`, `e3` to NaN,
-  // so validation fails `jobs[0].steps[0].id: schema:string_type`. PyYAML (upstream) reads them as strings;
-  // engine/spec/load_yaml.ts needs a stricter 1.1 float tag (a mantissa digit required).
-  ignore: true,
+  // engine/yaml11.ts: PyYAML's float rules, so `e1` stays a string (the `yaml` package alone gave NaN).
   fn: () => checkRow16(ROW16_JOBS("")),
 });
 

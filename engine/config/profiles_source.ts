@@ -4,6 +4,7 @@
  * @module
  */
 import { parse, YAMLError } from "yaml";
+import { YAML11_OPTIONS } from "../yaml11.ts";
 import type { Issue } from "../types.ts";
 import { absolutePath, currentDir, pathKind, readUtf8 } from "./_io.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -57,7 +58,7 @@ function _readFile(path: string): ProfilesSource {
     return { raw: null, file: path, issues: [_invalid(`Cannot read ${path}: ${why}`)] };
   }
   try {
-    return { raw: _orEmpty(parse(text, { version: "1.1" })), file: path, text, issues: [] };
+    return { raw: _orEmpty(parse(text, YAML11_OPTIONS)), file: path, text, issues: [] };
   } catch (err) {
     const pos = err instanceof YAMLError ? err.linePos?.[0] : undefined;
     const why = err instanceof Error ? err.message : String(err);

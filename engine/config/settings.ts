@@ -4,6 +4,7 @@
  * @module
  */
 import { parse } from "yaml";
+import { YAML11_OPTIONS } from "../yaml11.ts";
 import { UsageError } from "../errors.ts";
 import { absolutePath, currentDir, join, pathKind, readUtf8, tempRoot } from "./_io.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -155,7 +156,7 @@ function _readSettingsFile(path: string): Record<string, unknown> {
   let doc: unknown;
   try {
     // YAML 1.1 is a superset of the JSON we accept, so one parser reads both forms.
-    doc = parse(readUtf8(path), { version: "1.1" });
+    doc = parse(readUtf8(path), YAML11_OPTIONS);
   } catch (err) {
     fail(`Invalid settings file ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
   }

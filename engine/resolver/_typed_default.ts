@@ -1,5 +1,6 @@
 /** Typed defaults of standalone tokens (core.md §3.3) [D7]. */
 import { parse } from "yaml";
+import { YAML11_OPTIONS } from "../yaml11.ts";
 import { isMap } from "./_lookup.ts";
 
 /**
@@ -14,7 +15,7 @@ export function typedDefault(raw: string): unknown {
   let value: unknown;
   try {
     // logLevel "error": parse errors still throw, warnings are not printed (modules stay silent).
-    value = parse(text, { version: "1.1", logLevel: "error" });
+    value = parse(text, { ...YAML11_OPTIONS, logLevel: "error" });
   } catch {
     return text;
   }

@@ -12,6 +12,7 @@
 // the number of items its lines announce, so a boundary that cut through a scalar or a flow collection fails
 // (and falls back) instead of giving another value.
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { YAML11_OPTIONS } from "../yaml11.ts";
 import { locatePath, nodePos } from "./_locate.ts";
 import type { PathSegment, SourcePos } from "./load_yaml.ts";
 
@@ -260,7 +261,7 @@ function _groupItems(items: { starts: readonly number[]; end: number }): _Group[
 function _parseChunk(chunk: string): Document.Parsed | undefined {
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(chunk, { version: "1.1", uniqueKeys: false });
+    doc = parseDocument(chunk, { ...YAML11_OPTIONS, uniqueKeys: false });
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { YAML11_OPTIONS } from "../yaml11.ts";
 import type { Issue } from "../types.ts";
 import { loadChunked } from "./_chunked_yaml.ts";
 import { dateSegment, locatePath } from "./_locate.ts";
@@ -165,7 +166,12 @@ interface _Parsed {
 function _parse(text: string): _Parsed {
   const lc = new LineCounter();
   // uniqueKeys off: duplicates are found by our own walk, which knows the key's path (loc) [ours].
-  const doc = parseDocument(text, { version: "1.1", lineCounter: lc, prettyErrors: true, uniqueKeys: false });
+  const doc = parseDocument(text, {
+    ...YAML11_OPTIONS,
+    lineCounter: lc,
+    prettyErrors: true,
+    uniqueKeys: false,
+  });
   return { doc, pos: (offset) => lc.linePos(offset) };
 }
 
