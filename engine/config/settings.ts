@@ -5,6 +5,7 @@
  */
 import { parse } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
+import { suggestKey } from "../suggest.ts";
 import { UsageError } from "../errors.ts";
 import { absolutePath, currentDir, join, pathKind, readUtf8, tempRoot } from "./_io.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -121,30 +122,8 @@ function _fromFile(name: SettingName, value: unknown): SettingValues[SettingName
   return undefined;
 }
 
-// Optimal-string-alignment distance, the same "did you mean" rule as unknown flow keys [D6].
-function _distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      }
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 function _suggest(key: string): string {
-  let best: string | undefined;
-  let bestDist = 3;
-  for (const name of SETTING_NAMES) {
-    const dist = _distance(key, name);
-    if (dist < bestDist) [best, bestDist] = [name, dist];
-  }
+  const best = suggestKey(key, SETTING_NAMES);
   return best ? ` (did you mean '${best}'?)` : "";
 }
 

@@ -9,7 +9,7 @@ import { loadYaml, type PathSegment } from "../spec/load_yaml.ts";
 import type { Issue } from "../types.ts";
 import { CronError, cronNeverFires, type CronSpec, numericDowWarnings, parseCron } from "./cron.ts";
 import { isValidTimeZone } from "./_zone.ts";
-import { extraForbiddenMessage } from "./_suggest.ts";
+import { extraKeyMessage } from "../suggest.ts";
 
 export const DEFAULT_TIMEZONE = "Europe/Berlin";
 export const DEFAULT_MISFIRE_GRACE_S = 300;
@@ -139,7 +139,7 @@ function _extraMessage(key: string, allowed: readonly string[]): string {
   if (alias !== undefined && allowed.includes(alias)) {
     return `Extra inputs are not permitted (did you mean '${alias}'?)`;
   }
-  return extraForbiddenMessage(key, allowed);
+  return extraKeyMessage(key, allowed);
 }
 
 function _item(v: _Validator, raw: unknown, i: number): ScheduleItem | undefined {

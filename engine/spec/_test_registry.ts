@@ -2,14 +2,14 @@
 // `t_strict` accepts only `a` and `items`, `with_lock` mimics the built-in's own key check.
 import { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
-import { extraForbiddenMessage } from "./_suggest.ts";
+import { extraKeyMessage } from "../suggest.ts";
 
 function _strict(allowed: readonly string[]): (raw: Record<string, unknown>) => Issue[] {
   return (raw) =>
     Object.keys(raw).filter((k) => !allowed.includes(k)).map((k) => ({
       code: "semantic:unknown_input",
       loc: k,
-      msg: extraForbiddenMessage(k, allowed),
+      msg: extraKeyMessage(k, allowed),
     }));
 }
 

@@ -2,7 +2,7 @@
 import type { z } from "zod";
 import type { Issue } from "../types.ts";
 import { ALLOWED_KEYS_MARKER, MODEL_MSG_PREFIX } from "./_fields.ts";
-import { extraForbiddenMessage } from "./_suggest.ts";
+import { extraKeyMessage } from "../suggest.ts";
 import { formatLoc, type PathSegment } from "./load_yaml.ts";
 
 /** An issue plus its path, so positions can be attached without re-parsing the loc. */
@@ -25,7 +25,7 @@ export function mapZodIssues(
         out.push({
           code: options.extraCode ?? "schema:extra_forbidden",
           loc: formatLoc(keyPath),
-          msg: extraForbiddenMessage(key, allowed),
+          msg: extraKeyMessage(key, allowed),
           path: keyPath,
         });
       }
