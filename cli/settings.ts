@@ -6,7 +6,7 @@ import { valueToText } from "../engine/resolver/mod.ts";
 export function registerSettings(program: Command): void {
   program
     .command("settings")
-    .description("print the effective settings and where each value came from (env, settings file, default)")
+    .description("Print the effective settings and where each value came from (env, settings file, default)")
     .option("--json", "print one JSON object")
     .action((opts) => {
       const snapshot = buildSnapshot();

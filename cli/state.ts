@@ -9,7 +9,7 @@ import type { JsonValue } from "../engine/types.ts";
 const _DEFAULT_LIMIT = 20;
 
 export function registerState(program: Command): void {
-  const state = program.command("state").description("inspect a state database (runs, job and step rows)");
+  const state = program.command("state").description("Inspect a state database (runs, job and step rows)");
   state
     .command("runs")
     .description("list run records, newest first")
