@@ -12,7 +12,7 @@ export function registerState(program: Command): void {
   const state = program.command("state").description("Inspect a state database (runs, job and step rows)");
   state
     .command("runs")
-    .description("list run records, newest first")
+    .description("List run records, newest first")
     .requiredOption("--db <path>", "state database file")
     .option("--json", "print JSON")
     .option("--limit <n>", `at most this many runs (default ${_DEFAULT_LIMIT}; 0 = all)`, _parseLimit)
@@ -38,7 +38,7 @@ export function registerState(program: Command): void {
     });
   state
     .command("show")
-    .description("show one run: its record, job rows and step rows")
+    .description("Show one run: its record, job rows and step rows")
     .argument("<RUN_ID>", "run id")
     .requiredOption("--db <path>", "state database file")
     .option("--json", "print JSON")
