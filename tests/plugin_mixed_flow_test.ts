@@ -10,10 +10,6 @@ import { PluginCache, stateRows } from "../testdata/acceptance/kit.ts";
 
 const PLUGINS = new PluginCache();
 const PLUGIN_NAMES = ["t_echo", "t_failonce", "t_conn", "t_resources"] as const;
-// TODO(bug): Deno's node:wasi prints this warning on stderr from inside Extism's worker whenever a plugin
-// importing WASI (t_failonce) is instantiated, so JSON-format logs get one non-JSON line (core.md §8.1 wants
-// every line to be a JSON object). The strict check is the ignored test at the end of this file.
-const WASI_WARNING_REGEXP = /^\(node:\d+\) ExperimentalWarning: WASI is an experimental feature/;
 
 function flowText(dir: string): string {
   return `flow:
@@ -67,10 +63,10 @@ function parseLogs(stderr: string): Logs {
   return logs;
 }
 
-/** The log records, after checking every other stderr line is the known WASI warning (see TODO above). */
+/** The log records, after checking that every stderr line is a JSON object (core.md §8.1). */
 function jsonRecords(stderr: string): Record<string, unknown>[] {
   const logs = parseLogs(stderr);
-  for (const line of logs.other) assert.match(line, WASI_WARNING_REGEXP, `not a JSON log line:\n${stderr}`);
+  assert.deepEqual(logs.other, [], `not JSON log lines:\n${stderr}`);
   for (const r of logs.records) assert.equal(typeof r.ts_ms, "number", JSON.stringify(r));
   return logs.records;
 }
@@ -214,10 +210,7 @@ Deno.test("a mixed flow killed midway resumes by run id, logs like any run and r
 
 Deno.test({
   name: "every stderr line of a JSON-format run with a WASI plugin is a JSON object (core.md §8.1)",
-  // TODO(bug): fails — `(node:<pid>) ExperimentalWarning: WASI is an experimental feature …` is printed on
-  // stderr by Deno's node:wasi inside Extism's plugin worker (t_failonce imports WASI). Setting
-  // process.noProcessWarnings in the CLI silences the main thread only; the worker is created by Extism.
-  ignore: true,
+  // plugins/host/_instance.ts silences Node's WASI ExperimentalWarning, which Extism's worker printed.
   fn: async () => {
     await using dir = await tempDir();
     await PLUGINS.pinBeside(dir.path, ["t_failonce"]);

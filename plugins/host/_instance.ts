@@ -146,6 +146,7 @@ export class PluginInstance {
 
   #create(): Promise<Plugin> {
     const o = this.#opts;
+    if (o.useWasi) _silenceNodeWarnings();
     const log = (level: LogLevel) => (m: unknown) => this.#scope.log(level, String(m));
     const logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
     return createPlugin({ wasm: [{ module: o.module }] }, {
@@ -159,6 +160,16 @@ export class PluginInstance {
       logger: logger as unknown as NonNullable<ExtismPluginOptions["logger"]>,
       fetch: _noRedirectFetch,
     });
+  }
+}
+
+// Node's WASI prints "ExperimentalWarning: WASI is an experimental feature" on stderr once per worker, which
+// breaks JSON-only logs (core.md §8.1). Deno's node layer reads `--no-warnings` from NODE_OPTIONS lazily, also in
+// workers created later. Steps never see it: external.process children get the snapshot env (clearEnv).
+function _silenceNodeWarnings(): void {
+  const current = Deno.env.get("NODE_OPTIONS") ?? "";
+  if (!/(^|\s)--no-warnings(\s|$)/.test(current)) {
+    Deno.env.set("NODE_OPTIONS", `${current} --no-warnings`.trim());
   }
 }
 
