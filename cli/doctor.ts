@@ -1,12 +1,9 @@
 // `aetherflow doctor [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.4): which env keys the flow and every
 // profile still need. Exit 0 when none is missing, else 2. Output masked [D18].
 import type { Command } from "@commander-js/extra-typings";
-import { isUnusableInput, prepareFlow } from "./_prepare.ts";
-import { EXIT } from "../engine/errors.ts";
-import { formatReportJson, formatReportText, type ValidationReport } from "../engine/spec/mod.ts";
+import type { ValidationReport } from "../engine/spec/mod.ts";
 import type { Issue } from "../engine/types.ts";
-import { setExitCode } from "./_exit.ts";
-import { resolveFlowPath } from "./_flow_path.ts";
+import { registerDiagnosis } from "./_flow_command.ts";
 
 const MISSING_ENV = "semantic:missing_env";
 
@@ -95,24 +92,11 @@ export function formatDoctorText(doc: DoctorReport): string {
 }
 
 export function registerDoctor(program: Command): void {
-  program
-    .command("doctor")
-    .description("List the env keys a flow and its profiles still need, and template problems")
-    .argument("[flow_yaml]", "the flow file")
-    .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
-    .option("--json", "print the report as one line of JSON")
-    .action(async (flowArg, opts) => {
-      const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
-      const prepared = await prepareFlow(flowPath, { strictEnv: false });
-      await prepared.close();
-      const { report, masker } = prepared;
-      if (isUnusableInput(report)) {
-        console.log(masker.mask(opts.json ? formatReportJson(report) : formatReportText(report)));
-        setExitCode(EXIT.INVALID);
-        return;
-      }
-      const doc = buildDoctorReport(report);
-      console.log(masker.mask(opts.json ? JSON.stringify(doc) : formatDoctorText(doc)));
-      setExitCode(doc.ok ? EXIT.OK : EXIT.INVALID);
-    });
+  registerDiagnosis(program, {
+    name: "doctor",
+    description: "List the env keys a flow and its profiles still need, and template problems",
+    build: buildDoctorReport,
+    formatText: formatDoctorText,
+    isOk: (doc) => doc.ok,
+  });
 }

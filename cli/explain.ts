@@ -1,11 +1,8 @@
 // `aetherflow explain [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.5): for each resource with a profile,
 // its kind/driver, profile and the profile's decode map. Output masked [D18]; exit 0, 2 on invalid input.
 import type { Command } from "@commander-js/extra-typings";
-import { isUnusableInput, prepareFlow } from "./_prepare.ts";
-import { EXIT } from "../engine/errors.ts";
-import { formatReportJson, formatReportText, type ValidationReport } from "../engine/spec/mod.ts";
-import { setExitCode } from "./_exit.ts";
-import { resolveFlowPath } from "./_flow_path.ts";
+import type { ValidationReport } from "../engine/spec/mod.ts";
+import { registerDiagnosis } from "./_flow_command.ts";
 
 export interface ExplainResource {
   kind: string;
@@ -43,24 +40,11 @@ export function formatExplainText(doc: ExplainReport): string {
 }
 
 export function registerExplain(program: Command): void {
-  program
-    .command("explain")
-    .description("Show each profiled resource: kind, driver, profile and what the profile decodes")
-    .argument("[flow_yaml]", "the flow file")
-    .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
-    .option("--json", "print the report as one line of JSON")
-    .action(async (flowArg, opts) => {
-      const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
-      const prepared = await prepareFlow(flowPath, { strictEnv: false });
-      await prepared.close();
-      const { report, masker } = prepared;
-      if (isUnusableInput(report)) {
-        console.log(masker.mask(opts.json ? formatReportJson(report) : formatReportText(report)));
-        setExitCode(EXIT.INVALID);
-        return;
-      }
-      const doc = buildExplainReport(report);
-      console.log(masker.mask(opts.json ? JSON.stringify(doc) : formatExplainText(doc)));
-      setExitCode(EXIT.OK);
-    });
+  registerDiagnosis(program, {
+    name: "explain",
+    description: "Show each profiled resource: kind, driver, profile and what the profile decodes",
+    build: buildExplainReport,
+    formatText: formatExplainText,
+    isOk: () => true,
+  });
 }

@@ -10,6 +10,7 @@ import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
 import { newRunId, renderFlowMeta, runFlow } from "../engine/runner/mod.ts";
 import type { RunnerFlow } from "../engine/runner/mod.ts";
+import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
 import { type PreparedFlow, prepareFlow } from "./_prepare.ts";
@@ -201,9 +202,7 @@ function _recordForcedExit(state: StateStore, runId: string, sig: string): void 
 
 async function _sha256File(path: string): Promise<string | undefined> {
   try {
-    const bytes = await Deno.readFile(path);
-    const digest = await crypto.subtle.digest("SHA-256", bytes);
-    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return await sha256Hex(await Deno.readFile(path));
   } catch {
     return undefined;
   }

@@ -4,14 +4,12 @@ import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
+import { flowCommand } from "./_flow_command.ts";
+
+const DESCRIPTION = "Validate a flow file: YAML, schema, semantic rules, templates and profiles";
 
 export function registerValidate(program: Command): void {
-  program
-    .command("validate")
-    .description("Validate a flow file: YAML, schema, semantic rules, templates and profiles")
-    .argument("[flow_yaml]", "the flow file")
-    .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
-    .option("--json", "print the report as one line of JSON")
+  flowCommand(program, "validate", DESCRIPTION)
     .action(async (flowArg, opts) => {
       const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
       const [spec, { prepareFlow }] = await Promise.all([

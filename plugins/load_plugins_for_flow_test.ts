@@ -35,6 +35,21 @@ function pin(name: typeof NAMES[number], extra: Partial<PluginPin> = {}): Plugin
   return { path: BUILT[name].path, sha256: BUILT[name].sha256, ...extra };
 }
 
+/** The resource both connector tests hand to t_resources, and what its echo method answers for it. */
+const R1 = { kind: "test", driver: "t_resources", config: { token: "DEC(abc)" }, options: {}, decode: {} };
+
+function r1Echo(method: string, args: unknown): Record<string, unknown> {
+  return {
+    resource: "r1",
+    kind: R1.kind,
+    driver: R1.driver,
+    config: R1.config,
+    options: R1.options,
+    method,
+    args,
+  };
+}
+
 function opts(flowPath: string, extra: Partial<LoadPluginsOptions> = {}): LoadPluginsOptions {
   return { flowPath, snapshot: {}, registry: StepRegistry.withBuiltins(), mode: "internal_fast", ...extra };
 }
@@ -90,24 +105,8 @@ Deno.test("loadPluginsForFlow() registers steps and connectors from the lock bes
     const { ctx } = testStepContext({ artifactsDir: ROOT });
     assert.deepEqual(await echo!.run({ a: 1 }, ctx), { status: "SUCCESS", outputs: { a: 1 } });
     assert.deepEqual(registered.map((c) => `${c.kind}:${c.driver}`), ["test:t_resources"]);
-    const resource = {
-      name: "r1",
-      kind: "test",
-      driver: "t_resources",
-      config: { token: "DEC(abc)" },
-      options: {},
-      decode: {},
-    };
-    const connector = await registered[0]!.create(resource);
-    assert.deepEqual(await connector.call!("echo", { n: 1 }), {
-      resource: "r1",
-      kind: "test",
-      driver: "t_resources",
-      config: { token: "DEC(abc)" },
-      options: {},
-      method: "echo",
-      args: { n: 1 },
-    });
+    const connector = await registered[0]!.create({ name: "r1", ...R1 });
+    assert.deepEqual(await connector.call!("echo", { n: 1 }), r1Echo("echo", { n: 1 }));
     await assert.rejects(connector.call!("nope", {}), { message: /has no method nope/ });
   } finally {
     await loaded.close();
@@ -221,7 +220,7 @@ Deno.test("a plugin step reaches a plugin connector through af_connector_call an
     const accessor = new ConnectorAccessor({
       registry: connectors,
       resources: {
-        r1: { kind: "test", driver: "t_resources", config: { token: "DEC(abc)" }, options: {}, decode: {} },
+        r1: R1,
         r2: { kind: "test", driver: "t_resources", config: {}, options: {}, decode: {} },
       },
       settings: { connector_cache_disabled: false, connector_cache_default: "run" },
@@ -229,19 +228,7 @@ Deno.test("a plugin step reaches a plugin connector through af_connector_call an
     const { ctx } = testStepContext({ artifactsDir: ROOT, connectors: accessor });
     const step = registry.get("t_conn")!;
     const ok = await step.run({ resource: "r1", args: { q: 1 } }, ctx);
-    assert.deepEqual(ok.outputs, {
-      response: {
-        result: {
-          resource: "r1",
-          kind: "test",
-          driver: "t_resources",
-          config: { token: "DEC(abc)" },
-          options: {},
-          method: "echo",
-          args: { q: 1 },
-        },
-      },
-    });
+    assert.deepEqual(ok.outputs, { response: { result: r1Echo("echo", { q: 1 }) } });
     const denied = await step.run({ resource: "r2" }, ctx);
     assert.match(JSON.stringify(denied.outputs), /not granted/);
     await accessor.closeAll();

@@ -10,6 +10,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { MAIN } from "./_helpers.ts";
+import { prng } from "./_prng.ts";
 
 export const CRASH_JOBS = [["extract", ["s1", "s2", "s3", "s4"]], ["load", [
   "t1",
@@ -45,18 +46,6 @@ ${s1.map((s) => _step(s, "")).join("")}  - id: ${j2}
     depends_on: [${j1}]
     steps:
 ${s2.map((s) => _step(s, `-{{jobs.${j1}.outputs.v_s1}}`)).join("")}`;
-}
-
-/** Deterministic PRNG (mulberry32) so a failing kill schedule can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface _Ledger {

@@ -1,4 +1,6 @@
-// Shared test helpers: run the real CLI as a child process, make temp dirs.
+// Shared test helpers: run the real CLI as a child process, make temp dirs, write F0 flows, read state rows.
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath as fromFileUrl } from "node:url";
 export const ROOT: string = fromFileUrl(new URL("../", import.meta.url));
 export const MAIN: string = fromFileUrl(new URL("../cli/main.ts", import.meta.url));
@@ -54,4 +56,44 @@ export async function tempDir(prefix = "af-test-"): Promise<{ path: string } & A
       await Deno.remove(path, { recursive: true }).catch(() => {});
     },
   };
+}
+
+export interface DemoFlowOptions {
+  /** The `resources:` block's body (indented entries), placed before `jobs:`. */
+  resources?: string;
+}
+
+/** F0's flow block (`id: demo`, workspace `dir/ws`, state `dir/state.sqlite`), then `resources` and `jobs`. */
+export function demoFlow(dir: string, jobs: string, options: DemoFlowOptions = {}): string {
+  return [
+    "flow:",
+    "  id: demo",
+    `  workspace: {root: ${dir}/ws, cleanup_policy: never}`,
+    `  state: {path: ${dir}/state.sqlite}`,
+    ...(options.resources ? ["resources:", options.resources.trimEnd()] : []),
+    "jobs:",
+    jobs.trimEnd(),
+    "",
+  ].join("\n");
+}
+
+/** Write `demoFlow(dir, jobs, options)` to `dir/f.yaml`; returns its path. */
+export async function writeDemoFlow(
+  dir: string,
+  jobs: string,
+  options: DemoFlowOptions = {},
+): Promise<string> {
+  const path = join(dir, "f.yaml");
+  await Deno.writeTextFile(path, demoFlow(dir, jobs, options));
+  return path;
+}
+
+/** Rows of `sql` against the state DB at `path`, opened read-only. */
+export function stateRows(path: string, sql: string): Record<string, unknown>[] {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare(sql).all().map((r) => ({ ...r }));
+  } finally {
+    db.close();
+  }
 }

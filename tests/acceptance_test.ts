@@ -15,8 +15,8 @@
 // tests/run_cli_test.ts with built-in steps only; here they run with the table's plugins.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli, tempDir } from "./_helpers.ts";
-import { logMessages, PluginCache, stateRows, unpeek } from "../testdata/acceptance/kit.ts";
+import { runCli, stateRows, tempDir, writeDemoFlow } from "./_helpers.ts";
+import { logMessages, PluginCache, unpeek } from "../testdata/acceptance/kit.ts";
 
 const PLUGINS = new PluginCache();
 const ALL = ["_test_skip", "_test_boom", "t_echo", "t_failonce", "h_weird"] as const;
@@ -28,18 +28,7 @@ interface FlowOptions {
 
 /** Write `f.yaml` (F0's flow block + `jobs`) and pin the plugins beside it; returns the flow path. */
 async function writeFlow(dir: string, jobs: string, options: FlowOptions = {}): Promise<string> {
-  const text = [
-    "flow:",
-    "  id: demo",
-    `  workspace: {root: ${dir}/ws, cleanup_policy: never}`,
-    `  state: {path: ${dir}/state.sqlite}`,
-    ...(options.resources ? ["resources:", options.resources.trimEnd()] : []),
-    "jobs:",
-    jobs.trimEnd(),
-    "",
-  ].join("\n");
-  const path = join(dir, "f.yaml");
-  await Deno.writeTextFile(path, text);
+  const path = await writeDemoFlow(dir, jobs, options);
   const plugins = options.plugins ?? ALL;
   if (plugins.length > 0) await PLUGINS.pinBeside(dir, plugins);
   return path;

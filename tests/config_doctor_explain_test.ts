@@ -1,7 +1,7 @@
 // Acceptance §10 row 6: profiles, missing env, doctor and explain.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli, tempDir } from "./_helpers.ts";
+import { demoFlow, runCli, tempDir } from "./_helpers.ts";
 
 const PROFILES = JSON.stringify({
   oracle_main: {
@@ -11,22 +11,18 @@ const PROFILES = JSON.stringify({
 });
 
 function _flow(dir: string, driver = "oracle", kind = "db"): string {
-  return [
-    "flow:",
-    "  id: demo",
-    `  workspace: {root: ${dir}/ws, cleanup_policy: never}`,
-    `  state: {path: ${dir}/state.sqlite}`,
-    "resources:",
-    `  ora: {kind: ${kind}, driver: ${driver}, profile: oracle_main}`,
-    "  plain: {kind: db, driver: pg}",
-    "jobs:",
+  const jobs = [
     "  - id: job_a",
     "    steps:",
     "      - id: s1",
     "        type: check_items",
     "        inputs: {items: []}",
-    "",
-  ].join("\n");
+  ];
+  const resources = [
+    `  ora: {kind: ${kind}, driver: ${driver}, profile: oracle_main}`,
+    "  plain: {kind: db, driver: pg}",
+  ];
+  return demoFlow(dir, jobs.join("\n"), { resources: resources.join("\n") });
 }
 
 Deno.test("validate warns on missing profile env; doctor fails until ORA_PASS comes from a dotenv file", async () => {

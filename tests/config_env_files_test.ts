@@ -1,22 +1,17 @@
 // Acceptance §10 rows 23 and 24: env files through AETHERFLOW_ENV_FILES_JSON, profile source errors.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli, tempDir } from "./_helpers.ts";
+import { demoFlow, runCli, tempDir } from "./_helpers.ts";
 
 function _flow(dir: string, inputs: string): string {
-  return [
-    "flow:",
-    "  id: demo",
-    `  workspace: {root: ${dir}/ws, cleanup_policy: never}`,
-    `  state: {path: ${dir}/state.sqlite}`,
-    "jobs:",
+  const jobs = [
     "  - id: job_a",
     "    steps:",
     "      - id: s1",
     "        type: check_items",
     `        inputs: ${inputs}`,
-    "",
-  ].join("\n");
+  ];
+  return demoFlow(dir, jobs.join("\n"));
 }
 
 Deno.test("env files: dotenv dialect and json values reach templates; a missing file is exit 2", async () => {

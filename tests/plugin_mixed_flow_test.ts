@@ -5,8 +5,8 @@
 // with their sha256.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { MAIN, runCli, tempDir } from "./_helpers.ts";
-import { PluginCache, stateRows } from "../testdata/acceptance/kit.ts";
+import { MAIN, runCli, stateRows, tempDir } from "./_helpers.ts";
+import { PluginCache } from "../testdata/acceptance/kit.ts";
 
 const PLUGINS = new PluginCache();
 const PLUGIN_NAMES = ["t_echo", "t_failonce", "t_conn", "t_resources"] as const;

@@ -1,30 +1,9 @@
 // `aetherflow run` through the real CLI (core.md §5.1, §9.3, §10 rows 7–19 with built-in steps).
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { runCli, tempDir } from "./_helpers.ts";
-
-function _flow(dir: string, jobs: string, cleanup = "never"): string {
-  return `flow:
-  id: demo
-  workspace: {root: ${dir}/ws, cleanup_policy: ${cleanup}}
-  state: {path: ${dir}/state.sqlite}
-jobs:
-${jobs}`;
-}
-
-async function _write(dir: string, jobs: string): Promise<string> {
-  const path = `${dir}/f.yaml`;
-  await Deno.writeTextFile(path, _flow(dir, jobs));
-  return path;
-}
+import { demoFlow, runCli, stateRows, tempDir, writeDemoFlow } from "./_helpers.ts";
 
 function _rows(dir: string, sql: string): Record<string, unknown>[] {
-  const db = new DatabaseSync(`${dir}/state.sqlite`, { readOnly: true });
-  try {
-    return db.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
+  return stateRows(`${dir}/state.sqlite`, sql);
 }
 
 async function _exists(path: string): Promise<boolean> {
@@ -38,7 +17,7 @@ const F0_JOBS = `  - id: job_a
 
 Deno.test("run F0 prints the Validated line on stdout and logs events on stderr", async () => {
   await using dir = await tempDir();
-  const flow = await _write(dir.path, F0_JOBS);
+  const flow = await writeDemoFlow(dir.path, F0_JOBS);
   const r = await runCli(["run", flow, "--run-id", "R1"]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
@@ -66,7 +45,7 @@ Deno.test("run F0 prints the Validated line on stdout and logs events on stderr"
 
 Deno.test("run with an invalid template exits 2 before anything runs (acceptance 7)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(
+  const flow = await writeDemoFlow(
     dir.path,
     `  - id: a
     steps:
@@ -82,7 +61,7 @@ Deno.test("run with an invalid template exits 2 before anything runs (acceptance
 
 Deno.test("run --flow-job with an unknown job exits 2 without a state DB (acceptance 14, D5)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(dir.path, F0_JOBS);
+  const flow = await writeDemoFlow(dir.path, F0_JOBS);
   const r = await runCli(["run", flow, "--flow-job", "nope"]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /Unknown job for --flow-job: nope\. Known: \["job_a"\]/);
@@ -92,7 +71,7 @@ Deno.test("run --flow-job with an unknown job exits 2 without a state DB (accept
 
 Deno.test("run gates a job with when and leaves only the gate's step row (acceptance 8)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(
+  const flow = await writeDemoFlow(
     dir.path,
     `  - id: gate
     steps:
@@ -117,7 +96,7 @@ Deno.test("run gates a job with when and leaves only the gate's step row (accept
 
 Deno.test("run --flow-job resumes against earlier results of the same run id (acceptance 13)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(
+  const flow = await writeDemoFlow(
     dir.path,
     `  - id: gate
     steps:
@@ -144,7 +123,7 @@ Deno.test("run --flow-job resumes against earlier results of the same run id (ac
 
 Deno.test("run exits 0 when a job is BLOCKED only by a skip, 1 for a self-dependency (acceptance 15)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(
+  const flow = await writeDemoFlow(
     dir.path,
     `  - id: a
     steps:
@@ -159,7 +138,7 @@ Deno.test("run exits 0 when a job is BLOCKED only by a skip, 1 for a self-depend
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stderr.includes("Job short-circuit after step_id=p reason=count(1) < min_count(5)"));
   assert.match(r.stderr, /status_counts=\{"SKIPPED":1,"BLOCKED":1\}/);
-  const self = await _write(
+  const self = await writeDemoFlow(
     dir.path,
     `  - id: a
     depends_on: [a]
@@ -173,7 +152,7 @@ Deno.test("run exits 0 when a job is BLOCKED only by a skip, 1 for a self-depend
 
 Deno.test("run fails a job on a missing output key and on a bad when, continuing with others (17-19)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(
+  const flow = await writeDemoFlow(
     dir.path,
     `  - id: a
     when: jobs.b.outputs.x == 1
@@ -216,7 +195,7 @@ Deno.test("run fails a job on a missing output key and on a bad when, continuing
 
 Deno.test("run masks secret-named env values in state and logs (D18)", async () => {
   await using dir = await tempDir();
-  const flow = await _write(
+  const flow = await writeDemoFlow(
     dir.path,
     `  - id: a
     steps:
@@ -234,7 +213,7 @@ Deno.test("run turns a resource that cannot be built into a run-level error (§5
   const path = `${dir.path}/f.yaml`;
   await Deno.writeTextFile(
     path,
-    _flow(dir.path, F0_JOBS).replace(
+    demoFlow(dir.path, F0_JOBS).replace(
       "jobs:\n",
       'resources:\n  r1: {kind: rest, driver: httpx, config: {url: "{{env.AF_TEST_UNSET_URL}}"}}\njobs:\n',
     ),

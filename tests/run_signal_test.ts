@@ -1,8 +1,7 @@
 // SIGTERM/SIGINT handling of `aetherflow run` (core.md §5.2): the running step's process group is stopped, the
 // interruption is recorded honestly, and a second signal exits at once.
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { MAIN, tempDir } from "./_helpers.ts";
+import { MAIN, stateRows, tempDir } from "./_helpers.ts";
 
 function _flow(dir: string, script: string, grace: number): string {
   return `flow:
@@ -64,12 +63,7 @@ function _groupAlive(pgid: number): boolean {
 }
 
 function _rows(dir: string, sql: string): Record<string, unknown>[] {
-  const db = new DatabaseSync(`${dir}/state.sqlite`, { readOnly: true });
-  try {
-    return db.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
+  return stateRows(`${dir}/state.sqlite`, sql);
 }
 
 for (const sig of ["SIGTERM", "SIGINT"] as const) {

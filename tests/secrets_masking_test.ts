@@ -6,8 +6,8 @@
 // of validate, doctor and explain. The t_peek connector proves the decoded values really arrived.
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { runCli, tempDir } from "./_helpers.ts";
-import { dumpStateText, jsonLines, PluginCache, stateRows, unpeek } from "../testdata/acceptance/kit.ts";
+import { runCli, stateRows, tempDir } from "./_helpers.ts";
+import { dumpStateText, jsonLines, PluginCache, unpeek } from "../testdata/acceptance/kit.ts";
 
 const PLUGINS = new PluginCache();
 

@@ -6,22 +6,11 @@ import { SpecError, UsageError } from "../engine/errors.ts";
 import { validateFlowSource } from "../engine/spec/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { ROOT, runCli, tempDir } from "./_helpers.ts";
+import { prng } from "./_prng.ts";
 
 const SEED = Number(Deno.env.get("AF_FUZZ_SEED") ?? "20261128");
 const RUNS = 1200;
 const CLI_RUNS = 20;
-
-// mulberry32: tiny, seedable, good enough to pick mutations.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCALARS = [
   "[]",

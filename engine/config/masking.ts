@@ -29,6 +29,7 @@ export class Masker {
   #values = new Set<string>();
   #sorted: string[] | null = [];
   #short = new Map<string, string>();
+  #shortPatterns: RegExp[] | null = [];
 
   /** Register a secret value (e.g. every `aetherflow_decode` result). Empty values are ignored. */
   add(value: string): void {
@@ -45,7 +46,10 @@ export class Masker {
     for (const [key, value] of Object.entries(snapshot)) {
       if (!isSecretKey(key) || value === "") continue;
       if (value.length >= _MIN_FREE_LEN && !_FLAG_VALUES.has(value.toLowerCase())) this.add(value);
-      else this.#short.set(key, value);
+      else {
+        this.#short.set(key, value);
+        this.#shortPatterns = null;
+      }
     }
   }
 
@@ -60,20 +64,25 @@ export class Masker {
     return this.#sorted;
   }
 
+  // mask() runs on every log line and state row, so the short-value patterns are compiled once per change.
+  #shortValuePatterns(): RegExp[] {
+    // `KEY=v`, `KEY: v`, `"KEY":"v"`: the short value only where printed as that key's value.
+    this.#shortPatterns ??= [...this.#short].map(([key, value]) =>
+      new RegExp(
+        `(${_escapeRegExp(key)}"?\\s*[=:]\\s*"?)${_escapeRegExp(value)}(?=$|["'\\s,;}\\]&])`,
+        "g",
+      )
+    );
+    return this.#shortPatterns;
+  }
+
   /** Replace every registered secret in `text` by `***`. */
   mask(text: string): string {
     let out = text;
     for (const value of this.#longestFirst()) {
       if (out.includes(value)) out = out.split(value).join(MASK);
     }
-    for (const [key, value] of this.#short) {
-      // `KEY=v`, `KEY: v`, `"KEY":"v"`: the short value only where printed as that key's value.
-      const re = new RegExp(
-        `(${_escapeRegExp(key)}"?\\s*[=:]\\s*"?)${_escapeRegExp(value)}(?=$|["'\\s,;}\\]&])`,
-        "g",
-      );
-      out = out.replace(re, `$1${MASK}`);
-    }
+    for (const re of this.#shortValuePatterns()) out = out.replace(re, `$1${MASK}`);
     return out;
   }
 

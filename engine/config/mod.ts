@@ -32,5 +32,5 @@ export {
   prefixProvider,
 } from "./secrets.ts";
 export type { ApplyDecodeOptions, DecodeRequest, DecodeSection, SecretsProvider } from "./secrets.ts";
-export { buildResources, deepMerge, mergeProfileIntoResource, mergeResource } from "./resources.ts";
+export { buildResources, deepMerge, mergeProfileIntoResource } from "./resources.ts";
 export type { BuildResourcesOptions, BuiltResource, ProfileLike, ResourceLike } from "./resources.ts";

@@ -77,9 +77,6 @@ export function mergeProfileIntoResource(
   };
 }
 
-/** Alias named in docs/architecture.md. */
-export const mergeResource = mergeProfileIntoResource;
-
 export interface BuildResourcesOptions {
   /** `resources` of the flow, in YAML order. */
   flowResources: Readonly<Record<string, ResourceLike>>;

@@ -10,6 +10,7 @@ import type { Issue } from "../types.ts";
 import { CronError, cronNeverFires, type CronSpec, numericDowWarnings, parseCron } from "./cron.ts";
 import { isValidTimeZone } from "./_zone.ts";
 import { extraKeyMessage } from "../suggest.ts";
+import { parseBool } from "../config/settings.ts";
 
 export const DEFAULT_TIMEZONE = "Europe/Berlin";
 export const DEFAULT_MISFIRE_GRACE_S = 300;
@@ -64,8 +65,6 @@ const _ALIASES: Readonly<Record<string, string>> = {
   misfire_grace: "misfire_grace_time",
   grace: "misfire_grace_time",
 };
-const _TRUE = new Set(["1", "true", "yes", "y", "on"]);
-const _FALSE = new Set(["0", "false", "no", "n", "off", ""]);
 const _INT_REGEXP = /^[+-]?\d[\d_]*(\.0*)?$/;
 
 /**
@@ -269,11 +268,8 @@ class _Validator {
   bool(path: readonly PathSegment[], value: unknown): boolean {
     if (typeof value === "boolean") return value;
     if (value === 0 || value === 1) return value === 1;
-    if (typeof value === "string") {
-      const t = value.trim().toLowerCase();
-      if (_TRUE.has(t)) return true;
-      if (_FALSE.has(t)) return false;
-    }
+    const parsed = typeof value === "string" ? parseBool(value) : undefined;
+    if (parsed !== undefined) return parsed;
     this.error(path, "schema:bool_type", "Input should be a valid boolean");
     return false;
   }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadChunked } from "./_chunked_yaml.ts";
 import { loadYaml, MAX_YAML_DEPTH, type PathSegment } from "./load_yaml.ts";
+import { prng } from "../../tests/_prng.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SEED = Number(Deno.env.get("AF_FUZZ_SEED") ?? "20261128");
@@ -112,17 +113,6 @@ Deno.test("loadYaml() chunked parse answers the usual flow shapes", () => {
   assert.equal(assertSameAsWhole(CASES[1][1], "compact"), "chunked");
   assert.equal(assertSameAsWhole(CASES[16][1], "crlf"), "chunked");
 });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   "- ",

@@ -4,7 +4,7 @@
  * @module
  */
 import { normalize } from "node:path";
-import { readProfilesSource } from "../config/mod.ts";
+import { MODE, readProfilesSource, resolveMode } from "../config/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
 import { readFlowBytes } from "./_read_file.ts";
@@ -133,10 +133,9 @@ function _checkStage(
   report.snapshot = snapshot;
   const strictEnv = options.strictEnv ??
     (snapshot.AETHERFLOW_VALIDATE_ENV_STRICT ?? "").toLowerCase() === "true";
-  const enterprise = (snapshot.AETHERFLOW_MODE ?? "").trim().toLowerCase() === "enterprise";
   const errors: Issue[] = checkSemantics(flow, {
     registry: options.registry,
-    enterprise,
+    enterprise: resolveMode(snapshot) === MODE.ENTERPRISE,
     archiveAllowList: options.archiveAllowList ?? [],
   });
   const scan = scanFlowTemplates(flow, { snapshot, strictEnv });
@@ -157,22 +156,23 @@ function _checkStage(
       const pscan = scanProfiles(checked.profiles, { snapshot, strictEnv });
       profileErrors.push(...pscan.errors);
       profileWarnings.push(...pscan.warnings);
-    }
-    for (const [name, res] of Object.entries(flow.resources)) {
-      if (res.profile === null || Object.hasOwn(checked.profiles, res.profile)) continue;
-      if (checked.issues.length > 0) continue;
-      report.warnings.push(..._positioned(
-        [{
-          code: "semantic:unknown_profile",
-          loc: `resources.${name}.profile`,
-          msg: `Unknown profile '${res.profile}' for resource '${name}'`,
-        }],
-        loaded,
-        file,
-      ));
+      for (const [name, res] of Object.entries(flow.resources)) {
+        if (res.profile === null || Object.hasOwn(checked.profiles, res.profile)) continue;
+        report.warnings.push(..._positioned(
+          [{
+            code: "semantic:unknown_profile",
+            loc: `resources.${name}.profile`,
+            msg: `Unknown profile '${res.profile}' for resource '${name}'`,
+          }],
+          loaded,
+          file,
+        ));
+      }
     }
   }
-  const profLoaded = source.file && source.text !== undefined
+  // The profiles file is parsed again only for positions, so only when there is an issue to place.
+  const hasProfileIssues = profileErrors.length > 0 || profileWarnings.length > 0;
+  const profLoaded = hasProfileIssues && source.file && source.text !== undefined
     ? loadYaml(source.text, source.file)
     : undefined;
   report.errors.push(..._positionedProfiles(profileErrors, profLoaded, source.file));

@@ -1,12 +1,11 @@
 // Input typing shared by built-ins (builtins.md §0.2, D17). Pure: every helper either returns the typed value or
 // throws a StepError whose message names the input (`<type> inputs.<name> must be …`), never its value (D18).
+import { parseBool } from "../config/settings.ts";
 import { StepError } from "../errors.ts";
 
 /** Bad step inputs (same code as the other built-ins). */
 export const INPUT_ERROR = { code: "step:invalid_input" } as const;
 
-const TRUE_WORDS: ReadonlySet<string> = new Set(["true", "1", "yes", "y", "on"]);
-const FALSE_WORDS: ReadonlySet<string> = new Set(["false", "0", "no", "n", "off", ""]);
 const INTEGER_REGEXP = /^[+-]?\d+$/;
 const NUMBER_REGEXP = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -20,11 +19,8 @@ export function toBool(value: unknown, label: string, fallback: boolean): boolea
   if (value === null || value === undefined) return fallback;
   if (typeof value === "boolean") return value;
   if (value === 0 || value === 1) return value === 1;
-  if (typeof value === "string") {
-    const word = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-  }
+  const parsed = typeof value === "string" ? parseBool(value) : undefined;
+  if (parsed !== undefined) return parsed;
   throw new StepError(`${label} must be a boolean`, INPUT_ERROR);
 }
 

@@ -1,13 +1,14 @@
 /**
  * Fixture helpers for the black-box acceptance tests (tests/acceptance_test.ts, tests/secrets_masking_test.ts,
  * tests/plugin_mixed_flow_test.ts): pinned WASM test plugins written beside a flow with their lock file, and
- * read-only views of the state DB a run left behind.
+ * a read-only text dump of the state DB a run left behind (row queries: `stateRows` in tests/_helpers.ts).
  * @module
  */
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { compileWat, testPluginSource } from "../plugins/build.ts";
 import { writePluginLock } from "../../plugins/lock/mod.ts";
+import { sha256Hex } from "../../plugins/host/wasm_bytes.ts";
 import type { PluginPin } from "../../plugins/lock/mod.ts";
 
 const _DIR = decodeURIComponent(new URL("./", import.meta.url).pathname);
@@ -66,18 +67,7 @@ async function _build(name: string): Promise<BuiltPlugin> {
     source = await testPluginSource(name);
   }
   const bytes = await compileWat(name, source);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return { bytes, sha256: [...digest].map((b) => b.toString(16).padStart(2, "0")).join("") };
-}
-
-/** Rows of `sql` against the state DB at `path`, opened read-only. */
-export function stateRows(path: string, sql: string): Record<string, unknown>[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return db.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
+  return { bytes, sha256: await sha256Hex(bytes) };
 }
 
 /** Every text value of every row of every table of the state DB at `path`, as `table.column: value`. */

@@ -5,6 +5,7 @@
  */
 import wabtInit from "wabt";
 import { join } from "node:path";
+import { sha256Hex } from "../../plugins/host/wasm_bytes.ts";
 
 const _DIR = fromFileUrlCompat(new URL("./", import.meta.url));
 let _wabt: ReturnType<typeof wabtInit> | undefined;
@@ -37,6 +38,5 @@ export async function writeTestPlugin(name: string, dir: string): Promise<{ path
   const bytes = await compileWat(name, await testPluginSource(name));
   const path = join(dir, `${name}.wasm`);
   await Deno.writeFile(path, bytes);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return { path, sha256: [...digest].map((b) => b.toString(16).padStart(2, "0")).join("") };
+  return { path, sha256: await sha256Hex(bytes) };
 }

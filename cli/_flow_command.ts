@@ -1,0 +1,52 @@
+// The shape shared by the commands that take one flow (validate, doctor, explain; core.md §9.1–§9.5): the
+// `[flow_yaml]` / `--flow-yaml` / `--json` surface, and doctor's and explain's common action.
+import type { Command } from "@commander-js/extra-typings";
+import { EXIT } from "../engine/errors.ts";
+import type { ValidationReport } from "../engine/spec/mod.ts";
+import { setExitCode } from "./_exit.ts";
+import { resolveFlowPath } from "./_flow_path.ts";
+
+/** `program.command(name)` with the flow argument, `--flow-yaml` and `--json`. */
+export function flowCommand(program: Command, name: string, description: string) {
+  return program
+    .command(name)
+    .description(description)
+    .argument("[flow_yaml]", "the flow file")
+    .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
+    .option("--json", "print the report as one line of JSON");
+}
+
+export interface DiagnosisCommand<T> {
+  name: string;
+  description: string;
+  /** The command's document, from a validation run with `strictEnv: false`. */
+  build(report: ValidationReport): T;
+  formatText(doc: T): string;
+  /** Whether the command exits 0; otherwise 2. */
+  isOk(doc: T): boolean;
+}
+
+/**
+ * Register doctor or explain: validate leniently, print the validate report and exit 2 on unusable input,
+ * else print the command's document (masked [D18]). The engine is imported when the command runs.
+ */
+export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand<T>): void {
+  flowCommand(program, command.name, command.description).action(async (flowArg, opts) => {
+    const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
+    const [spec, { isUnusableInput, prepareFlow }] = await Promise.all([
+      import("../engine/spec/mod.ts"),
+      import("./_prepare.ts"),
+    ]);
+    const prepared = await prepareFlow(flowPath, { strictEnv: false });
+    await prepared.close();
+    const { report, masker } = prepared;
+    if (isUnusableInput(report)) {
+      console.log(masker.mask(opts.json ? spec.formatReportJson(report) : spec.formatReportText(report)));
+      setExitCode(EXIT.INVALID);
+      return;
+    }
+    const doc = command.build(report);
+    console.log(masker.mask(opts.json ? JSON.stringify(doc) : command.formatText(doc)));
+    setExitCode(command.isOk(doc) ? EXIT.OK : EXIT.INVALID);
+  });
+}
