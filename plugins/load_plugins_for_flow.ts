@@ -5,6 +5,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
+import { loadSettings } from "../engine/config/settings.ts";
 import { AetherflowError, EXIT } from "../engine/errors.ts";
 import type { StepRegistry } from "../engine/steps/registry.ts";
 import { findPluginLock, readPluginLock, type ResolvedPin, resolvePins } from "./lock/plugin_lock.ts";
@@ -50,7 +51,6 @@ export interface LoadedPlugins {
 }
 
 const _EMPTY: LoadedPlugins = { plugins: [], connectors: [], close: () => Promise.resolve() };
-const _FALSE_REGEXP = /^(0|false|no|n|off)$/i;
 
 /**
  * Load, check and register the plugins of a flow.
@@ -61,9 +61,11 @@ export async function loadPluginsForFlow(options: LoadPluginsOptions): Promise<L
   const env = options.snapshot;
   const cwd = options.cwd ?? Deno.cwd();
   const log = options.log ?? (() => {});
-  const strict = !_FALSE_REGEXP.test((env.AETHERFLOW_PLUGIN_STRICT ?? "").trim());
-  const searchPaths = (env.AETHERFLOW_PLUGIN_PATHS ?? "").split(",").map((s) => s.trim()).filter((s) => s);
-  const secretsRef = (env.AETHERFLOW_SECRETS_PLUGIN ?? "").trim();
+  // The same settings (env, settings file, D17 booleans) every other subsystem reads (core.md §7.4).
+  const settings = loadSettings(env, { cwd });
+  const strict = settings.plugin_strict;
+  const searchPaths = settings.plugin_paths;
+  const secretsRef = (settings.secrets_plugin ?? "").trim();
   const lockFile = await findPluginLock({ flowPath: options.flowPath, snapshot: env, cwd });
   const manifestPins = options.manifestPins ?? [];
   if (!lockFile && manifestPins.length === 0 && searchPaths.length === 0 && secretsRef === "") return _EMPTY;

@@ -67,7 +67,8 @@ Deno.test("loadPluginsForFlow() does not import the Extism runtime when nothing 
   const probe = new URL("../testdata/plugins/_fast_path_probe.ts", import.meta.url).pathname;
   const run = async (...args: string[]) => {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "--allow-read", probe, ...args],
+      // Settings defaults read the temp dir; Extism additionally reads EXTISM_ENABLE_WASI_OUTPUT at import.
+      args: ["run", "--no-prompt", "--allow-read", "--allow-env=TMPDIR,TMP,TEMP", probe, ...args],
       stdout: "piped",
       stderr: "piped",
     }).output();
