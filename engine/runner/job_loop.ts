@@ -201,7 +201,6 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
   const meta = opts.flow.flow;
   const runId = opts.runId;
   opts.state.setJobStatus(job.id, runId, STATUS.RUNNING);
-  opts.events.jobStart(job.id);
   const t0 = opts.clock.monotonic();
   const layout = jobLayout({
     root: meta.workspace.root,
@@ -212,7 +211,11 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
   });
   const progress: StepLoopProgress = { stepOutputs: {}, jobOutputs: {}, skipRest: false, skipReason: null };
   const policy = meta.workspace.cleanup_policy;
+  let status: string;
+  let reason: string | null;
   try {
+    // Inside the try: once the row says RUNNING, any failure (even writing job_start) must end it FAILED.
+    opts.events.jobStart(job.id);
     await createJobLayout(layout);
     await runSteps({
       flowId: meta.id,
@@ -232,24 +235,13 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
       connectors: opts.connectors,
     }, progress);
     // The loop records every step of the job (run, resumed or short-circuited), so a short-circuit is a SKIPPED job.
-    const skipped = progress.skipRest;
-    const status = skipped ? STATUS.SKIPPED : STATUS.SUCCESS;
-    const reason = skipped ? progress.skipReason : null;
+    status = progress.skipRest ? STATUS.SKIPPED : STATUS.SUCCESS;
+    reason = progress.skipRest ? progress.skipReason : null;
     opts.state.setJobStatus(job.id, runId, status, {
       outputs: progress.jobOutputs,
       skipReason: reason,
-      skipTrigger: skipped ? "step" : null,
+      skipTrigger: progress.skipRest ? "step" : null,
     });
-    const ctx: JobCtx = { status, outputs: progress.jobOutputs };
-    if (skipped) Object.assign(ctx, { skip_reason: reason ?? "", skip_trigger: "step" });
-    _finish(book, job.id, status, ctx);
-    log.info(skipped ? `Job skipped (no data) reason=${reason}` : "Job success");
-    if (policy === "on_success" || policy === "always") {
-      await removeJobDir(layout);
-      log.info("Job cleaned up");
-    }
-    opts.events.jobEnd(job.id, status, Math.trunc(opts.clock.monotonic() - t0), reason);
-    return undefined;
   } catch (err) {
     const msg = errorMessage(err);
     opts.state.setJobStatus(job.id, runId, STATUS.FAILED, { outputs: progress.jobOutputs, error: msg });
@@ -260,4 +252,17 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
     opts.events.jobEnd(job.id, STATUS.FAILED, Math.trunc(opts.clock.monotonic() - t0), null);
     return err;
   }
+  // Reported after the outcome is durable, outside the catch: a report that fails (a closed log pipe) is a run
+  // error, and never turns the job's recorded outcome into FAILED.
+  const skipped = status === STATUS.SKIPPED;
+  const ctx: JobCtx = { status, outputs: progress.jobOutputs };
+  if (skipped) Object.assign(ctx, { skip_reason: reason ?? "", skip_trigger: "step" });
+  _finish(book, job.id, status, ctx);
+  log.info(skipped ? `Job skipped (no data) reason=${reason}` : "Job success");
+  if (policy === "on_success" || policy === "always") {
+    await removeJobDir(layout);
+    log.info("Job cleaned up");
+  }
+  opts.events.jobEnd(job.id, status, Math.trunc(opts.clock.monotonic() - t0), reason);
+  return undefined;
 }

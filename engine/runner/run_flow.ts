@@ -12,8 +12,9 @@ export const SYSTEM_CLOCK: Clock = { now: () => Date.now(), monotonic: monotonic
 
 /**
  * Execute the flow. Never throws for job or step failures (they are recorded, D3); a run-level error
- * (resources, state I/O mid-run) ends the run with `run_summary.error` and exit code 1. Throws only when the
- * run record cannot be written at all (before `run_start`).
+ * (resources, state I/O mid-run) ends the run with `run_summary.error` and exit code 1. Throws when the run
+ * record cannot be written at all (before `run_start`), or when a report cannot be written (a closed log pipe):
+ * then the locks are released and the run record is closed FAILED first.
  */
 export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   const clock = options.clock ?? SYSTEM_CLOCK;
@@ -33,8 +34,6 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
     plugins: options.record.plugins,
     bundle: options.record.bundle ?? null,
   });
-  events.runStart(options.flowYaml, options.statePath);
-
   const held = new Set<string>();
   const locks: LockApi = {
     acquire: async (key, lease) => {
@@ -43,8 +42,9 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
       return ok;
     },
     release: (key) => {
-      held.delete(key);
       state.releaseLock(key, runId);
+      // Forgotten only once released: a release that failed is retried at the end of the run (D15).
+      held.delete(key);
     },
   };
 
@@ -52,51 +52,66 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   let resources: RunResources | undefined;
   let result: Awaited<ReturnType<typeof runJobs>> | undefined;
   try {
-    resources = await options.prepareResources?.();
-  } catch (err) {
-    runError = errorMessage(err);
-  }
-  if (runError === undefined) {
+    events.runStart(options.flowYaml, options.statePath);
     try {
-      result = await runJobs({
-        flow: options.flow,
-        runId,
-        flowJob: options.flowJob,
-        snapshot: options.snapshot,
-        registry: options.registry,
-        state,
-        logger,
-        events,
-        signal,
-        clock,
-        locks,
-        addSecret: options.addSecret ?? (() => {}),
-        connectors: resources?.connectors,
-      });
+      resources = await options.prepareResources?.();
     } catch (err) {
       runError = errorMessage(err);
     }
+    if (runError === undefined) {
+      try {
+        result = await runJobs({
+          flow: options.flow,
+          runId,
+          flowJob: options.flowJob,
+          snapshot: options.snapshot,
+          registry: options.registry,
+          state,
+          logger,
+          events,
+          signal,
+          clock,
+          locks,
+          addSecret: options.addSecret ?? (() => {}),
+          connectors: resources?.connectors,
+        });
+      } catch (err) {
+        runError = errorMessage(err);
+      }
+    }
+    // D15: every lock this run still holds is released on every exit path the process survives.
+    _releaseAll(held, locks);
+    if (runError !== undefined) logger.log("ERROR", events.loggerName, `Run failed: ${runError}`);
+  } catch (err) {
+    // A report that cannot be written (a closed log pipe) still closes the run record before the error goes up.
+    _releaseAll(held, locks);
+    _quietly(() =>
+      state.finishRun(runId, { status: "FAILED", exitCode: 1, error: runError ?? errorMessage(err) })
+    );
+    await _closeResources(resources, logger, events.loggerName);
+    throw err;
   }
-  // D15: every lock this run still holds is released on every exit path the process survives.
-  for (const key of [...held]) _quietly(() => locks.release(key));
-  if (runError !== undefined) logger.log("ERROR", events.loggerName, `Run failed: ${runError}`);
 
   const error = runError ?? result?.terminated;
   const exitCode: 0 | 1 = runError !== undefined || result?.failed ? 1 : 0;
   const statusCounts = result?.statusCounts ?? {};
-  events.runSummary(Math.trunc(clock.monotonic() - t0), statusCounts, error);
+  try {
+    events.runSummary(Math.trunc(clock.monotonic() - t0), statusCounts, error);
+  } catch (err) {
+    // §5.1 step 11 keeps its order (run_summary, then the record); an unwritable run_summary still closes the
+    // record, FAILED like the process's exit.
+    _quietly(() =>
+      state.finishRun(runId, { status: "FAILED", exitCode: 1, error: error ?? errorMessage(err) })
+    );
+    await _closeResources(resources, logger, events.loggerName);
+    throw err;
+  }
   state.finishRun(runId, {
     status: exitCode === 0 ? "SUCCESS" : "FAILED",
     exitCode,
     ...(error !== undefined ? { error } : {}),
   });
-  if (resources?.close) {
-    try {
-      await resources.close();
-    } catch (err) {
-      logger.log("WARNING", events.loggerName, `Closing connectors failed: ${errorMessage(err)}`);
-    }
-  }
+  await _closeResources(resources, logger, events.loggerName);
   return {
     exitCode,
     runId,
@@ -107,10 +122,29 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   };
 }
 
+/** D15: release every lock still held; a release that fails stays with its TTL. */
+function _releaseAll(held: Set<string>, locks: LockApi): void {
+  for (const key of [...held]) _quietly(() => locks.release(key));
+}
+
+/** Close run-scoped connectors (§5.1 step 11): errors are logged, not raised. */
+async function _closeResources(
+  resources: RunResources | undefined,
+  logger: RunFlowOptions["logger"],
+  loggerName: string,
+): Promise<void> {
+  if (!resources?.close) return;
+  try {
+    await resources.close();
+  } catch (err) {
+    _quietly(() => logger.log("WARNING", loggerName, `Closing connectors failed: ${errorMessage(err)}`));
+  }
+}
+
 function _quietly(fn: () => void): void {
   try {
     fn();
   } catch {
-    // Best effort: the lock row expires with its TTL anyway.
+    // Best effort on a path that is already failing: a lock row expires with its TTL anyway.
   }
 }

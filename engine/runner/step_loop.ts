@@ -10,6 +10,7 @@ import type { RunEvents } from "../observe/events.ts";
 import type { JobLayout } from "./workspace.ts";
 import type { Clock, RunnerJob, RunnerStateStore, RunnerStep } from "./types.ts";
 import type { StepRegistry } from "../steps/registry.ts";
+import type { StepRecord } from "../state/types.ts";
 import type { LockApi } from "../steps/types.ts";
 
 /** Everything the step loop needs about its run and job. */
@@ -52,29 +53,85 @@ export class TerminatedError extends AetherflowError {
 
 /** Run every step of `ctx.job` in declaration order; throws on the first failure. */
 export async function runSteps(ctx: StepLoopContext, progress: StepLoopProgress): Promise<void> {
+  const rows = _loadStepRows(ctx);
   for (const step of ctx.job.steps) {
     if (progress.skipRest) {
-      _shortCircuit(ctx, progress, step);
+      _shortCircuit(ctx, progress, step, rows);
       continue;
     }
-    if (_resume(ctx, progress, step)) continue;
+    if (_resume(ctx, progress, step, rows)) continue;
     // §5.2: start no new step once a termination signal arrived.
     if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
-    await _runOne(ctx, progress, step);
+    await _runOne(ctx, progress, step, rows);
   }
 }
 
-function _shortCircuit(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerStep): void {
+/**
+ * The job's step rows as they were when the job started, read with one query instead of one per step. Rows this
+ * invocation writes are marked `written` and read back from state, so each resume check sees exactly what a
+ * per-step read would (a step id repeated in an unvalidated flow resumes from its first run). `recorded` is
+ * null when the rows cannot be read at once (a corrupt row): then every step reads its own row, as before, so
+ * the failure surfaces at the same step.
+ */
+interface _StepRows {
+  recorded: Map<string, StepRecord> | null;
+  written: Set<string>;
+}
+
+function _loadStepRows(ctx: StepLoopContext): _StepRows {
+  const written = new Set<string>();
+  if (!ctx.state.listStepRecords) return { recorded: null, written };
+  try {
+    const recorded = new Map<string, StepRecord>();
+    for (const rec of ctx.state.listStepRecords(ctx.runId, ctx.job.id)) recorded.set(rec.stepId, rec);
+    return { recorded, written };
+  } catch {
+    return { recorded: null, written };
+  }
+}
+
+function _stepRow(ctx: StepLoopContext, rows: _StepRows, stepId: string): StepRecord | null {
+  if (rows.recorded === null || rows.written.has(stepId)) {
+    return ctx.state.getStepRecord(ctx.job.id, ctx.runId, stepId);
+  }
+  return rows.recorded.get(stepId) ?? null;
+}
+
+function _writeStepRow(
+  ctx: StepLoopContext,
+  rows: _StepRows,
+  stepId: string,
+  row: { status: string; output: JsonObject; promoted: JsonObject | null },
+): void {
+  // Marked first: if the write fails half-way, a later read of this id still goes to state.
+  rows.written.add(stepId);
+  ctx.state.setStepStatus(ctx.job.id, ctx.runId, stepId, row.status, {
+    output: row.output,
+    promoted: row.promoted,
+  });
+}
+
+function _shortCircuit(
+  ctx: StepLoopContext,
+  progress: StepLoopProgress,
+  step: RunnerStep,
+  rows: _StepRows,
+): void {
   const reason = progress.skipReason ?? "step requested skip_job";
   ctx.log.info(`Step skipped (job short-circuit) step_id=${step.id} reason=${reason}`);
   const output: JsonObject = { skipped: true, reason };
-  ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, STATUS.SKIPPED, { output, promoted: null });
+  _writeStepRow(ctx, rows, step.id, { status: STATUS.SKIPPED, output, promoted: null });
   progress.stepOutputs[step.id] = output;
 }
 
 // D4: a step done in an earlier invocation is not re-run; its output and promoted outputs are restored.
-function _resume(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerStep): boolean {
-  const rec = ctx.state.getStepRecord(ctx.job.id, ctx.runId, step.id);
+function _resume(
+  ctx: StepLoopContext,
+  progress: StepLoopProgress,
+  step: RunnerStep,
+  rows: _StepRows,
+): boolean {
+  const rec = _stepRow(ctx, rows, step.id);
   if (!rec || (rec.status !== STATUS.SUCCESS && rec.status !== STATUS.SKIPPED)) return false;
   ctx.log.info(`Step skip (resume) step_id=${step.id} prev=${rec.status}`);
   const output = rec.output ?? {};
@@ -88,7 +145,12 @@ function _resume(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerS
   return true;
 }
 
-async function _runOne(ctx: StepLoopContext, progress: StepLoopProgress, step: RunnerStep): Promise<void> {
+async function _runOne(
+  ctx: StepLoopContext,
+  progress: StepLoopProgress,
+  step: RunnerStep,
+  rows: _StepRows,
+): Promise<void> {
   const def = ctx.registry.get(step.type);
   if (!def) {
     throw new StepError(`Unknown step type: ${step.type}. Loaded: ${JSON.stringify(ctx.registry.types())}`);
@@ -115,7 +177,7 @@ async function _runOne(ctx: StepLoopContext, progress: StepLoopProgress, step: R
     Object.assign(progress.jobOutputs, promoted);
   }
   // [ours] the row is written after promotion: a promotion failure leaves no SUCCESS row to resume from.
-  ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, status, { output, promoted });
+  _writeStepRow(ctx, rows, step.id, { status, output, promoted });
   const duration = Math.trunc(ctx.clock.monotonic() - t0);
   ctx.events.stepEnd(ctx.job.id, { step_id: step.id, step_type: step.type, status, duration_ms: duration });
   if (status === STATUS.SKIPPED && step.on_no_data === SKIP_JOB) {

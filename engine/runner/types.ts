@@ -51,6 +51,11 @@ export interface RunnerStateStore {
   setJobStatus(jobId: string, runId: string, status: string, options?: SetJobStatusOptions): void;
   listJobRecords(runId: string): JobRecord[];
   getStepRecord(jobId: string, runId: string, stepId: string): StepRecord | null;
+  /**
+   * A job's step rows in one read, used to answer the resume check of each step at job start; without it the
+   * runner reads one row per step.
+   */
+  listStepRecords?(runId: string, jobId?: string): StepRecord[];
   setStepStatus(
     jobId: string,
     runId: string,

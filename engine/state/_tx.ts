@@ -1,12 +1,13 @@
 // Transactions and row helpers shared by the store and the locks.
-import type { DatabaseSync, SQLOutputValue } from "node:sqlite";
+import type { SQLOutputValue } from "node:sqlite";
+import type { Sql } from "./_statements.ts";
 import type { JsonObject, JsonValue } from "../types.ts";
 
 /**
  * Run `fn` inside `BEGIN IMMEDIATE … COMMIT` (rollback on error). BEGIN goes through a prepared statement so
  * a busy database reports `errcode` 5 (stack-notes §1 gotcha) and honours the busy timeout.
  */
-export function immediate<T>(db: DatabaseSync, fn: () => T): T {
+export function immediate<T>(db: Sql, fn: () => T): T {
   db.prepare("BEGIN IMMEDIATE").run();
   try {
     const out = fn();

@@ -1,6 +1,6 @@
 // TTL locks in the `locks` table (core.md §6.3, D15). Host-local: cross-host locking needs a shared backend.
-import type { DatabaseSync } from "node:sqlite";
 import { immediate } from "./_tx.ts";
+import type { Sql } from "./_statements.ts";
 
 /** Who holds a lock: owner = run id, plus host and pid (D15). */
 export interface LockIdentity {
@@ -15,7 +15,7 @@ export interface LockIdentity {
  * even for the same owner.
  */
 export function tryAcquireLock(
-  db: DatabaseSync,
+  db: Sql,
   key: string,
   lease: LockIdentity & { nowSeconds: number; ttlSeconds: number },
 ): boolean {
@@ -32,14 +32,14 @@ export function tryAcquireLock(
  * Delete the row only when key, owner, host and pid all match, so a holder whose lease expired and was taken
  * over cannot release the new holder's lock. Returns whether a row was deleted.
  */
-export function releaseLockRow(db: DatabaseSync, key: string, who: LockIdentity): boolean {
+export function releaseLockRow(db: Sql, key: string, who: LockIdentity): boolean {
   const res = db.prepare("DELETE FROM locks WHERE key = ? AND owner = ? AND host = ? AND pid = ?")
     .run(key, who.owner, who.host, who.pid);
   return Number(res.changes) > 0;
 }
 
 /** Release every lock held by `who` (run termination, core.md §5.2). Returns how many were released. */
-export function releaseLocksOf(db: DatabaseSync, who: LockIdentity): number {
+export function releaseLocksOf(db: Sql, who: LockIdentity): number {
   const res = db.prepare("DELETE FROM locks WHERE owner = ? AND host = ? AND pid = ?")
     .run(who.owner, who.host, who.pid);
   return Number(res.changes);

@@ -9,6 +9,7 @@ export { SCHEMA_VERSION };
 import { hostName, makeDirs, pathExists, processId } from "./_runtime.ts";
 import { immediate, jsonColumn, numOrNull, parseJsonObject, textOrNull } from "./_tx.ts";
 import { type LockIdentity, releaseLockRow, releaseLocksOf, tryAcquireLock } from "./locks.ts";
+import { StatementCache } from "./_statements.ts";
 import type {
   AcquireLockOptions,
   BeginRunOptions,
@@ -34,6 +35,8 @@ export class StateStore {
   /** Absolute path of the database file. */
   readonly path: string;
   readonly #db: DatabaseSync;
+  /** Every statement of the store goes through this cache (one prepare per SQL text per connection). */
+  readonly #sql: StatementCache;
   readonly #mask: (s: string) => string;
   readonly #now: () => number;
   readonly #host: string;
@@ -47,6 +50,7 @@ export class StateStore {
     this.#tables = options.tables;
     this.path = path;
     this.#db = db;
+    this.#sql = new StatementCache(db);
     this.#mask = options.mask ?? ((s) => s);
     this.#now = options.now ?? Date.now;
     this.#host = options.host ?? hostName();
@@ -84,6 +88,7 @@ export class StateStore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sql.clear();
     this.#db.close();
   }
 
@@ -96,7 +101,7 @@ export class StateStore {
   getJobRecord(jobId: string, runId: string): JobRecord | null {
     return this.#guard("read job row", () => {
       if (!this.#tables.has("job_runs")) return null;
-      const row = this.#db.prepare("SELECT * FROM job_runs WHERE job_id = ? AND run_id = ?").get(
+      const row = this.#sql.prepare("SELECT * FROM job_runs WHERE job_id = ? AND run_id = ?").get(
         jobId,
         runId,
       );
@@ -108,7 +113,7 @@ export class StateStore {
   setJobStatus(jobId: string, runId: string, status: Status, options: SetJobStatusOptions = {}): void {
     const m = this.#mask;
     this.#guard("write job row", () => {
-      this.#db.prepare(
+      this.#sql.prepare(
         `INSERT OR REPLACE INTO job_runs (job_id, run_id, status, updated_at, outputs_json, skip_reason,
            skip_trigger, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
@@ -129,7 +134,7 @@ export class StateStore {
     return this.#guard(
       "read job rows",
       () =>
-        this.#db.prepare("SELECT * FROM job_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
+        this.#sql.prepare("SELECT * FROM job_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
           .map(_jobRecord),
     );
   }
@@ -137,7 +142,7 @@ export class StateStore {
   getStepRecord(jobId: string, runId: string, stepId: string): StepRecord | null {
     return this.#guard("read step row", () => {
       if (!this.#tables.has("step_runs")) return null;
-      const row = this.#db.prepare("SELECT * FROM step_runs WHERE job_id = ? AND run_id = ? AND step_id = ?")
+      const row = this.#sql.prepare("SELECT * FROM step_runs WHERE job_id = ? AND run_id = ? AND step_id = ?")
         .get(jobId, runId, stepId);
       return row ? _stepRecord(row) : null;
     });
@@ -153,7 +158,7 @@ export class StateStore {
   ): void {
     const m = this.#mask;
     this.#guard("write step row", () => {
-      this.#db.prepare(
+      this.#sql.prepare(
         `INSERT OR REPLACE INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ).run(
@@ -173,8 +178,8 @@ export class StateStore {
     return this.#guard("read step rows", () => {
       if (!this.#tables.has("step_runs")) return [];
       const rows = jobId === undefined
-        ? this.#db.prepare("SELECT * FROM step_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
-        : this.#db.prepare(
+        ? this.#sql.prepare("SELECT * FROM step_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
+        : this.#sql.prepare(
           "SELECT * FROM step_runs WHERE run_id = ? AND job_id = ? ORDER BY updated_at, rowid",
         )
           .all(runId, jobId);
@@ -188,7 +193,7 @@ export class StateStore {
   beginRun(rec: BeginRunOptions): RunRecord {
     const m = this.#mask;
     return this.#guard("write run record", () => {
-      const row = this.#db.prepare(
+      const row = this.#sql.prepare(
         `INSERT INTO runs (run_id, flow_id, flow_yaml, flow_sha256, version, status, started_at, ended_at,
            exit_code, invocations, host, pid, plugins_json, bundle_json, error)
          VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, NULL, NULL, 1, ?, ?, ?, ?, NULL)
@@ -218,7 +223,7 @@ export class StateStore {
   /** Close the run record: status, exit code, ended_at, masked error. A missing record is left missing. */
   finishRun(runId: string, result: FinishRunOptions): void {
     this.#guard("write run record", () => {
-      this.#db.prepare("UPDATE runs SET status = ?, exit_code = ?, ended_at = ?, error = ? WHERE run_id = ?")
+      this.#sql.prepare("UPDATE runs SET status = ?, exit_code = ?, ended_at = ?, error = ? WHERE run_id = ?")
         .run(result.status, result.exitCode, this.#nowSeconds(), _maskText(result.error, this.#mask), runId);
     });
   }
@@ -226,7 +231,7 @@ export class StateStore {
   getRun(runId: string): RunRecord | null {
     return this.#guard("read run record", () => {
       if (!this.#tables.has("runs")) return null;
-      const row = this.#db.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId);
+      const row = this.#sql.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId);
       return row ? _runRecord(row) : null;
     });
   }
@@ -237,8 +242,8 @@ export class StateStore {
       if (!this.#tables.has("runs")) return [];
       const limit = options.limit ?? -1; // SQLite: a negative LIMIT means no limit
       const rows = options.flowId === undefined
-        ? this.#db.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
-        : this.#db.prepare(
+        ? this.#sql.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
+        : this.#sql.prepare(
           "SELECT * FROM runs WHERE flow_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
         )
           .all(options.flowId, limit);
@@ -260,7 +265,7 @@ export class StateStore {
     const deadline = performance.now() + wait * 1000;
     while (true) {
       const got = this.#guard("acquire lock", () =>
-        tryAcquireLock(this.#db, key, {
+        tryAcquireLock(this.#sql, key, {
           ...this.#identity(options.owner),
           nowSeconds: this.#nowSeconds(),
           ttlSeconds: Math.floor(ttl),
@@ -274,12 +279,12 @@ export class StateStore {
 
   /** Release `key` if this owner, host and pid still hold it; returns whether a row was deleted. */
   releaseLock(key: string, owner: string): boolean {
-    return this.#guard("release lock", () => releaseLockRow(this.#db, key, this.#identity(owner)));
+    return this.#guard("release lock", () => releaseLockRow(this.#sql, key, this.#identity(owner)));
   }
 
   /** Release every lock `owner` holds from this process (termination paths, core.md §5.2). */
   releaseAllLocks(owner: string): number {
-    return this.#guard("release locks", () => releaseLocksOf(this.#db, this.#identity(owner)));
+    return this.#guard("release locks", () => releaseLocksOf(this.#sql, this.#identity(owner)));
   }
 
   #identity(owner: string): LockIdentity {

@@ -336,3 +336,22 @@ Deno.test("StateStore.open({readOnly}) reads an upstream database as it is, with
   }
   assert.deepEqual(await Deno.readFile(path), before);
 });
+
+Deno.test("StateStore reuses its prepared statements across calls and after a failed one", async () => {
+  await using dir = await tempDir();
+  using store = StateStore.open(`${dir.path}/s.db`);
+  store.setStepStatus("j", "r", "s1", "SUCCESS", { output: { n: 1 } });
+  using ro = StateStore.open(`${dir.path}/s.db`, { readOnly: true });
+  for (let i = 0; i < 3; i++) {
+    assert.throws(() => ro.setStepStatus("j", "r", `x${i}`, "SUCCESS"), { name: "StateError" });
+    assert.equal(ro.getStepRecord("j", "r", "s1")?.status, "SUCCESS");
+  }
+  for (let i = 2; i <= 4; i++) store.setStepStatus("j", "r", `s${i}`, "SUCCESS", { output: { n: i } });
+  assert.deepEqual(store.listStepRecords("r", "j").map((s) => s.output?.n), [1, 2, 3, 4]);
+  assert.equal(await store.acquireLock("k", { owner: "a" }), true);
+  assert.equal(await store.acquireLock("k", { owner: "b" }), false);
+  assert.equal(store.releaseLock("k", "a"), true);
+  assert.equal(await store.acquireLock("k", { owner: "b" }), true);
+  store.close();
+  assert.throws(() => store.getStepRecord("j", "r", "s1"), { name: "StateError" });
+});
