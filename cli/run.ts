@@ -198,6 +198,12 @@ function _recordForcedExit(state: StateStore, runId: string, sig: string): void 
     state.setJobStatus(rec.jobId, runId, "FAILED", { outputs: rec.outputs, error });
   }
   state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
+  // §6.3: locks are released on every exit path the process survives, this one included.
+  try {
+    state.releaseAllLocks(runId);
+  } catch {
+    // The lease still expires after its ttl_seconds; exiting now is what the second signal asked for.
+  }
 }
 
 async function _sha256File(path: string): Promise<string | undefined> {

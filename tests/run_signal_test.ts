@@ -120,3 +120,44 @@ Deno.test("run exits at once on a second signal, recording the job and the run F
     }
   }
 });
+
+Deno.test("a second signal still releases the run's with_lock lease (core.md §6.3)", async () => {
+  await using dir = await tempDir();
+  const flow = `${dir.path}/f.yaml`;
+  const script = `trap '' TERM; echo $$ > ${dir.path}/pid; sleep 60 & wait`;
+  await Deno.writeTextFile(
+    flow,
+    `flow:
+  id: sig
+  workspace: {root: ${dir.path}/ws, cleanup_policy: never}
+  state: {path: ${dir.path}/state.sqlite}
+jobs:
+  - id: a
+    steps:
+      - id: guarded
+        type: with_lock
+        inputs:
+          lock_key: warehouse
+          ttl_seconds: 600
+          step: {type: external.process, inputs: {command: ["sh", "-c", ${
+      JSON.stringify(script)
+    }], kill_grace_seconds: 60}}
+`,
+  );
+  const child = _spawn(flow, "null");
+  const pgid = Number(await _waitForFile(`${dir.path}/pid`));
+  try {
+    assert.deepEqual(_rows(dir.path, "SELECT key, owner FROM locks"), [{ key: "warehouse", owner: "R" }]);
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 1);
+    assert.deepEqual(_rows(dir.path, "SELECT key FROM locks"), []);
+  } finally {
+    try {
+      Deno.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
