@@ -36,7 +36,9 @@ export async function prepareFlow(flowPath: string, options: PrepareFlowOptions 
   const masker = new Masker();
   masker.addFromSnapshot(base);
   // Plugin pins are looked up beside the flow, so a missing flow must fail first, with validate's message.
-  if (!await _isFile(flowPath)) throw new UsageError(`Flow file not found: ${flowPath}`);
+  const kind = await _pathKind(flowPath);
+  if (kind === "missing") throw new UsageError(`Flow file not found: ${flowPath}`);
+  if (kind !== "file") throw new UsageError(`Flow file is not a regular file: ${flowPath}`);
   const mode = resolveMode(base);
   const registry = StepRegistry.withBuiltins();
   const connectors = ConnectorRegistry.withBuiltins();
@@ -78,11 +80,11 @@ export async function prepareFlow(flowPath: string, options: PrepareFlowOptions 
   }
 }
 
-async function _isFile(path: string): Promise<boolean> {
+async function _pathKind(path: string): Promise<"file" | "other" | "missing"> {
   try {
-    return (await Deno.stat(path)).isFile;
+    return (await Deno.stat(path)).isFile ? "file" : "other";
   } catch {
-    return false;
+    return "missing";
   }
 }
 

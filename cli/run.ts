@@ -8,7 +8,7 @@ import { formatReportJson, formatReportText } from "../engine/spec/mod.ts";
 import { StateStore } from "../engine/state/mod.ts";
 import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
-import { newRunId, renderFlowMeta, runFlow } from "../engine/runner/mod.ts";
+import { newRunId, renderFlowMeta, runFlow, unsafeDirName } from "../engine/runner/mod.ts";
 import type { RunnerFlow } from "../engine/runner/mod.ts";
 import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
 import { setExitCode } from "./_exit.ts";
@@ -47,6 +47,12 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
   const cwd = Deno.cwd();
   // §5.1 step 1: the flow path (positional or --flow-yaml, D1).
   const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
+  // The run id is a directory name of every job (<root>/<flow>/<job>/<run_id>): refuse one that would point
+  // elsewhere (cleanup deletes that directory) before anything is created.
+  const badRunId = opts.runId === undefined ? undefined : unsafeDirName(opts.runId);
+  if (badRunId !== undefined) {
+    throw new UsageError(`Invalid --run-id ${JSON.stringify(opts.runId)}: ${badRunId}`);
+  }
   // Step 2: snapshot, pinned plugins, validation with that same snapshot [D10]; invalid -> report on stderr,
   // exit 2, no state DB.
   const prepared = await prepareFlow(flowPath);

@@ -72,11 +72,13 @@ function _parseLimit(value: string): number {
 /** A missing file is a usage error (exit 2): inspection must not create an empty database. */
 function _open(db: string): StateStore {
   const path = resolve(db);
+  let isFile: boolean;
   try {
-    Deno.statSync(path);
+    isFile = Deno.statSync(path).isFile;
   } catch {
     throw new UsageError(`State database not found: ${path}`);
   }
+  if (!isFile) throw new UsageError(`State database is not a regular file: ${path}`);
   return StateStore.open(path, { readOnly: true });
 }
 

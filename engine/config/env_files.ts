@@ -5,6 +5,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { absolutePath, join, listDir, pathKind, readUtf8 } from "./_io.ts";
+import { parseErrorReason } from "./_parse_errors.ts";
 
 /** One env file source, as given in `AETHERFLOW_ENV_FILES_JSON` or a bundle manifest. */
 export interface EnvFileSpec {
@@ -69,7 +70,7 @@ function _loadJson(path: string): Record<string, string> {
     doc = JSON.parse(_readText(path));
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    _fail(`Invalid JSON in env file ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
+    _fail(`Invalid JSON in env file ${path}: ${parseErrorReason(err)}`, err);
   }
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     _fail(`json env file must be a JSON object: ${path}`);

@@ -14,6 +14,7 @@ const _MIN_FREE_LEN = 4;
 // Flag-like values (`SECRET_ENABLED=true`) are not secrets, and masking them everywhere would corrupt JSON
 // output (`"ok":***`), so they are treated like short values [ours].
 const _FLAG_VALUES = new Set(["true", "false", "null", "none", "yes", "no"]);
+const _LINE_BREAK_REGEXP = /\r\n|\r|\n/;
 
 /** Whether a snapshot key's value is a secret by its name (§7.6). */
 export function isSecretKey(key: string): boolean {
@@ -38,6 +39,13 @@ export class Masker {
     // A value with quotes, backslashes or newlines appears escaped inside JSON text (events, --json output).
     const escaped = JSON.stringify(value).slice(1, -1);
     if (escaped !== value) this.#values.add(escaped);
+    // Process output is logged line by line, so a multi-line secret (a PEM key) must be masked per line too.
+    const lines = value.split(_LINE_BREAK_REGEXP);
+    if (lines.length > 1) {
+      for (const line of new Set([...lines, ...lines.map((l) => l.trim())])) {
+        if (line.length >= _MIN_FREE_LEN && !_FLAG_VALUES.has(line.toLowerCase())) this.add(line);
+      }
+    }
     this.#sorted = null;
   }
 

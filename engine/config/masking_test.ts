@@ -51,6 +51,20 @@ Deno.test("Masker masks the JSON-escaped form of a value with quotes", () => {
   assert.equal(m.mask(JSON.stringify({ v: 'pa"ss\\word' })), '{"v":"***"}');
 });
 
+Deno.test("Masker masks each line of a multi-line secret, since process output is logged per line", () => {
+  const m = new Masker();
+  m.addFromSnapshot({
+    SSH_PRIVATE_KEY:
+      "-----BEGIN KEY-----\r\nMIIEpAIBAAKCAQEA\r\n  abc\r\n  yes-indented-line\n-----END KEY-----\n",
+    DIR_TOKEN: "dirsecretvalue\r",
+  });
+  assert.equal(m.mask("line=MIIEpAIBAAKCAQEA"), "line=***");
+  assert.equal(m.mask("line=yes-indented-line"), "line=***");
+  assert.equal(m.mask("line=dirsecretvalue"), "line=***");
+  // Lines shorter than 4 characters are not masked on their own (they would mask ordinary text).
+  assert.equal(m.mask("abc and no"), "abc and no");
+});
+
 Deno.test("Masker ignores empty values", () => {
   const m = new Masker();
   m.add("");

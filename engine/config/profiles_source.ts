@@ -7,6 +7,7 @@ import { parse, YAMLError } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
 import type { Issue } from "../types.ts";
 import { absolutePath, currentDir, pathKind, readUtf8 } from "./_io.ts";
+import { parseErrorReason } from "./_parse_errors.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export interface ProfilesSource {
@@ -61,7 +62,7 @@ function _readFile(path: string): ProfilesSource {
     return { raw: _orEmpty(parse(text, YAML11_OPTIONS)), file: path, text, issues: [] };
   } catch (err) {
     const pos = err instanceof YAMLError ? err.linePos?.[0] : undefined;
-    const why = err instanceof Error ? err.message : String(err);
+    const why = parseErrorReason(err);
     const where = pos ? { line: pos.line, col: pos.col } : {};
     return { raw: null, file: path, text, issues: [_invalid(why, { ...where, file: path })] };
   }
@@ -87,8 +88,10 @@ export function readProfilesSource(
     try {
       return { raw: _orEmpty(JSON.parse(json)), issues: [] };
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      return { raw: null, issues: [_invalid(`AETHERFLOW_PROFILES_JSON is not valid JSON: ${why}`)] };
+      return {
+        raw: null,
+        issues: [_invalid(`AETHERFLOW_PROFILES_JSON is not valid JSON: ${parseErrorReason(err)}`)],
+      };
     }
   }
   if (file !== "") return _readFile(absolutePath(file, options.cwd ?? currentDir()));

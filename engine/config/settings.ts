@@ -8,6 +8,7 @@ import { YAML11_OPTIONS } from "../yaml11.ts";
 import { suggestKey } from "../suggest.ts";
 import { UsageError } from "../errors.ts";
 import { absolutePath, currentDir, join, pathKind, readUtf8, tempRoot } from "./_io.ts";
+import { parseErrorReason } from "./_parse_errors.ts";
 import type { Snapshot } from "./snapshot.ts";
 
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"] as const;
@@ -132,12 +133,19 @@ function _readSettingsFile(path: string): Record<string, unknown> {
     throw new UsageError(msg, { code: "config:settings_file", cause });
   };
   if (pathKind(path) !== "file") fail(`Settings file not found: ${path}`);
+  let text = "";
+  try {
+    text = readUtf8(path);
+  } catch (err) {
+    if (err instanceof TypeError) fail(`Settings file is not valid UTF-8: ${path}`, err);
+    fail(`Cannot read settings file ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
+  }
   let doc: unknown;
   try {
     // YAML 1.1 is a superset of the JSON we accept, so one parser reads both forms.
-    doc = parse(readUtf8(path), YAML11_OPTIONS);
+    doc = parse(text, YAML11_OPTIONS);
   } catch (err) {
-    fail(`Invalid settings file ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
+    fail(`Invalid settings file ${path}: ${parseErrorReason(err)}`, err);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) fail(`Settings file must be a mapping: ${path}`);

@@ -10,7 +10,7 @@ import type { LockApi } from "../steps/types.ts";
 import type { Logger } from "../observe/logger.ts";
 import { jobLoggerName, type RunEvents } from "../observe/events.ts";
 import { runSteps, type StepLoopProgress, TerminatedError } from "./step_loop.ts";
-import { createJobLayout, jobLayout, removeJobDir } from "./workspace.ts";
+import { createJobLayout, type JobLayout, jobLayout, removeJobDir } from "./workspace.ts";
 import type { Clock, RunnerFlow, RunnerJob, RunnerStateStore } from "./types.ts";
 
 export interface JobLoopOptions {
@@ -202,13 +202,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
   const runId = opts.runId;
   opts.state.setJobStatus(job.id, runId, STATUS.RUNNING);
   const t0 = opts.clock.monotonic();
-  const layout = jobLayout({
-    root: meta.workspace.root,
-    flowId: meta.id,
-    jobId: job.id,
-    runId,
-    layout: meta.workspace.layout,
-  });
+  let layout: JobLayout | undefined;
   const progress: StepLoopProgress = { stepOutputs: {}, jobOutputs: {}, skipRest: false, skipReason: null };
   const policy = meta.workspace.cleanup_policy;
   let status: string;
@@ -216,6 +210,14 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
   try {
     // Inside the try: once the row says RUNNING, any failure (even writing job_start) must end it FAILED.
     opts.events.jobStart(job.id);
+    // Inside the try: an id that cannot be a directory name fails this job, and nothing is created or removed.
+    layout = jobLayout({
+      root: meta.workspace.root,
+      flowId: meta.id,
+      jobId: job.id,
+      runId,
+      layout: meta.workspace.layout,
+    });
     await createJobLayout(layout);
     await runSteps({
       flowId: meta.id,
@@ -248,7 +250,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
     _finish(book, job.id, STATUS.FAILED, { status: STATUS.FAILED, outputs: progress.jobOutputs });
     log.error(`Job failed: ${msg}`);
     if (err instanceof Error && err.stack) log.debug(err.stack);
-    if (policy === "always") await removeJobDir(layout);
+    if (policy === "always" && layout !== undefined) await removeJobDir(layout);
     opts.events.jobEnd(job.id, STATUS.FAILED, Math.trunc(opts.clock.monotonic() - t0), null);
     return err;
   }

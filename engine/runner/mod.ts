@@ -5,7 +5,7 @@
 export { runFlow, SYSTEM_CLOCK } from "./run_flow.ts";
 export { renderFlowMeta } from "./flow_meta.ts";
 export { newRunId } from "./run_id.ts";
-export { createJobLayout, jobLayout, removeJobDir } from "./workspace.ts";
+export { createJobLayout, jobLayout, removeJobDir, unsafeDirName } from "./workspace.ts";
 export type { JobLayout, JobLayoutOptions } from "./workspace.ts";
 export { normaliseResult, TerminatedError } from "./step_loop.ts";
 export type {

@@ -1,5 +1,6 @@
 // Job workspace layout (core.md §5.6): <root>/<flow_id>/<job_id>/<run_id>/{artifacts,scratch,manifests}.
 import { join } from "node:path";
+import { AetherflowError } from "../errors.ts";
 import { makeDirs, removeTree } from "./_runtime.ts";
 
 /** The directories of one job in one run. */
@@ -19,8 +20,41 @@ export interface JobLayoutOptions {
   layout: Readonly<Record<string, string>>;
 }
 
-/** Compute the job's directories (pure). */
+/**
+ * Why `value` cannot be used as (part of) a job directory name, or undefined when it can. A `.` or `..` path
+ * segment would make `<root>/<flow_id>/<job_id>/<run_id>` point at another directory — one that cleanup would
+ * then delete recursively (a job `..` with run id `..` is the parent of the workspace root).
+ */
+export function unsafeDirName(value: string, options: { allowEmpty?: boolean } = {}): string | undefined {
+  if (value === "" && !options.allowEmpty) return "it is empty";
+  if (value.includes("\0")) return "it contains a NUL character";
+  if (value.split(/[\\/]/).some((seg) => seg === "." || seg === "..")) {
+    return `it has a "." or ".." path segment`;
+  }
+  return undefined;
+}
+
+/**
+ * Compute the job's directories (pure).
+ * @throws {AetherflowError} when an id (or a layout name) cannot be used as a directory name (see unsafeDirName)
+ */
 export function jobLayout(options: JobLayoutOptions): JobLayout {
+  const parts: [string, string, boolean][] = [
+    ["flow id", options.flowId, true],
+    ["job id", options.jobId, false],
+    ["run id", options.runId, false],
+    ...Object.entries(options.layout).map((
+      [k, v],
+    ): [string, string, boolean] => [`workspace.layout.${k}`, v, true]),
+  ];
+  for (const [what, value, allowEmpty] of parts) {
+    const why = unsafeDirName(value, { allowEmpty });
+    if (why !== undefined) {
+      throw new AetherflowError(
+        `Cannot use ${what} ${JSON.stringify(value)} in the job directory path: ${why}`,
+      );
+    }
+  }
   const jobDir = join(options.root, options.flowId, options.jobId, options.runId);
   const sub = (key: string) => join(jobDir, options.layout[key] ?? key);
   return {

@@ -35,3 +35,36 @@ Deno.test("createJobLayout() makes the dirs and removeJobDir() removes only the 
 Deno.test("newRunId() is 12 lower-case hex chars", () => {
   for (let i = 0; i < 20; i++) assert.match(newRunId(), /^[0-9a-f]{12}$/);
 });
+
+Deno.test("jobLayout() refuses ids that would point outside their own run dir (cleanup deletes it)", () => {
+  const base = { root: "/w", flowId: "f", jobId: "j", runId: "R", layout: {} };
+  for (
+    const bad of [
+      { jobId: ".." },
+      { runId: ".." },
+      { runId: "a/../.." },
+      { runId: "" },
+      { jobId: "" },
+      { flowId: "../.." },
+      { jobId: "./x" },
+      { runId: "x\0y" },
+      { layout: { artifacts: "../../etc" } },
+    ]
+  ) {
+    assert.throws(
+      () => jobLayout({ ...base, ...bad }),
+      /in the job directory path: it /,
+      JSON.stringify(bad),
+    );
+  }
+  // Unusual but harmless: nested names, an empty flow id (allowed by the schema), dots inside a name.
+  assert.equal(
+    jobLayout({ ...base, jobId: "etl/load", runId: "2026-11-28" }).jobDir,
+    "/w/f/etl/load/2026-11-28",
+  );
+  assert.equal(jobLayout({ ...base, flowId: "" }).jobDir, "/w/j/R");
+  assert.equal(
+    jobLayout({ ...base, jobId: "a..b", runId: "...", flowId: "f.v2" }).jobDir,
+    "/w/f.v2/a..b/...",
+  );
+});

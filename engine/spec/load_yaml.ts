@@ -309,7 +309,8 @@ function _walk(doc: Document.Parsed, pos: (o: number) => SourcePos, file: string
       for (const pair of node.items) {
         const key = pair.key;
         const raw = isScalar(key) ? key.value : key;
-        if (isScalar(key) && raw === "<<" && key.source === "<<") continue; // YAML 1.1 merge key
+        // YAML 1.1 merge key (the `yaml` package gives its value as a symbol); toJS() applies the merge.
+        if (isScalar(key) && key.source === "<<" && (raw === "<<" || typeof raw === "symbol")) continue;
         const seg = _segment(raw);
         if (typeof raw !== "string") res.nonStringKeys.push([...path, seg]);
         if (raw === "__proto__") {

@@ -30,6 +30,18 @@ Deno.test("loadYaml() applies YAML 1.1 scalar rules (PyYAML parity)", async (t) 
   });
 });
 
+Deno.test("loadYaml() applies YAML 1.1 merge keys (PyYAML parity) without flagging them", () => {
+  const res = loadYaml(
+    "d: &d {type: t, inputs: {a: 1}}\ns:\n  <<: *d\n  id: x\nm:\n  <<: [*d, {id: z}]\n",
+    "f.yaml",
+  );
+  assert.deepEqual(res.issues, []);
+  assert.deepEqual(res.nonStringKeys, []);
+  const value = res.value as Record<string, unknown>;
+  assert.deepEqual(value.s, { type: "t", inputs: { a: 1 }, id: "x" });
+  assert.deepEqual(value.m, { type: "t", inputs: { a: 1 }, id: "z" });
+});
+
 Deno.test("loadYaml() reports problems as issues with positions", async (t) => {
   const CASES = [
     ["syntax error", "a: [1, 2\nb: c\n", "yaml:syntax"],
