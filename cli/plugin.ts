@@ -15,6 +15,7 @@ import {
   upsertPin,
   writePluginLock,
 } from "../plugins/lock/mod.ts";
+import { suggestKey } from "../engine/suggest.ts";
 import { setExitCode } from "./_exit.ts";
 
 export function registerPlugin(program: Command): void {
@@ -53,12 +54,32 @@ export function registerPlugin(program: Command): void {
     .option("--dir <path>", "where to create it (default: ./<name>)")
     .action(async (name, opts) => {
       const dir = resolve(opts.dir ?? name);
+      try {
+        if (!Deno.statSync(dir).isDirectory) {
+          throw new UsageError(`Target exists and is not a folder: ${dir}`);
+        }
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) {
+          if (err instanceof UsageError) throw err;
+          throw new UsageError(`Cannot create the plugin folder ${dir}: ${(err as Error).message}`);
+        }
+      }
       const { scaffoldPlugin } = await import("../plugins/sdk/scaffold.ts");
       const files = await scaffoldPlugin({ name, dir });
       for (const f of files) console.log(`created ${relative(Deno.cwd(), f) || f}`);
       console.log(`next: cd ${relative(Deno.cwd(), dir) || "."} && deno task build && deno task test`);
     });
 }
+
+const _GRANT_KEYS = [
+  "hosts",
+  "files",
+  "dirs",
+  "resources",
+  "timeout_ms",
+  "memory_mb",
+  "max_output_bytes",
+] as const;
 
 function _collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -68,7 +89,15 @@ async function _readWasm(path: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
   } catch (err) {
-    throw new UsageError(`Plugin file not found: ${resolve(path)}`, { cause: err });
+    if (err instanceof Deno.errors.IsADirectory || _isDir(path)) {
+      throw new UsageError(`Plugin path is a directory, not a .wasm file: ${resolve(path)}`, { cause: err });
+    }
+    if (err instanceof Deno.errors.NotFound) {
+      throw new UsageError(`Plugin file not found: ${resolve(path)}`, { cause: err });
+    }
+    throw new UsageError(`Cannot read plugin file ${resolve(path)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -120,6 +149,9 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
   }
   const lock = await readPluginLock(lockFile);
   const host = await import("../plugins/host/mod.ts");
+  const { StepRegistry } = await import("../engine/steps/registry.ts");
+  const registry = StepRegistry.withBuiltins();
+  const connectors = new Map<string, string>();
   let failed = 0;
   for (const pin of resolvePins(lock)) {
     try {
@@ -129,11 +161,24 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
         grants: pin.grants,
         mode: pin.run,
       });
+      try {
+        // The run registers every pin's steps and connectors in one registry: a clash fails it (exit 2).
+        for (const step of p.descriptor.steps) registry.register(host.pluginStepDefinition(p, step));
+        for (const c of p.descriptor.connectors) {
+          const key = `${c.kind}:${c.driver}`;
+          const prev = connectors.get(key);
+          if (prev) throw new UsageError(`Connector ${key} already registered by ${prev}`);
+          connectors.set(key, `plugin:${p.name}@${p.version}`);
+        }
+      } finally {
+        await p.close();
+      }
       console.log(`OK ${pin.path} ${p.label} sha256 ${p.sha256}`);
-      await p.close();
     } catch (err) {
       failed++;
-      const msg = err instanceof Deno.errors.NotFound
+      const msg = _isDir(pin.path)
+        ? `Plugin path is a directory, not a .wasm file: ${pin.path}`
+        : err instanceof Deno.errors.NotFound
         ? `Plugin path not found: ${pin.path}`
         : (err as Error).message;
       console.log(`FAIL ${pin.path}: ${msg}`);
@@ -155,6 +200,10 @@ async function _pin(
   }
   const env = Deno.env.get(PLUGIN_LOCK_ENV)?.trim();
   const lockFile = resolve(opts.lock ?? (env ? env : PLUGIN_LOCK_FILE));
+  if (_isDir(lockFile)) throw new UsageError(`Plugin lock ${lockFile} is a directory, not a file`);
+  if (!_isDir(dirname(lockFile))) {
+    throw new UsageError(`Plugin lock folder does not exist: ${dirname(lockFile)}`);
+  }
   const lock: PluginLock = await _exists(lockFile)
     ? await readPluginLock(lockFile)
     : { file: lockFile, plugins: [] };
@@ -190,15 +239,22 @@ export function parseGrantOptions(items: readonly string[]): GrantsInput {
     if (key === "hosts" || key === "resources") {
       lists[key] = [...(lists[key] ?? []), ...value.split(",").map((s) => s.trim()).filter((s) => s)];
     } else if (key === "dirs") {
-      const [guest, hostPath, mode] = value.split(":");
-      if (!guest || !hostPath) {
-        throw new UsageError(`--grant dirs must be /guest:/host/path[:rw], got ${value}`);
+      const [guest, hostPath, mode, ...rest] = value.split(":");
+      if (!guest || !hostPath || rest.length > 0 || (mode !== undefined && mode !== "rw" && mode !== "ro")) {
+        throw new UsageError(`--grant dirs must be /guest:/host/path[:rw|ro], got ${JSON.stringify(value)}`);
       }
       dirs[guest] = { path: resolve(hostPath), mode: mode === "ro" ? "ro" : "rw" };
     } else if (key === "files") g.files = value;
     else if (key === "timeout_ms" || key === "memory_mb" || key === "max_output_bytes") {
       g[key] = Number(value);
-    } else throw new UsageError(`Unknown grant ${JSON.stringify(key)}`);
+    } else {
+      const hint = suggestKey(key, _GRANT_KEYS);
+      throw new UsageError(
+        `Unknown grant ${JSON.stringify(key)}${hint ? ` (did you mean '${hint}'?)` : ""}; known: ${
+          _GRANT_KEYS.join(", ")
+        }`,
+      );
+    }
   }
   Object.assign(g, lists);
   if (Object.keys(dirs).length > 0) g.dirs = dirs;
@@ -208,6 +264,14 @@ export function parseGrantOptions(items: readonly string[]): GrantsInput {
     throw new UsageError(`Invalid grant ${first?.path.join(".") ?? ""}: ${first?.message ?? "invalid"}`);
   }
   return g as GrantsInput;
+}
+
+function _isDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 async function _exists(path: string): Promise<boolean> {

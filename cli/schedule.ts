@@ -21,6 +21,8 @@ import {
   type SchedulerConfig,
   selfCommand,
   type UnitPair,
+  UnitRenderError,
+  unsafeItemId,
 } from "../engine/scheduler/mod.ts";
 import {
   clockFromEnv,
@@ -59,7 +61,7 @@ export function registerSchedule(program: Command): void {
 
   schedule.command("next").description("Next fire times per item, in the file's time zone and in UTC")
     .argument("<scheduler_yaml>")
-    .option("--count <n>", "fire times per item", _positiveInt, 5)
+    .option("--count <n>", `fire times per item (1..${_MAX_COUNT})`, _count, 5)
     .option("--from <time>", "compute from this instant (ISO 8601) instead of now", _instant)
     .option("--json", "print one JSON line")
     .action((file, opts) => {
@@ -106,6 +108,9 @@ export function registerSchedule(program: Command): void {
     .option("--environment-file <path>", "EnvironmentFile= (systemd does not inherit your shell env)")
     .option("--run-as <user>", "User= (system units only)")
     .action(async (file, opts) => {
+      if (opts.user && opts.runAs !== undefined) {
+        throw new UsageError("--run-as sets User= of system units; user units (--user) run as you: drop one");
+      }
       const config = _config(file);
       const cwd = Deno.cwd();
       const workdir = resolve(cwd, opts.workdir ?? cwd);
@@ -131,7 +136,7 @@ export function registerSchedule(program: Command): void {
             source: resolve(cwd, file),
           }));
         } catch (err) {
-          if (!(err instanceof OnCalendarError)) throw err;
+          if (!(err instanceof OnCalendarError) && !(err instanceof UnitRenderError)) throw err;
           refused.push(`item ${item.id}: ${err.message}`);
         }
       }
@@ -140,14 +145,7 @@ export function registerSchedule(program: Command): void {
           `Cannot express these items as systemd timers (nothing written):\n${refused.join("\n")}`,
         );
       }
-      await Deno.mkdir(opts.out, { recursive: true });
-      for (const p of pairs) {
-        for (const [name, text] of [[p.serviceName, p.service], [p.timerName, p.timer]] as const) {
-          const path = join(opts.out, name);
-          await Deno.writeTextFile(path, text);
-          _out(`wrote ${path}`);
-        }
-      }
+      await _writeUnits(opts.out, pairs);
       const ctl = opts.user ? "systemctl --user" : "systemctl";
       const timers = pairs.map((p) => p.timerName).join(" ");
       if (pairs.length > 0) {
@@ -168,6 +166,8 @@ export function registerSchedule(program: Command): void {
     .option("--lock-dir <dir>", "directory of per-item lock files")
     .argument("<command...>", "after --: `run` and its arguments")
     .action(async (command, opts) => {
+      const badId = unsafeItemId(opts.item);
+      if (badId !== undefined) throw new UsageError(`Invalid --item ${JSON.stringify(opts.item)}: ${badId}`);
       if (command[0] !== "run") {
         throw new UsageError(`schedule fire runs 'run …' after --, got '${command[0]}'`);
       }
@@ -191,13 +191,59 @@ export function registerSchedule(program: Command): void {
         },
         {
           now: () => Date.now(),
-          tryLock: (id) => tryItemLock(lockDir, id),
+          tryLock: (id) => _tryLock(lockDir, id),
           run: (argv) => _runInherit(argv),
           message: (level, text) => logger.log(level, SCHEDULER_LOGGER, text),
         },
       );
       setExitCode(rc === 0 ? EXIT.OK : rc === 2 ? EXIT.INVALID : EXIT.FAILED);
     });
+}
+
+/**
+ * Write every unit into `out` all-or-nothing: each file goes to a temporary name first and is renamed only
+ * once every file is written, so a full disk or a bad directory leaves no half-written unit set.
+ */
+async function _writeUnits(out: string, pairs: readonly UnitPair[]): Promise<void> {
+  try {
+    const st = await Deno.stat(out).catch((err) => {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw err;
+    });
+    if (st && !st.isDirectory) throw new UsageError(`--out ${out} exists and is not a directory`);
+    await Deno.mkdir(out, { recursive: true });
+  } catch (err) {
+    if (err instanceof AetherflowError) throw err;
+    throw new UsageError(`Cannot create --out directory ${out}: ${(err as Error).message}`, { cause: err });
+  }
+  const files = pairs.flatMap((p) => [[p.serviceName, p.service], [p.timerName, p.timer]] as const);
+  const temps: string[] = [];
+  try {
+    for (const [name, text] of files) {
+      const tmp = join(out, `.${name}.${Deno.pid}.tmp`);
+      temps.push(tmp);
+      await Deno.writeTextFile(tmp, text);
+    }
+    for (const [i, [name]] of files.entries()) await Deno.rename(temps[i]!, join(out, name));
+  } catch (err) {
+    for (const tmp of temps) await Deno.remove(tmp).catch(() => {});
+    throw new AetherflowError(`Cannot write units into ${out}: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [name] of files) _out(`wrote ${join(out, name)}`);
+}
+
+/** The item lock, with a bad `--lock-dir` (a file, under a file) reported as one clean line. */
+async function _tryLock(lockDir: string, itemId: string): Promise<{ release(): void } | null> {
+  try {
+    return await tryItemLock(lockDir, itemId);
+  } catch (err) {
+    const msg = `Cannot take the item lock in --lock-dir ${lockDir}: ${(err as Error).message}`;
+    if (
+      err instanceof Deno.errors.AlreadyExists || err instanceof Deno.errors.NotADirectory ||
+      err instanceof Deno.errors.IsADirectory
+    ) throw new UsageError(msg, { cause: err });
+    throw new AetherflowError(msg, { cause: err });
+  }
 }
 
 async function _runLoop(config: SchedulerConfig, file: string, graceSeconds: number): Promise<number> {
@@ -264,6 +310,9 @@ function _load(file: string) {
     text = Deno.readTextFileSync(file);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) throw new UsageError(`Scheduler file not found: ${file}`);
+    if (err instanceof Deno.errors.IsADirectory) {
+      throw new UsageError(`Scheduler file is a directory: ${file}`);
+    }
     throw new AetherflowError(`Cannot read scheduler file ${file}: ${(err as Error).message}`, {
       cause: err,
     });
@@ -312,6 +361,15 @@ function _localTime(t: number, tz: string): string {
 function _positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+/** `schedule next --count` bound: larger values only hang the terminal (every time is computed first). */
+const _MAX_COUNT = 10_000;
+
+function _count(value: string): number {
+  const n = _positiveInt(value);
+  if (n > _MAX_COUNT) throw new InvalidArgumentError(`expected at most ${_MAX_COUNT}`);
   return n;
 }
 

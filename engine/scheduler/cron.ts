@@ -68,10 +68,31 @@ const _FIELDS: readonly _FieldDef[] = [
   { name: "day-of-week", min: 0, max: 7, names: _WEEKDAYS, nameBase: 0 },
 ];
 
+const _MACROS: Readonly<Record<string, string>> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
+
 /** Parse a cron expression; throws `CronError` with the reason. */
 export function parseCron(expr: string): CronSpec {
   const parts = expr.trim().split(/\s+/).filter((p) => p !== "");
-  if (parts.length !== 5) throw new CronError(`Wrong number of fields; got ${parts.length}, expected 5`);
+  if (parts.length === 1 && parts[0]!.startsWith("@")) {
+    const macro = parts[0]!.toLowerCase();
+    const hint = _MACROS[macro];
+    throw new CronError(
+      `Cron macros are not supported: ${parts[0]}` +
+        (hint ? ` (use the 5-field form "${hint}")` : " (use a 5-field expression)"),
+    );
+  }
+  if (parts.length !== 5) {
+    const hint = parts.length === 6 ? " (no seconds or year field: drop the extra one)" : "";
+    throw new CronError(`Wrong number of fields; got ${parts.length}, expected 5${hint}`);
+  }
   const fields = _FIELDS.map((def, i) => _parseField(parts[i] as string, def));
   const [minute, hour, dom, month, dow] = fields as [CronField, CronField, CronField, CronField, CronField];
   return {

@@ -40,6 +40,9 @@ const ERRORS = [
   ["unknown name", "0 0 * * funday", 'Invalid value "funday" in field day-of-week'],
   ["L outside day-of-month", "0 0 * * L", "field day-of-week"],
   ["empty list item", "0,,5 * * * *", "Empty list item in field minute"],
+  ["@daily macro", "@daily", 'Cron macros are not supported: @daily (use the 5-field form "0 0 * * *")'],
+  ["@reboot macro", "@reboot", "Cron macros are not supported: @reboot (use a 5-field expression)"],
+  ["six fields hint", "0 0 * * * *", "no seconds or year field"],
 ] as const;
 
 Deno.test("parseCron() rejects bad expressions naming the field", async (t) => {

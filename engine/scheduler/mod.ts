@@ -6,9 +6,9 @@ export { CronError, cronNeverFires, numericDowWarnings, parseCron } from "./cron
 export type { CronField, CronSpec, CronTerm, FieldName } from "./cron.ts";
 export { matchesDay, nextFire, nextFires, prevFire } from "./next_fire.ts";
 export { cronToOnCalendar, OnCalendarError } from "./oncalendar.ts";
-export { DEFAULT_MISFIRE_GRACE_S, DEFAULT_TIMEZONE, parseSchedulerYaml } from "./schema.ts";
+export { DEFAULT_MISFIRE_GRACE_S, DEFAULT_TIMEZONE, parseSchedulerYaml, unsafeItemId } from "./schema.ts";
 export type { ScheduleItem, SchedulerConfig, SchedulerReport } from "./schema.ts";
-export { renderUnits, unitBaseName } from "./units.ts";
+export { renderUnits, unitBaseName, UnitRenderError } from "./units.ts";
 export type { UnitOptions, UnitPair } from "./units.ts";
 export { runArgs, runIdFor } from "./run_args.ts";
 export { decideDue, recheckWaiting } from "./decide.ts";

@@ -154,7 +154,11 @@ function _item(v: _Validator, raw: unknown, i: number): ScheduleItem | undefined
       v.error(at(key), "schema:extra_forbidden", _extraMessage(key, _ITEM_KEYS), true);
     }
   }
-  const id = rec.id === undefined ? v.missing(at("id")) : v.str(at("id"), rec.id);
+  let id = rec.id === undefined ? v.missing(at("id")) : v.str(at("id"), rec.id);
+  const badId = id === undefined ? undefined : unsafeItemId(id);
+  if (badId !== undefined) {
+    id = v.error(at("id"), "scheduler:invalid_id", `Invalid item id ${JSON.stringify(id)}: ${badId}`);
+  }
   const cron = rec.cron === undefined ? v.missing(at("cron")) : v.str(at("cron"), rec.cron);
   const opt = (
     key: string,
@@ -206,6 +210,21 @@ function _item(v: _Validator, raw: unknown, i: number): ScheduleItem | undefined
     return undefined;
   }
   return { id, cron, spec, flowYaml, flowJob, bundleManifest, allowStaleBundle, misfireGraceTime: grace };
+}
+
+/**
+ * Why `id` cannot be an item id, or undefined. The id becomes part of the run id (a directory name), of unit
+ * file names and of unit file lines, so it must be one line and one path segment.
+ */
+export function unsafeItemId(id: string): string | undefined {
+  if (id.trim() === "") return "it is empty";
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(id)) return "it contains a control character (newline, tab…)";
+  // `<id>-<slot>` is used verbatim as a directory name by `run`, which refuses "." and ".." segments.
+  if (`${id}-x`.split(/[\\/]/).some((seg) => seg === "." || seg === "..")) {
+    return `it has a "." or ".." path segment (the run id is a directory name)`;
+  }
+  return undefined;
 }
 
 type _Locate = (

@@ -111,3 +111,20 @@ Deno.test("parseSchedulerYaml() warns on numeric day-of-week but stays valid", (
   assert.equal(r.warnings[0]?.code, "scheduler:numeric_dow");
   assert.equal(r.warnings[0]?.line, 2);
 });
+
+Deno.test("parseSchedulerYaml() refuses item ids that cannot be a run id or one unit-file line", () => {
+  const item = (id: string) =>
+    `items:\n  - {id: ${JSON.stringify(id)}, cron: '0 0 * * *', flow_yaml: f.yaml}\n`;
+  for (
+    const id of ["", "  ", "a\nExecStartPre=/bin/touch /tmp/pwned", "tab\there", "../x", "a/./b", "..\\x"]
+  ) {
+    const r = parseSchedulerYaml(item(id), "s.yaml");
+    assert.equal(r.ok, false, JSON.stringify(id));
+    assert.equal(r.errors[0]?.code, "scheduler:invalid_id");
+    assert.equal(r.errors[0]?.line, 2);
+  }
+  // Spaces and non-ASCII stay valid: unit names escape them (docs/scheduling.md).
+  for (const id of ["with space", "ünï", "-dash", "a.b:c", "odd id/x", "..x"]) {
+    assert.equal(parseSchedulerYaml(item(id), "s.yaml").ok, true, id);
+  }
+});

@@ -43,6 +43,14 @@ export interface UnitPair {
   readonly onCalendar: readonly string[];
 }
 
+/** A value that would break a unit file line (or inject a directive) cannot be rendered. */
+export class UnitRenderError extends Error {
+  override name = "UnitRenderError";
+}
+
+// deno-lint-ignore no-control-regex
+const _CONTROL_REGEXP = /[\u0000-\u001f\u007f]/;
+
 const _PLAIN_REGEXP = /^[A-Za-z0-9_@+=:,.\/-]+$/;
 
 /** `aetherflow-<id>` with characters outside `[A-Za-z0-9:_.-]` escaped as `\xNN` (systemd-escape style). */
@@ -60,8 +68,10 @@ export function unitBaseName(itemId: string): string {
 /**
  * Render the unit pair of one item.
  * @throws OnCalendarError when the cron cannot be expressed (never fires)
+ * @throws UnitRenderError when a value contains a control character (a newline would start a new directive)
  */
 export function renderUnits(item: ScheduleItem, options: UnitOptions): UnitPair {
+  _checkOneLine(item, options);
   const onCalendar = cronToOnCalendar(item.spec, options.timezone);
   const base = unitBaseName(item.id);
   const grace = options.graceSeconds ?? 30;
@@ -142,4 +152,25 @@ function _quote(word: string): string {
   const escaped = word.replaceAll("%", "%%").replaceAll("$", "$$$$");
   if (_PLAIN_REGEXP.test(word) && word !== "") return escaped;
   return `"${escaped.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
+
+function _checkOneLine(item: ScheduleItem, options: UnitOptions): void {
+  const values: [string, string | undefined][] = [
+    ["item id", item.id],
+    ["cron", item.cron],
+    ["timezone", options.timezone],
+    ["working directory", options.workdir],
+    ["TimeoutStartSec", options.timeoutStartSec],
+    ["EnvironmentFile", options.environmentFile],
+    ["User", options.runAs],
+    ["source path", options.source],
+    ...options.command.map((c): [string, string] => ["command", c]),
+    ...(options.readWritePaths ?? []).map((p): [string, string] => ["ReadWritePaths", p]),
+    ...runArgs(item, options.resolvePath).map((a): [string, string] => ["run argument", a]),
+  ];
+  for (const [what, value] of values) {
+    if (value !== undefined && _CONTROL_REGEXP.test(value)) {
+      throw new UnitRenderError(`${what} ${JSON.stringify(value)} contains a control character`);
+    }
+  }
 }

@@ -118,7 +118,10 @@ export const ConnectorCallRequestSchema = z.object({
 });
 
 /** One further directory the operator grants: guest path -> host path, read-only or read-write. */
-export const DirGrantSchema = z.object({ path: z.string().min(1), mode: z.enum(["ro", "rw"]).default("ro") });
+export const DirGrantSchema = z.strictObject({
+  path: z.string().min(1),
+  mode: z.enum(["ro", "rw"]).default("ro"),
+});
 
 /** What the operator grants next to a pin (plugin-abi.md "Grants"); absent = nothing / default limit. */
 export const GrantsSchema = z.strictObject({

@@ -5,11 +5,13 @@
  * carry the same entries.
  * @module
  */
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { LineCounter, parseDocument, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { AetherflowError, EXIT } from "../../engine/errors.ts";
-import { GrantsSchema } from "../abi/mod.ts";
+import { DirGrantSchema, GrantsSchema } from "../abi/mod.ts";
+import { locatePath } from "../../engine/spec/_locate.ts";
+import { suggestKey } from "../../engine/suggest.ts";
 
 /** The lock file looked for beside the flow when `AETHERFLOW_PLUGIN_LOCK` is unset. */
 export const PLUGIN_LOCK_FILE = "aetherflow.plugins.yaml";
@@ -71,21 +73,75 @@ export async function findPluginLock(
  */
 export async function readPluginLock(path: string): Promise<PluginLock> {
   const file = resolve(path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (err) {
+    throw _lockError(`Cannot read plugin lock ${file}: ${(err as Error).message}`);
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const at = (p: { line: number; col: number } | undefined) => (p ? `${file}:${p.line}:${p.col}` : file);
+  const first = doc.errors[0];
+  if (first) {
+    const msg = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw _lockError(`Invalid plugin lock ${at(lc.linePos(first.pos[0]))}: ${msg}`);
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(await Deno.readTextFile(file)) ?? { version: 1 };
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? { version: 1 };
   } catch (err) {
     throw _lockError(`Invalid plugin lock ${file}: ${(err as Error).message}`);
   }
+  const locate = (p: readonly PropertyKey[], wantKey = false) =>
+    locatePath(doc, p.map((s) => (typeof s === "number" ? s : String(s))), {
+      wantKey,
+      pos: (o) => lc.linePos(o),
+    });
   const parsed = _LockSchema.safeParse(raw);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const loc = first ? first.path.map(String).join(".") : "";
-    throw _lockError(`Invalid plugin lock ${file}: ${loc ? `${loc}: ` : ""}${first?.message ?? "invalid"}`);
+    // An unknown key explains a "missing" one (`sha:` for `sha256:`): report it first.
+    const issue = parsed.error.issues.find((i) => i.code === "unrecognized_keys") ?? parsed.error.issues[0]!;
+    let where = issue.path;
+    let msg = issue.message;
+    let key = false;
+    if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
+      const bad = issue.keys[0]!;
+      where = [...issue.path, bad];
+      key = true;
+      const allowed = _allowedKeys(issue.path);
+      const hint = allowed ? suggestKey(bad, allowed) : undefined;
+      msg = `Unknown key ${JSON.stringify(bad)}${hint ? ` (did you mean '${hint}'?)` : ""}`;
+    }
+    const loc = where.map(String).join(".");
+    throw _lockError(`Invalid plugin lock ${at(locate(where, key))}: ${loc ? `${loc}: ` : ""}${msg}`);
   }
   // Keep the grants as written (not with defaults filled in) so `plugin pin` rewrites them unchanged.
   const written = (raw as { plugins?: PluginPin[] }).plugins ?? [];
+  // Two pins of one file are ambiguous (which sha256 and grants apply?): the run would silently keep one.
+  const seen = new Map<string, number>();
+  written.forEach((p, i) => {
+    const target = isAbsolute(p.path) ? p.path : resolve(dirname(file), p.path);
+    const prev = seen.get(target);
+    if (prev !== undefined) {
+      throw _lockError(
+        `Invalid plugin lock ${
+          at(locate(["plugins", i, "path"]))
+        }: plugins.${i}.path: ${target} is already ` +
+          `pinned by plugins.${prev}; keep one entry per plugin file`,
+      );
+    }
+    seen.set(target, i);
+  });
   return { file, plugins: written.map((p) => ({ ...p, sha256: p.sha256 })) };
+}
+
+function _allowedKeys(path: readonly PropertyKey[]): readonly string[] | undefined {
+  if (path.length === 0) return Object.keys(_LockSchema.shape);
+  if (path.length === 2 && path[0] === "plugins") return Object.keys(PluginPinSchema.shape);
+  if (path.length === 3 && path[2] === "grants") return Object.keys(GrantsSchema.shape);
+  if (path.length === 5 && path[3] === "dirs") return Object.keys(DirGrantSchema.shape);
+  return undefined;
 }
 
 /** Resolve every pin's path against the lock's folder. */
@@ -120,7 +176,19 @@ export async function writePluginLock(lock: PluginLock): Promise<void> {
     plugins: lock.plugins.map((p) => _dropUndefined({ ...p })),
   };
   const text = lock.file.endsWith(".json") ? `${JSON.stringify(data, null, 2)}\n` : stringifyYaml(data);
-  await Deno.writeTextFile(lock.file, text);
+  // Write a sibling temporary file, then rename: a failed write never leaves a truncated lock behind.
+  const tmp = join(dirname(lock.file), `.${basename(lock.file)}.${Deno.pid}.tmp`);
+  try {
+    await Deno.writeTextFile(tmp, text);
+    await Deno.rename(tmp, lock.file);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new AetherflowError(`Cannot write plugin lock ${lock.file}: ${(err as Error).message}`, {
+      code: "plugin:lock",
+      exitCode: EXIT.FAILED,
+      cause: err,
+    });
+  }
 }
 
 function _dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
