@@ -5,7 +5,7 @@ import { AetherflowError, errorMessage, EXIT, UsageError } from "../engine/error
 import { buildResources, loadSettings, type Masker } from "../engine/config/mod.ts";
 import { ConnectorAccessor } from "../engine/connectors/mod.ts";
 import { formatReportJson, formatReportText } from "../engine/spec/mod.ts";
-import { StateStore } from "../engine/state/mod.ts";
+import { type RunLease, StateStore } from "../engine/state/mod.ts";
 import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
 import { newRunId, renderFlowMeta, runFlow, unsafeDirName } from "../engine/runner/mod.ts";
@@ -101,8 +101,24 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
       : "FULL",
     mask: (s) => masker.mask(s),
   });
+  // One invocation per run id at a time: the run lease is taken before the run record or any row is touched,
+  // so a refused invocation (exit 1, `Run <id> is already running …`) writes nothing.
+  let lease: RunLease;
+  try {
+    lease = state.holdRunLease(runId, {
+      onLost: () =>
+        logger.log(
+          "WARNING",
+          `aetherflow.flow.${meta.id}`,
+          `Run lease lost run_id=${runId}: it expired and another invocation took it over`,
+        ),
+    });
+  } catch (err) {
+    state.close();
+    throw err;
+  }
   const controller = new AbortController();
-  const stopSignals = _installSignalHandlers(controller, (sig) => _recordForcedExit(state, runId, sig));
+  const stopSignals = _installSignalHandlers(controller, (sig) => _recordForcedExit(state, lease, sig));
   try {
     const outcome = await runFlow({
       flow: { flow: meta, jobs: flow.jobs } as RunnerFlow,
@@ -146,6 +162,7 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
     throw new AetherflowError(masker.mask((err as Error).message ?? String(err)), { cause: err });
   } finally {
     stopSignals();
+    lease.release();
     state.close();
   }
 }
@@ -197,18 +214,23 @@ function _installSignalHandlers(controller: AbortController, onForce: (sig: stri
   };
 }
 
-function _recordForcedExit(state: StateStore, runId: string, sig: string): void {
+function _recordForcedExit(state: StateStore, lease: RunLease, sig: string): void {
+  const runId = lease.runId;
   const error = `terminated by ${sig} (second signal: exited without waiting for the step to stop)`;
-  for (const rec of state.listJobRecords(runId)) {
-    if (rec.status !== "RUNNING") continue;
-    state.setJobStatus(rec.jobId, runId, "FAILED", { outputs: rec.outputs, error });
-  }
-  state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
-  // §6.3: locks are released on every exit path the process survives, this one included.
   try {
-    state.releaseAllLocks(runId);
-  } catch {
-    // The lease still expires after its ttl_seconds; exiting now is what the second signal asked for.
+    for (const rec of state.listJobRecords(runId)) {
+      if (rec.status !== "RUNNING") continue;
+      state.setJobStatus(rec.jobId, runId, "FAILED", { outputs: rec.outputs, error });
+    }
+    state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
+  } finally {
+    // §6.3: locks are released on every exit path the process survives, this one included; the run lease last.
+    try {
+      state.releaseAllLocks(runId);
+    } catch {
+      // The lease still expires after its ttl_seconds; exiting now is what the second signal asked for.
+    }
+    lease.release();
   }
 }
 

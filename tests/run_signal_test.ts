@@ -121,7 +121,7 @@ Deno.test("run exits at once on a second signal, recording the job and the run F
   }
 });
 
-Deno.test("a second signal still releases the run's with_lock lease (core.md §6.3)", async () => {
+Deno.test("a second signal still releases the run's with_lock lease and its run lease (core.md §6.3)", async () => {
   await using dir = await tempDir();
   const flow = `${dir.path}/f.yaml`;
   const script = `trap '' TERM; echo $$ > ${dir.path}/pid; sleep 60 & wait`;
@@ -147,7 +147,11 @@ jobs:
   const child = _spawn(flow, "null");
   const pgid = Number(await _waitForFile(`${dir.path}/pid`));
   try {
-    assert.deepEqual(_rows(dir.path, "SELECT key, owner FROM locks"), [{ key: "warehouse", owner: "R" }]);
+    // The run's own lease (run:R) and the with_lock lease; both must go.
+    assert.deepEqual(_rows(dir.path, "SELECT key, owner FROM locks ORDER BY key"), [
+      { key: "run:R", owner: "R" },
+      { key: "warehouse", owner: "R" },
+    ]);
     child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 200));
     child.kill("SIGTERM");

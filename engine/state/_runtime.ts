@@ -28,3 +28,31 @@ export function pathExists(path: string): boolean {
     return false;
   }
 }
+
+/**
+ * Whether process `pid` exists on this host (`kill(pid, 0)`): ESRCH means gone; EPERM (another user's
+ * process) means alive. A zombie (killed, not yet reaped by its parent) counts as gone.
+ */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    // Signal 0 checks existence and permission without sending anything.
+    Deno.kill(pid, 0 as unknown as Deno.Signal);
+  } catch (err) {
+    return !(err instanceof Deno.errors.NotFound);
+  }
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no procfs (not Linux): kill(pid, 0) succeeded
+  }
+}
+
+/** Let the process exit even while `timer` is pending (run-lease renewal). */
+export function unrefTimer(timer: ReturnType<typeof setInterval>): void {
+  // Deno 2 returns a Node-style Timeout object (with unref) when Node types are in scope, else a number.
+  const t = timer as unknown as { unref?: () => unknown };
+  if (typeof t === "object" && typeof t.unref === "function") t.unref();
+  else Deno.unrefTimer(timer as unknown as number);
+}

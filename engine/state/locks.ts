@@ -38,9 +38,88 @@ export function releaseLockRow(db: Sql, key: string, who: LockIdentity): boolean
   return Number(res.changes) > 0;
 }
 
-/** Release every lock held by `who` (run termination, core.md §5.2). Returns how many were released. */
+/**
+ * Release every `with_lock` lock held by `who` (run termination, core.md §5.2). The run lease (`run:<id>`, same
+ * owner) is not one of them: it is released separately, last. Returns how many were released.
+ */
 export function releaseLocksOf(db: Sql, who: LockIdentity): number {
-  const res = db.prepare("DELETE FROM locks WHERE owner = ? AND host = ? AND pid = ?")
-    .run(who.owner, who.host, who.pid);
+  const res = db.prepare(
+    "DELETE FROM locks WHERE owner = ? AND host = ? AND pid = ? AND substr(key, 1, length(?)) <> ?",
+  ).run(who.owner, who.host, who.pid, RUN_LEASE_PREFIX, RUN_LEASE_PREFIX);
   return Number(res.changes);
+}
+
+// ---- run leases: one invocation per run id at a time ----
+
+/** Keys starting with this are run leases; `with_lock` keys may not (they would collide). */
+export const RUN_LEASE_PREFIX = "run:";
+
+/** The `locks` key of run `runId`'s lease. */
+export function runLeaseKey(runId: string): string {
+  return RUN_LEASE_PREFIX + runId;
+}
+
+/** Whether `key` is in the reserved run-lease namespace (case-sensitive, like the key column). */
+export function isRunLeaseKey(key: string): boolean {
+  return key.startsWith(RUN_LEASE_PREFIX);
+}
+
+/** The row holding a lock. `host`/`pid` are null for rows written by upstream. */
+export interface LockHolder {
+  owner: string;
+  host: string | null;
+  pid: number | null;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+function _holder(db: Sql, key: string): LockHolder | null {
+  const row = db.prepare("SELECT owner, host, pid, expires_at FROM locks WHERE key = ?").get(key);
+  if (!row) return null;
+  return {
+    owner: String(row.owner),
+    host: row.host === null ? null : String(row.host),
+    pid: row.pid === null ? null : Number(row.pid),
+    expiresAt: Number(row.expires_at),
+  };
+}
+
+/**
+ * Take the lease of run `lease.owner`, in one `BEGIN IMMEDIATE` transaction: expired rows are deleted (as for
+ * any lock); a lease held from this host by a pid that no longer exists (`alive(pid)` false: the holder was
+ * SIGKILLed or crashed) is taken over at once; otherwise a held lease is respected until it expires — also
+ * when held by this very process (not re-entrant). Returns null when acquired, else the holder.
+ */
+export function tryAcquireRunLease(
+  db: Sql,
+  lease: LockIdentity & { nowSeconds: number; ttlSeconds: number },
+  alive: (pid: number) => boolean,
+): LockHolder | null {
+  const key = runLeaseKey(lease.owner);
+  return immediate(db, () => {
+    db.prepare("DELETE FROM locks WHERE expires_at <= ?").run(lease.nowSeconds);
+    const held = _holder(db, key);
+    if (
+      held !== null && held.host === lease.host && held.pid !== null && held.pid !== lease.pid &&
+      !alive(held.pid)
+    ) {
+      db.prepare("DELETE FROM locks WHERE key = ? AND host = ? AND pid = ?").run(key, held.host, held.pid);
+    }
+    const res = db.prepare(
+      "INSERT INTO locks (key, owner, expires_at, host, pid) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+    ).run(key, lease.owner, lease.nowSeconds + lease.ttlSeconds, lease.host, lease.pid);
+    return Number(res.changes) === 1 ? null : _holder(db, key);
+  });
+}
+
+/** Push the lease's expiry to `now + ttl` if `who` still holds it; returns whether it did. */
+export function renewRunLeaseRow(
+  db: Sql,
+  who: LockIdentity,
+  lease: { nowSeconds: number; ttlSeconds: number },
+): boolean {
+  const res = db.prepare(
+    "UPDATE locks SET expires_at = ? WHERE key = ? AND owner = ? AND host = ? AND pid = ?",
+  ).run(lease.nowSeconds + lease.ttlSeconds, runLeaseKey(who.owner), who.owner, who.host, who.pid);
+  return Number(res.changes) === 1;
 }

@@ -4,6 +4,9 @@
  * @module
  */
 export { SCHEMA_VERSION, StateStore } from "./store.ts";
+export { RUN_LEASE_TTL_SECONDS, RunLease, type RunLeaseOptions } from "./run_lease.ts";
+export { RUN_LEASE_PREFIX, runLeaseKey } from "./locks.ts";
+export type { LockHolder } from "./locks.ts";
 export type {
   AcquireLockOptions,
   BeginRunOptions,

@@ -6,9 +6,20 @@ import type { Status } from "../types.ts";
 import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_schema.ts";
 
 export { SCHEMA_VERSION };
-import { hostName, makeDirs, pathExists, processId } from "./_runtime.ts";
+import { hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";
 import { immediate, jsonColumn, numOrNull, parseJsonObject, textOrNull } from "./_tx.ts";
-import { type LockIdentity, releaseLockRow, releaseLocksOf, tryAcquireLock } from "./locks.ts";
+import {
+  isRunLeaseKey,
+  type LockIdentity,
+  releaseLockRow,
+  releaseLocksOf,
+  renewRunLeaseRow,
+  RUN_LEASE_PREFIX,
+  runLeaseKey,
+  tryAcquireLock,
+  tryAcquireRunLease,
+} from "./locks.ts";
+import { RUN_LEASE_TTL_SECONDS, runBusyMessage, RunLease, type RunLeaseOptions } from "./run_lease.ts";
 import { StatementCache } from "./_statements.ts";
 import type {
   AcquireLockOptions,
@@ -42,6 +53,7 @@ export class StateStore {
   readonly #host: string;
   readonly #pid: number;
   readonly #retryMs: number;
+  readonly #alive: (pid: number) => boolean;
   /** Tables present at open: a read-only upstream (version 0) database may lack some. */
   readonly #tables: Set<string>;
   #closed = false;
@@ -56,6 +68,7 @@ export class StateStore {
     this.#host = options.host ?? hostName();
     this.#pid = options.pid ?? processId();
     this.#retryMs = options.lockRetryMs ?? 1000;
+    this.#alive = options.processAlive ?? processAlive;
   }
 
   /**
@@ -262,6 +275,7 @@ export class StateStore {
     const wait = options.waitSeconds ?? 0;
     if (!Number.isFinite(ttl) || ttl < 0) throw new StateError(`Invalid lock ttl_seconds: ${ttl}`);
     if (!Number.isFinite(wait) || wait < 0) throw new StateError(`Invalid lock wait_seconds: ${wait}`);
+    _refuseReserved(key);
     const deadline = performance.now() + wait * 1000;
     while (true) {
       const got = this.#guard("acquire lock", () =>
@@ -279,12 +293,57 @@ export class StateStore {
 
   /** Release `key` if this owner, host and pid still hold it; returns whether a row was deleted. */
   releaseLock(key: string, owner: string): boolean {
+    // A run lease is never released through the with_lock API (it could only have been taken by holdRunLease).
+    if (isRunLeaseKey(key)) return false;
     return this.#guard("release lock", () => releaseLockRow(this.#sql, key, this.#identity(owner)));
   }
 
-  /** Release every lock `owner` holds from this process (termination paths, core.md §5.2). */
+  /**
+   * Release every `with_lock` lock `owner` holds from this process (termination paths, core.md §5.2). The run
+   * lease is not released here (`releaseRunLease`).
+   */
   releaseAllLocks(owner: string): number {
     return this.#guard("release locks", () => releaseLocksOf(this.#sql, this.#identity(owner)));
+  }
+
+  // ---- the run lease: one invocation per run id at a time (failure-recovery.md) ----
+
+  /**
+   * Take run `runId`'s lease (`run:<runId>`) for this process and keep it fresh with a timer. Taken over when
+   * expired, or when its holder is on this host and its pid no longer exists (a SIGKILLed or crashed run).
+   * @throws {StateError} `state:run_busy` when another live invocation holds it; nothing else is written.
+   */
+  holdRunLease(runId: string, options: RunLeaseOptions = {}): RunLease {
+    const ttl = options.ttlSeconds ?? RUN_LEASE_TTL_SECONDS;
+    if (!Number.isFinite(ttl) || ttl <= 0) throw new StateError(`Invalid run lease ttl: ${ttl}`);
+    const holder = this.#guard("take run lease", () =>
+      tryAcquireRunLease(this.#sql, {
+        ...this.#identity(runId),
+        nowSeconds: this.#nowSeconds(),
+        ttlSeconds: Math.ceil(ttl),
+      }, this.#alive));
+    if (holder !== null) throw new StateError(runBusyMessage(runId, holder), { code: "state:run_busy" });
+    return new RunLease(this, runId, { ...options, ttlSeconds: Math.ceil(ttl) });
+  }
+
+  /**
+   * Extend this process's lease of `runId` to now + ttl. When the row is gone (expired and cleared by another
+   * acquirer) it is taken again if free. Returns whether this process holds the lease afterwards.
+   */
+  renewRunLease(runId: string, ttlSeconds: number): boolean {
+    return this.#guard("renew run lease", () => {
+      const lease = { nowSeconds: this.#nowSeconds(), ttlSeconds };
+      if (renewRunLeaseRow(this.#sql, this.#identity(runId), lease)) return true;
+      return tryAcquireRunLease(this.#sql, { ...this.#identity(runId), ...lease }, this.#alive) === null;
+    });
+  }
+
+  /** Delete `runId`'s lease if this process holds it; returns whether a row was deleted. */
+  releaseRunLease(runId: string): boolean {
+    return this.#guard(
+      "release run lease",
+      () => releaseLockRow(this.#sql, runLeaseKey(runId), this.#identity(runId)),
+    );
   }
 
   #identity(owner: string): LockIdentity {
@@ -341,6 +400,16 @@ function _newerError(found: number, path: string): StateError {
     `State database schema version ${found} is newer than supported (${SCHEMA_VERSION}): ${path}`,
     { code: "state:schema_newer" },
   );
+}
+
+/** `with_lock` keys may not enter the run-lease namespace: `run:<id>` would block (or be) that run's lease. */
+function _refuseReserved(key: string): void {
+  if (isRunLeaseKey(key)) {
+    throw new StateError(
+      `Lock key ${JSON.stringify(key)} is reserved: keys starting with "${RUN_LEASE_PREFIX}" are run leases`,
+      { code: "state:reserved_lock_key" },
+    );
+  }
 }
 
 function _maskText(v: string | null | undefined, mask: (s: string) => string): string | null {

@@ -114,4 +114,6 @@ export interface StateStoreOptions {
   pid?: number;
   /** Delay between lock retries while waiting; default 1000 ms. */
   lockRetryMs?: number;
+  /** Whether a pid exists on this host (run-lease takeover); tests inject one. Default `kill(pid, 0)`. */
+  processAlive?: (pid: number) => boolean;
 }
