@@ -117,6 +117,17 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
     state.close();
     throw err;
   }
+  // job_runs has no flow_id (upstream schema), so another flow's rows under this run id would be "resumed" as
+  // ours. Refuse before anything is written [ours].
+  const previous = state.getRun(runId);
+  if (previous && previous.flowId !== meta.id) {
+    lease.release();
+    state.close();
+    throw new UsageError(
+      `Run ${runId} in ${statePath} belongs to flow '${previous.flowId}', not '${meta.id}'; ` +
+        "use another --run-id or state.path",
+    );
+  }
   const controller = new AbortController();
   const stopSignals = _installSignalHandlers(controller, (sig) => _recordForcedExit(state, lease, sig));
   try {

@@ -3,7 +3,7 @@
 // was SIGKILLed (its pid is gone on this host) is taken over at once.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { MAIN, runCli, stateRows, tempDir } from "./_helpers.ts";
+import { demoFlow, MAIN, runCli, stateRows, tempDir } from "./_helpers.ts";
 import { StateStore } from "../engine/state/mod.ts";
 
 function _flow(dir: string, script: string): string {
@@ -183,4 +183,27 @@ Deno.test("a run whose runner was SIGKILLed resumes at once (its lease's pid is 
     { status: "SUCCESS", invocations: 2 },
   ]);
   assert.deepEqual(stateRows(`${d}/state.sqlite`, "SELECT key FROM locks"), []);
+});
+
+Deno.test("run refuses a run id that another flow recorded in the same state DB, writing nothing (exit 2)", async () => {
+  await using dir = await tempDir();
+  const flowA = `${dir.path}/a.yaml`;
+  const flowB = `${dir.path}/b.yaml`;
+  const jobs = "  - id: j\n    steps:\n      - {id: s, type: check_items, inputs: {items: [1]}}\n";
+  await Deno.writeTextFile(flowA, demoFlow(dir.path, jobs));
+  await Deno.writeTextFile(flowB, demoFlow(dir.path, jobs).replace("id: demo", "id: other"));
+  assert.equal((await runCli(["run", flowA, "--run-id", "R"])).code, 0);
+  const before = stateRows(`${dir.path}/state.sqlite`, "SELECT job_id, status, updated_at FROM job_runs");
+  const r = await runCli(["run", flowB, "--run-id", "R"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /Run R in .* belongs to flow 'demo', not 'other'/);
+  assert.doesNotMatch(r.stderr, /run_start/);
+  assert.deepEqual(
+    stateRows(`${dir.path}/state.sqlite`, "SELECT job_id, status, updated_at FROM job_runs"),
+    before,
+  );
+  assert.deepEqual(stateRows(`${dir.path}/state.sqlite`, "SELECT flow_id, invocations FROM runs"), [
+    { flow_id: "demo", invocations: 1 },
+  ]);
+  assert.deepEqual(stateRows(`${dir.path}/state.sqlite`, "SELECT key FROM locks"), []);
 });
