@@ -26,4 +26,7 @@ function _pyyamlFloats(tags: Tags): Tags {
 export const YAML11_OPTIONS: Readonly<ParseOptions & DocumentOptions & SchemaOptions> = Object.freeze({
   version: "1.1",
   customTags: _pyyamlFloats,
+  // Problems are read from `doc.errors`/`doc.warnings` and reported as issues; the package must not also print
+  // them through process.emitWarning (stray `(node:…) Warning:` lines on stderr).
+  logLevel: "error",
 });
