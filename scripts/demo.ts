@@ -70,10 +70,9 @@ say("artifacts written by external.process steps:");
 for (const f of await _artifacts(join(root, "work"))) console.log(`  ${f}`);
 say("what to look at next");
 console.log(`  state DB: ${statePath}`);
-console.log(
-  `  sqlite3 ${statePath} "SELECT job_id, step_id, status, output_json FROM step_runs WHERE run_id='${runId}'"`,
-);
+console.log(`  inspect it:     deno task aetherflow state show ${runId} --db ${statePath}`);
 console.log(`  resume command: ${resumeCmd}`);
+console.log("  (no deno on PATH? use `npx -y deno@2.9.6 task …` in place of `deno task …`)");
 console.log(`  (temp dir kept; remove it with: rm -rf ${root})`);
 if (first !== 1 || second !== 0) {
   console.error(`\nunexpected exit codes: first=${first} (want 1), resume=${second} (want 0)`);
