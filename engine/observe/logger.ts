@@ -81,8 +81,9 @@ export class Logger {
       if (this.format === "json") {
         this.#emit(JSON.stringify(this.#maskDeep({ ts_ms: ts, event, ...fields })));
       } else {
-        const parts = Object.entries(fields).map(([k, v]) => `${k}=${renderFieldValue(v)}`);
-        this.#emit(`${formatLocalTime(ts)} INFO ${name} - ${[event, ...parts].join(" ")}`);
+        let text = event;
+        for (const [k, v] of Object.entries(fields)) text += ` ${k}=${renderFieldValue(v)}`;
+        this.#emit(`${formatLocalTime(ts)} INFO ${name} - ${text}`);
       }
     }
     // Listeners run after the line, so a final summary table prints below the `run_summary` line.
@@ -125,9 +126,12 @@ export function renderFieldValue(value: JsonValue): string {
 /** `YYYY-MM-DD HH:MM:SS.mmm` in local time (§8.1). */
 export function formatLocalTime(epochMs: number): string {
   const d = new Date(epochMs);
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
-    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  return `${d.getFullYear()}-${_pad(d.getMonth() + 1)}-${_pad(d.getDate())} ` +
+    `${_pad(d.getHours())}:${_pad(d.getMinutes())}:${_pad(d.getSeconds())}.${_pad(d.getMilliseconds(), 3)}`;
+}
+
+function _pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
 }
 
 /** Parse a settings level; unknown values fall back to INFO (core.md §7.4). */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { EventFields } from "./logger.ts";
-import type { SummaryJob } from "./events.ts";
+import { EVENT, type SummaryJob } from "./events.ts";
 
 const CLEAR_LINE = "\r\x1b[2K";
 
@@ -39,24 +39,24 @@ export class LiveProgress {
     if (this.#done) return;
     const str = (k: string) => String(fields[k] ?? "");
     switch (name) {
-      case "run_start":
+      case EVENT.RUN_START:
         this.#setStatus(`▶ ${str("flow_id")} run ${str("run_id")}: starting`);
         break;
-      case "job_start":
+      case EVENT.JOB_START:
         this.#jobsStarted++;
         this.#job = str("job_id");
         this.#step = "";
         this.#redraw();
         break;
-      case "step_start":
+      case EVENT.STEP_START:
         this.#step = `${str("step_id")} (${str("step_type")})`;
         this.#redraw();
         break;
-      case "job_end":
+      case EVENT.JOB_END:
         this.#step = `done: ${str("status")}`;
         this.#redraw();
         break;
-      case "run_summary":
+      case EVENT.RUN_SUMMARY:
         this.#done = true;
         this.#setStatus("");
         this.#write(renderStatusTable(fields));
@@ -80,8 +80,7 @@ export function renderStatusTable(fields: EventFields): string {
   const jobs = (fields.jobs ?? []) as unknown as SummaryJob[];
   const rows = [["JOB", "STATUS", "DURATION", "STEPS", "NOTE"]];
   for (const j of jobs) {
-    const ok = j.steps.length;
-    rows.push([j.job_id, j.status, `${j.duration_ms}ms`, String(ok), j.skip_reason ?? ""]);
+    rows.push([j.job_id, j.status, `${j.duration_ms}ms`, String(j.steps.length), j.skip_reason ?? ""]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());

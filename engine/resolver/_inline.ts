@@ -8,7 +8,7 @@ import { valueToText } from "./value_text.ts";
 const _IDENT_REGEXP = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 /** True for `IDENT(.IDENT)*` with Unicode identifiers. */
-export function isValidPath(path: string): boolean {
+function _isValidPath(path: string): boolean {
   return path.split(".").every((part) => _IDENT_REGEXP.test(part));
 }
 
@@ -46,7 +46,7 @@ export function renderInline(text: string, ctx: unknown, roots: readonly string[
     // Inline defaults are never typed and keep their spacing after ':' [D7].
     const path = colon === -1 ? token : token.slice(0, colon).trim();
     const defaultText = colon === -1 ? undefined : token.slice(colon + 1);
-    if (!isValidPath(path)) throw templateSyntaxError(`invalid path ${JSON.stringify(path)}`);
+    if (!_isValidPath(path)) throw templateSyntaxError(`invalid path ${JSON.stringify(path)}`);
     checkRoot(path, roots);
     const hit = lookupPath(ctx, path);
     if (hit.found && hit.value !== "") out.push(valueToText(hit.value));

@@ -32,7 +32,7 @@ function _format(tz: string): Intl.DateTimeFormat {
 }
 
 /** Offset of `tz` at `instant` in ms (wall = instant + offset). */
-export function offsetAt(tz: string, instant: number): number {
+function _offsetAt(tz: string, instant: number): number {
   const parts: Record<string, number> = {};
   for (const p of _format(tz).formatToParts(new Date(instant))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);
@@ -50,7 +50,7 @@ export function offsetAt(tz: string, instant: number): number {
 
 /** Wall-clock time of `instant` in `tz`, encoded as a UTC epoch value. */
 export function wallOf(tz: string, instant: number): number {
-  return instant + offsetAt(tz, instant);
+  return instant + _offsetAt(tz, instant);
 }
 
 /**
@@ -58,19 +58,19 @@ export function wallOf(tz: string, instant: number): number {
  * FIRST occurrence, so it fires once; in a gap (spring forward) the first valid instant after the gap.
  */
 export function fireInstant(tz: string, wall: number): number {
-  const before = offsetAt(tz, wall - 86_400_000);
-  const after = offsetAt(tz, wall + 86_400_000);
-  const valid = [...new Set([before, after, offsetAt(tz, wall - before)])]
+  const before = _offsetAt(tz, wall - 86_400_000);
+  const after = _offsetAt(tz, wall + 86_400_000);
+  const valid = [...new Set([before, after, _offsetAt(tz, wall - before)])]
     .map((o) => wall - o)
-    .filter((t) => wall - t === offsetAt(tz, t));
+    .filter((t) => wall - t === _offsetAt(tz, t));
   if (valid.length > 0) return Math.min(...valid);
   // Gap: binary-search the transition between the two candidate instants (offsets change on whole minutes).
   let lo = Math.min(wall - before, wall - after);
   let hi = Math.max(wall - before, wall - after);
-  const loOffset = offsetAt(tz, lo);
+  const loOffset = _offsetAt(tz, lo);
   while (hi - lo > _MINUTE) {
     const mid = lo + Math.floor((hi - lo) / 2 / _MINUTE) * _MINUTE;
-    if (offsetAt(tz, mid) === loOffset) lo = mid;
+    if (_offsetAt(tz, mid) === loOffset) lo = mid;
     else hi = mid;
   }
   return hi;
@@ -78,7 +78,7 @@ export function fireInstant(tz: string, wall: number): number {
 
 /** The offset of `tz` around `wallDay` when it is the same 36 h before and after (no transition that day), else null. */
 export function steadyOffset(tz: string, wallDay: number): number | null {
-  const a = offsetAt(tz, wallDay - 36 * 3_600_000);
-  const b = offsetAt(tz, wallDay + 36 * 3_600_000);
+  const a = _offsetAt(tz, wallDay - 36 * 3_600_000);
+  const b = _offsetAt(tz, wallDay + 36 * 3_600_000);
   return a === b ? a : null;
 }

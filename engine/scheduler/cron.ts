@@ -51,6 +51,8 @@ const _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", 
 const _WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 const _PY_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 const _INT_REGEXP = /^\d+$/;
+/** Longest length of each month (February in a leap year). */
+const _MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 interface _FieldDef {
   name: FieldName;
@@ -111,8 +113,7 @@ export function parseCron(expr: string): CronSpec {
 export function cronNeverFires(spec: CronSpec): boolean {
   if (!spec.dow.star && (spec.dayOr || spec.dom.star)) return false;
   if (spec.domLast) return false;
-  const maxDay = (m: number) => [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] as number;
-  return !spec.month.values.some((m) => spec.dom.values.some((d) => d <= maxDay(m)));
+  return !spec.month.values.some((m) => spec.dom.values.some((d) => d <= _MONTH_DAYS[m - 1]!));
 }
 
 /**

@@ -8,6 +8,7 @@
  * the state of killed runs so no row keeps claiming RUNNING. Exit 0 after a clean drain, 1 otherwise.
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { JsonValue } from "../types.ts";
 import { decideDue, type DueDecision, recheckWaiting } from "./decide.ts";
 import { nextFire } from "./next_fire.ts";
@@ -72,6 +73,9 @@ interface _Running {
   done: boolean;
 }
 
+/** Global cap on concurrent children when `maxChildren` is not given. */
+const _DEFAULT_MAX_CHILDREN = 10;
+
 /** Logger name of every scheduler line (core.md §8.1). */
 export const SCHEDULER_LOGGER = "aetherflow.scheduler";
 
@@ -125,7 +129,7 @@ export class Scheduler {
         next,
         now,
         running: this.#running.has(item.id),
-        capReached: this.#running.size >= (this.#o.maxChildren ?? 10),
+        capReached: this.#running.size >= (this.#o.maxChildren ?? _DEFAULT_MAX_CHILDREN),
       });
       this.#next.set(item.id, res.next);
       if (!res.decision) continue;
@@ -183,7 +187,7 @@ export class Scheduler {
   #fire(item: ScheduleItem, slot: number): void {
     const runId = runIdFor(item.id, slot);
     const argv = [...this.#o.selfCommand, ...runArgs(item, this.#o.resolvePath), "--run-id", runId];
-    const entry: Partial<_Running> & { statePath?: string } = {};
+    const entry: Partial<_Running> = {};
     let child: ChildHandle;
     try {
       child = this.#o.spawn({
@@ -195,7 +199,7 @@ export class Scheduler {
         },
       });
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
+      const msg = errorMessage(err);
       this.#o.log.event("schedule_finish", { item_id: item.id, run_id: runId, rc: null, error: msg });
       this.#o.log.message("ERROR", `Run ${runId} of item ${item.id} could not start: ${msg}`);
       return;
@@ -232,7 +236,7 @@ export class Scheduler {
   #startWaiting(): void {
     const now = this.#o.clock.now();
     for (const [id, slot] of [...this.#waiting].sort((a, b) => a[1] - b[1])) {
-      if (this.#running.size >= (this.#o.maxChildren ?? 10)) return;
+      if (this.#running.size >= (this.#o.maxChildren ?? _DEFAULT_MAX_CHILDREN)) return;
       this.#waiting.delete(id);
       const item = this.#o.config.items.find((i) => i.id === id) as ScheduleItem;
       this.#apply(item, this.#running.has(id) ? { kind: "overlap", slot } : recheckWaiting(item, slot, now));
@@ -275,12 +279,7 @@ export class Scheduler {
       try {
         await this.#o.repairKilled(r.runId, r.statePath);
       } catch (err) {
-        log.message(
-          "ERROR",
-          `Could not mark run ${r.runId} FAILED in ${r.statePath}: ${
-            err instanceof Error ? err.message : String(err)
-          }`,
-        );
+        log.message("ERROR", `Could not mark run ${r.runId} FAILED in ${r.statePath}: ${errorMessage(err)}`);
       }
     }
     log.event("schedule_stop", { killed: leftover.length });
@@ -288,8 +287,12 @@ export class Scheduler {
   }
 }
 
+const _RUN_START_TEXT_REGEXP = / - run_start .* state=(.+)$/;
+
 /** The `state` field of a child's `run_start` event line (text or JSON form, core.md §8.2), if it is one. */
 export function parseRunStartState(line: string): string | undefined {
+  // Runs on every relayed child line: skip the JSON parse and the regex for the lines that cannot match.
+  if (!line.includes("run_start")) return undefined;
   const trimmed = line.trim();
   if (trimmed.startsWith("{")) {
     try {
@@ -303,6 +306,6 @@ export function parseRunStartState(line: string): string | undefined {
     }
     return undefined;
   }
-  const m = / - run_start .* state=(.+)$/.exec(trimmed);
+  const m = _RUN_START_TEXT_REGEXP.exec(trimmed);
   return m ? m[1] : undefined;
 }

@@ -28,8 +28,7 @@ const _SD_ORDER = [1, 2, 3, 4, 5, 6, 0];
 export function cronToOnCalendar(spec: CronSpec, tz: string): string[] {
   if (cronNeverFires(spec)) throw new OnCalendarError(`Cron expression never fires: ${spec.source}`);
   const time = `${_timeField(spec.hour)}:${_timeField(spec.minute)}:00`;
-  const month = _dateField(spec.month);
-  const anyDay = "*";
+  const month = _dateTerms(spec.month.terms);
   const lines: string[] = [];
   const dayLines = (dow: string | null) => {
     const prefix = dow === null ? "" : `${dow} `;
@@ -38,7 +37,7 @@ export function cronToOnCalendar(spec: CronSpec, tz: string): string[] {
     if (spec.domLast) lines.push(`${prefix}*-${month}~01 ${time} ${tz}`);
   };
   if (spec.dayOr) {
-    lines.push(`${_weekdays(spec.dow)} *-${month}-${anyDay} ${time} ${tz}`);
+    lines.push(`${_weekdays(spec.dow)} *-${month}-* ${time} ${tz}`);
     dayLines(null);
   } else {
     dayLines(spec.dow.star && spec.dow.values.length === 7 ? null : _weekdays(spec.dow));
@@ -47,24 +46,22 @@ export function cronToOnCalendar(spec: CronSpec, tz: string): string[] {
 }
 
 function _timeField(field: CronField): string {
-  return _terms(field.terms, (t) => (t.kind === "star" ? (t.step === 1 ? "*" : `00/${t.step}`) : null), 2);
-}
-
-function _dateField(field: CronField): string {
-  return _dateTerms(field.terms);
+  return _terms(field.terms, "00");
 }
 
 function _dateTerms(terms: readonly CronTerm[]): string {
-  return _terms(terms, (t) => (t.kind === "star" ? (t.step === 1 ? "*" : `01/${t.step}`) : null), 2);
+  return _terms(terms, "01");
 }
 
-/** Render terms; a plain `*` anywhere makes the whole field `*`. */
-function _terms(terms: readonly CronTerm[], star: (t: CronTerm) => string | null, pad: number): string {
+/**
+ * Render terms, numbers as two digits; a plain `*` anywhere makes the whole field `*`, and a stepped `*∕n`
+ * starts at `first` (the field's first value: `00` for time, `01` for dates).
+ */
+function _terms(terms: readonly CronTerm[], first: string): string {
   if (terms.some((t) => t.kind === "star" && t.step === 1)) return "*";
-  const p = (n: number) => String(n).padStart(pad, "0");
+  const p = (n: number) => String(n).padStart(2, "0");
   return terms.map((t) => {
-    const s = star(t);
-    if (s !== null) return s;
+    if (t.kind === "star") return `${first}/${t.step}`;
     if (t.kind === "value") return p(t.start);
     if (t.kind === "open") return `${p(t.start)}/${t.step}`;
     return t.step === 1 ? `${p(t.start)}..${p(t.end)}` : `${p(t.start)}..${p(t.end)}/${t.step}`;

@@ -53,14 +53,15 @@ const _CONTROL_REGEXP = /[\u0000-\u001f\u007f]/;
 
 const _PLAIN_REGEXP = /^[A-Za-z0-9_@+=:,.\/-]+$/;
 
+const _UNIT_CHAR_REGEXP = /[A-Za-z0-9:_\-]/;
+const _ENCODER = new TextEncoder();
+
 /** `aetherflow-<id>` with characters outside `[A-Za-z0-9:_.-]` escaped as `\xNN` (systemd-escape style). */
 export function unitBaseName(itemId: string): string {
   let out = "";
   for (const [i, ch] of [...itemId].entries()) {
-    const ok = /[A-Za-z0-9:_\-]/.test(ch) || (ch === "." && i > 0);
-    out += ok
-      ? ch
-      : [...new TextEncoder().encode(ch)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
+    const ok = _UNIT_CHAR_REGEXP.test(ch) || (ch === "." && i > 0);
+    out += ok ? ch : [..._ENCODER.encode(ch)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
   }
   return `aetherflow-${out}`;
 }

@@ -55,9 +55,10 @@ const _OPS = [
   "=",
 ] as const;
 
-const _NUMBER_REGEXP = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
+// Sticky (`y`): matched at `lastIndex`, so no per-token copy of the rest of the source is needed.
+const _NUMBER_REGEXP = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
 const _NAME_START_REGEXP = /[\p{L}_]/u;
-const _NAME_REGEXP = /^[\p{L}_][\p{L}\p{N}_]*/u;
+const _NAME_REGEXP = /[\p{L}_][\p{L}\p{N}_]*/uy;
 const _SPACE_REGEXP = /\s/;
 const _WORD_CHAR_REGEXP = /[\p{L}\p{N}_]/u;
 const _ESCAPES: Readonly<Record<string, string>> = {
@@ -80,8 +81,8 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const col = i + 1;
-    const rest = src.slice(i);
-    const num = _NUMBER_REGEXP.exec(rest);
+    _NUMBER_REGEXP.lastIndex = i;
+    const num = _NUMBER_REGEXP.exec(src);
     if (num) {
       const after = src[i + num[0].length];
       if (after !== undefined && _WORD_CHAR_REGEXP.test(after)) {
@@ -98,12 +99,13 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     if (_NAME_START_REGEXP.test(ch)) {
-      const name = _NAME_REGEXP.exec(rest)![0];
+      _NAME_REGEXP.lastIndex = i;
+      const name = _NAME_REGEXP.exec(src)![0];
       out.push({ t: "name", value: name, col });
       i += name.length;
       continue;
     }
-    const op = _OPS.find((o) => rest.startsWith(o));
+    const op = _OPS.find((o) => src.startsWith(o, i));
     if (op === undefined) throw new LexSyntaxError(`unexpected character ${JSON.stringify(ch)}`, col);
     out.push({ t: "op", value: op, col });
     i += op.length;

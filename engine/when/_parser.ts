@@ -73,6 +73,8 @@ const _BINARY_LEVELS: readonly (readonly string[])[] = [
   ["*", "/", "//", "%", "@"],
 ];
 
+const _COMPARE_OPS: ReadonlySet<string> = new Set(["==", "!=", "<", "<=", ">", ">="]);
+
 const _UNARY_NODES: Readonly<Record<string, string>> = { "-": "USub", "+": "UAdd", "~": "Invert" };
 
 /** Parse `src` (not blank) into a raw tree; throws LexSyntaxError on anything Python could not parse. */
@@ -191,7 +193,7 @@ class _Parser {
   }
   #compareOp(): { op: string; col: number } | undefined {
     const tok = this.#peek();
-    if (tok.t === "op" && ["==", "!=", "<", "<=", ">", ">="].includes(tok.value)) {
+    if (tok.t === "op" && _COMPARE_OPS.has(tok.value)) {
       this.#next();
       return { op: tok.value, col: tok.col };
     }

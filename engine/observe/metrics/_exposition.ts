@@ -57,14 +57,14 @@ export function renderExposition(families: ReadonlyMap<string, Family>): string 
     if (f.samples.length === 0) continue;
     if (f.help !== "") lines.push(`# HELP ${name} ${_escapeHelp(f.help)}`);
     lines.push(`# TYPE ${name} ${f.type}`);
-    const rendered = f.samples.map((s) => `${s.name}${renderLabels(s.labels)} ${_formatValue(s.value)}`);
+    const rendered = f.samples.map((s) => `${s.name}${_renderLabels(s.labels)} ${_formatValue(s.value)}`);
     lines.push(...rendered.sort());
   }
   return lines.length === 0 ? "" : lines.join("\n") + "\n";
 }
 
 /** `{a="x",b="y"}` with keys sorted and values escaped; empty for no labels. */
-export function renderLabels(labels: Labels): string {
+function _renderLabels(labels: Labels): string {
   const keys = Object.keys(labels).sort();
   if (keys.length === 0) return "";
   return `{${keys.map((k) => `${k}="${_escapeLabel(labels[k]!)}"`).join(",")}}`;
@@ -72,7 +72,7 @@ export function renderLabels(labels: Labels): string {
 
 /** A stable identity for one series. */
 export function seriesKey(name: string, labels: Labels): string {
-  return name + renderLabels(labels);
+  return name + _renderLabels(labels);
 }
 
 // Histogram/summary children (`x_bucket`, `x_sum`, `x_count`) belong to their declared family.

@@ -77,12 +77,12 @@ interface _Point {
 function _runSamples(run: RunMetrics, options: MergeTextfileOptions = {}): _Point[] {
   const m = options.mask ?? ((t: string) => t);
   const flow = { flow_id: m(run.flowId) };
-  const out: _Point[] = [];
+  // Keyed by series so a repeated series (a job id run twice) merges in O(1); rendering sorts the samples.
+  const out = new Map<string, _Point>();
   const add = (name: string, labels: Record<string, string>, value: number) => {
-    const i = out.findIndex((p) => seriesKey(p.name, p.labels) === seriesKey(name, labels));
-    const prior = i >= 0 && PROMETHEUS_METRICS[name]!.merge === "add" ? out[i]!.value : 0;
-    if (i >= 0) out.splice(i, 1);
-    out.push({ name, labels, value: prior + value });
+    const key = seriesKey(name, labels);
+    const prior = PROMETHEUS_METRICS[name]!.merge === "add" ? out.get(key)?.value ?? 0 : 0;
+    out.set(key, { name, labels, value: prior + value });
   };
   const endS = run.endedAtMs / 1000;
   add("aetherflow_runs_total", { ...flow, status: run.status }, 1);
@@ -101,7 +101,7 @@ function _runSamples(run: RunMetrics, options: MergeTextfileOptions = {}): _Poin
     add("aetherflow_steps_total", { ...step, status: s.status }, 1);
     if (s.durationMs !== null) add("aetherflow_step_duration_seconds", step, s.durationMs / 1000);
   }
-  return out;
+  return [...out.values()];
 }
 
 /**
@@ -117,15 +117,21 @@ export function mergeTextfile(existing: string, run: RunMetrics, options: MergeT
     Object.assign(f, { help: def.help, type: def.type });
     families.set(name, f);
     const mine = points.filter((p) => p.name === name);
-    if (def.merge === "replace_flow" && mine.length > 0) {
-      f.samples = f.samples.filter((s) => s.labels.flow_id !== flowId);
-    }
+    if (mine.length === 0) continue;
+    if (def.merge === "replace_flow") f.samples = f.samples.filter((s) => s.labels.flow_id !== flowId);
+    // First sample per series, keyed once (not once per point); rendering sorts, so replacing in place is fine.
+    const index = new Map<string, number>();
+    f.samples.forEach((s, i) => {
+      const key = seriesKey(s.name, s.labels);
+      if (!index.has(key)) index.set(key, i);
+    });
     for (const p of mine) {
       const key = seriesKey(p.name, p.labels);
-      const i = f.samples.findIndex((s) => seriesKey(s.name, s.labels) === key);
-      const prior = i >= 0 && def.merge === "add" ? f.samples[i]!.value : 0;
-      if (i >= 0) f.samples.splice(i, 1);
-      f.samples.push({ name: p.name, labels: p.labels, value: prior + p.value });
+      const i = index.get(key);
+      const prior = i !== undefined && def.merge === "add" ? f.samples[i]!.value : 0;
+      const sample = { name: p.name, labels: p.labels, value: prior + p.value };
+      if (i === undefined) index.set(key, f.samples.push(sample) - 1);
+      else f.samples[i] = sample;
     }
   }
   return renderExposition(families);

@@ -1,4 +1,4 @@
-// Clocks for the scheduler loop. `fastClock` is a hidden test/demo mode: AETHERFLOW_SCHEDULER_TIME_SCALE=N makes
+// Clocks for the scheduler loop. `_scaledClock` is a hidden test/demo mode: AETHERFLOW_SCHEDULER_TIME_SCALE=N makes
 // scheduler time run N times faster than real time (a `* * * * *` item fires every 1/N minute), optionally
 // starting at AETHERFLOW_SCHEDULER_START (ISO time). Only the firing clock is scaled; drain grace stays real.
 import type { Clock } from "../loop.ts";
@@ -20,11 +20,11 @@ export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function systemClock(): Clock {
+function _systemClock(): Clock {
   return { now: () => Date.now(), sleep: realSleep };
 }
 
-export function scaledClock(scale: number, start?: number): Clock {
+function _scaledClock(scale: number, start?: number): Clock {
   const t0 = Date.now();
   const base = start ?? t0;
   return {
@@ -36,8 +36,8 @@ export function scaledClock(scale: number, start?: number): Clock {
 /** The clock selected by the environment (system clock unless the hidden scale variable is set). */
 export function clockFromEnv(env: { get(key: string): string | undefined }): Clock {
   const scale = Number(env.get(TIME_SCALE_ENV) ?? "");
-  if (!Number.isFinite(scale) || scale <= 0 || scale === 1) return systemClock();
+  if (!Number.isFinite(scale) || scale <= 0 || scale === 1) return _systemClock();
   const startText = env.get(START_ENV);
   const start = startText ? Date.parse(startText) : NaN;
-  return scaledClock(scale, Number.isNaN(start) ? undefined : start);
+  return _scaledClock(scale, Number.isNaN(start) ? undefined : start);
 }
