@@ -73,7 +73,7 @@ export function attachMetricsSinks(logger: Logger, options: MetricsSinksOptions)
         const body = buildOtlpRequest(run, { mask: options.mask, serviceVersion: options.serviceVersion });
         tasks.push(
           sendOtlp(endpoint, body, { timeoutMs: options.otlpTimeoutMs })
-            .catch((err) => _warn(logger, `OTLP ${endpoint}`, err)),
+            .catch((err) => _warn(logger, `OTLP ${_withoutUserinfo(endpoint)}`, err, _userinfo(endpoint))),
         );
       }
       await Promise.all(tasks);
@@ -88,13 +88,36 @@ async function _writeTextfile(path: string, run: RunMetrics, mask?: (t: string) 
   });
 }
 
-function _warn(logger: Logger, sink: string, err: unknown): void {
-  const msg = err instanceof Error
+function _warn(logger: Logger, sink: string, err: unknown, secrets: readonly string[] = []): void {
+  let msg = err instanceof Error
     ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message)
     : String(err);
+  for (const s of secrets) msg = msg.replaceAll(s, "***");
   try {
     logger.log("WARNING", METRICS_LOGGER, `Metrics sink failed (${sink}): ${msg}`);
   } catch {
     // Logging itself failed (closed stderr): metrics never fail a run.
+  }
+}
+
+// Credentials in the endpoint URL (`https://user:token@collector`) never reach a log line [D18].
+function _userinfo(endpoint: string): string[] {
+  try {
+    const url = new URL(endpoint);
+    return [url.password, decodeURIComponent(url.password), url.username].filter((s) => s.length >= 4);
+  } catch {
+    return [];
+  }
+}
+
+function _withoutUserinfo(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    if (url.username === "" && url.password === "") return endpoint;
+    url.username = "***";
+    url.password = "";
+    return url.toString();
+  } catch {
+    return endpoint;
   }
 }

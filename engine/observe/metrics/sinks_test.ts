@@ -96,6 +96,18 @@ Deno.test("attachMetricsSinks() turns sink failures into WARNING lines and never
     await sinks.flush();
     assert.match(lines.join("\n"), /WARNING aetherflow\.metrics - Metrics sink failed \(OTLP /);
   });
+  await t.step("credentials in the endpoint URL never reach the warning [D18]", async () => {
+    const closed = _receiver();
+    const url = closed.url.replace("http://", "http://otlp-user:s3cr3t-t0ken@");
+    await closed[Symbol.asyncDispose]();
+    const { logger, lines } = captureLogger();
+    const sinks = attachMetricsSinks(logger, { otlpEndpoint: url });
+    emitRun(logger);
+    await sinks.flush();
+    const text = lines.join("\n");
+    assert.match(text, /Metrics sink failed \(OTLP http:\/\/\*\*\*@127\.0\.0\.1:\d+\/?\)/);
+    assert.ok(!text.includes("s3cr3t-t0ken") && !text.includes("otlp-user"), text);
+  });
   await t.step("textfile directory missing", async () => {
     await using dir = await _tempDir();
     const { logger, lines } = captureLogger();
