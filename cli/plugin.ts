@@ -150,8 +150,9 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
   const lock = await readPluginLock(lockFile);
   const host = await import("../plugins/host/mod.ts");
   const { StepRegistry } = await import("../engine/steps/registry.ts");
+  const { ConnectorRegistry } = await import("../engine/connectors/registry.ts");
   const registry = StepRegistry.withBuiltins();
-  const connectors = new Map<string, string>();
+  const connectors = ConnectorRegistry.withBuiltins();
   let failed = 0;
   for (const pin of resolvePins(lock)) {
     try {
@@ -162,14 +163,9 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
         mode: pin.run,
       });
       try {
-        // The run registers every pin's steps and connectors in one registry: a clash fails it (exit 2).
+        // The run registers every pin's steps and connectors next to the built-ins: a clash fails it (exit 2).
         for (const step of p.descriptor.steps) registry.register(host.pluginStepDefinition(p, step));
-        for (const c of p.descriptor.connectors) {
-          const key = `${c.kind}:${c.driver}`;
-          const prev = connectors.get(key);
-          if (prev) throw new UsageError(`Connector ${key} already registered by ${prev}`);
-          connectors.set(key, `plugin:${p.name}@${p.version}`);
-        }
+        for (const c of p.descriptor.connectors) connectors.register(host.pluginConnectorDefinition(p, c));
       } finally {
         await p.close();
       }

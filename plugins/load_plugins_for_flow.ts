@@ -9,6 +9,7 @@ import { loadSettings } from "../engine/config/settings.ts";
 import { AetherflowError, EXIT } from "../engine/errors.ts";
 import type { StepRegistry } from "../engine/steps/registry.ts";
 import { findPluginLock, readPluginLock, type ResolvedPin, resolvePins } from "./lock/plugin_lock.ts";
+import { EXPORTS } from "./abi/mod.ts";
 import { sha256Hex } from "./host/wasm_bytes.ts";
 import type { LogLevel } from "./host/call_scope.ts";
 import type { PluginConnectorDefinition } from "./host/plugin_step.ts";
@@ -187,9 +188,9 @@ function _secretsPlugin(
     }
     chosen = declared[0];
   }
-  if (chosen && !chosen.hasExport("aetherflow_decode")) {
+  if (chosen && !chosen.hasExport(EXPORTS.decode)) {
     throw _refuse(
-      `Secrets plugin ${chosen.label} (${chosen.path}) does not export aetherflow_decode`,
+      `Secrets plugin ${chosen.label} (${chosen.path}) does not export ${EXPORTS.decode}`,
       "plugin:missing_export",
     );
   }

@@ -1,6 +1,7 @@
 // The `extism:host/user` functions of ABI v1: af_log and af_connector_call (plugin-abi.md "Host functions").
 // Built fresh for every instance; they read the scope of the call in progress (calls are serialised).
 import type { CallContext } from "@extism/extism";
+import { dirname, join, sep as SEP } from "node:path";
 import { errorMessage } from "../../engine/errors.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 import { ConnectorCallRequestSchema, HOST_FUNCTIONS, LogRequestSchema } from "../abi/mod.ts";
@@ -25,6 +26,7 @@ const _LEVELS: Record<string, LogLevel> = {
 
 /** Keys whose values are local file paths in connector arguments (mapped from guest to host paths). */
 const _PATH_KEY_REGEXP = /^(local|local_path|local_file|local_dir)$|_local_path$/;
+const _TRAILING_SLASHES_REGEXP = /\/+$/;
 
 export function buildHostFunctions(
   o: HostFunctionOptions,
@@ -88,26 +90,69 @@ function _readJson(
   }
 }
 
-// Local-path arguments must name a guest path under a granted directory; they are rewritten to host paths.
+// Local-path arguments, at any depth, must name a guest path under a granted directory; they are rewritten to
+// host paths. A path key holding anything but a string is refused: the connector would take it as a host path.
 function _mapPaths(args: JsonObject, dirMap: Readonly<Record<string, string>>): JsonObject | string {
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(args)) {
-    if (!_PATH_KEY_REGEXP.test(key) || typeof value !== "string") {
-      out[key] = value as JsonValue;
-      continue;
+  const refused: string[] = [];
+  const walk = (value: JsonValue): JsonValue => {
+    if (Array.isArray(value)) return value.map(walk);
+    if (typeof value !== "object" || value === null) return value;
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (!_PATH_KEY_REGEXP.test(key)) out[key] = walk(v);
+      else {
+        const host = typeof v === "string" ? _toHostPath(v, dirMap) : null;
+        if (host === null) refused.push(key);
+        out[key] = host;
+      }
     }
-    const host = _toHostPath(value, dirMap);
-    if (host === null) return `argument '${key}' is not under a granted directory`;
-    out[key] = host;
-  }
-  return out;
+    return out;
+  };
+  const out = walk(args) as JsonObject;
+  return refused.length > 0 ? `argument '${refused[0]}' is not under a granted directory` : out;
 }
 
 function _toHostPath(guest: string, dirMap: Readonly<Record<string, string>>): string | null {
-  if (guest.split("/").includes("..")) return null;
+  if (!guest.startsWith("/") || guest.split("/").includes("..")) return null;
   for (const [g, h] of Object.entries(dirMap)) {
-    if (guest === g) return h;
-    if (guest.startsWith(g.endsWith("/") ? g : `${g}/`)) return `${h}${guest.slice(g.length)}`;
+    const root = g.replace(_TRAILING_SLASHES_REGEXP, "");
+    if (guest !== g && guest !== root && !guest.startsWith(`${root}/`)) continue;
+    const host = join(h, guest.slice(root.length));
+    return _staysInside(host, h) ? host : null;
   }
   return null;
+}
+
+// A plugin with file access can create symlinks (WASI path_symlink) pointing anywhere; the connector would
+// follow them on the host. The deepest existing part of the path must resolve inside the granted directory,
+// and no part of it may be a dangling link (the connector could create its target). The plugin is blocked in
+// this host call, so it cannot swap the link between this check and the connector's use.
+function _staysInside(path: string, root: string): boolean {
+  let realRoot: string;
+  try {
+    realRoot = Deno.realPathSync(root);
+  } catch {
+    return false;
+  }
+  for (let probe = path;;) {
+    try {
+      const real = Deno.realPathSync(probe);
+      return real === realRoot || real.startsWith(realRoot.endsWith(SEP) ? realRoot : `${realRoot}${SEP}`);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound) || _exists(probe)) return false;
+    }
+    const parent = dirname(probe);
+    if (parent === probe) return false;
+    probe = parent;
+  }
+}
+
+/** Whether `path` exists itself (a dangling symlink does). */
+function _exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,10 @@
 // One Extism plugin instance with the limits the host enforces on every call: a call queue (Extism plugins
-// are not reentrant), a wall-clock timeout that terminates the worker and recreates it on the next call, an
-// output cap, and fresh host-function objects per instance (stack-notes.md §2 gotchas). D11.
+// are not reentrant), a wall-clock timeout (also covering the instance's start) that terminates the worker and
+// recreates it on the next call, an output cap on output and error text, and fresh host-function objects per
+// instance (stack-notes.md §2 gotchas). D11.
 import createPlugin, { type CallContext, type ExtismPluginOptions, type Plugin } from "@extism/extism";
 import { errorMessage, PluginError } from "../../engine/errors.ts";
+import { HOST_NAMESPACE } from "../abi/mod.ts";
 import type { CallScope, LogLevel } from "./call_scope.ts";
 
 export type HostFunction = (ctx: CallContext, offset: bigint) => bigint | Promise<bigint>;
@@ -31,6 +33,8 @@ const _PLUGIN_ERROR_PREFIX = "Plugin-originated error: ";
 export class PluginInstance {
   readonly #opts: InstanceOptions;
   #plugin: Promise<Plugin> | null = null;
+  /** Whether `#plugin` has finished starting. */
+  #ready = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #scope: CallScope;
@@ -62,19 +66,10 @@ export class PluginInstance {
   async #callNow(fn: string, input: string, signal?: AbortSignal): Promise<string> {
     if (this.#closed) throw new PluginError(`Plugin ${this.#opts.label()} is closed`);
     signal?.throwIfAborted();
-    this.#plugin ??= this.#create();
-    const plugin = await this.#plugin.catch((err) => {
-      this.#plugin = null;
-      throw new PluginError(`Plugin ${this.#opts.label()} could not start: ${errorMessage(err)}`, {
-        cause: err,
-      });
-    });
     const { timeoutMs } = this.#opts;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
-    const call = plugin.call(fn, input);
-    // A terminated worker may reject later; that rejection is already accounted for.
-    call.catch(() => {});
+    // The limit covers starting the instance too: a start function or `_initialize` runs while it starts.
     const limit = new Promise<never>((_, reject) => {
       if (!this.#opts.worker) return; // a foreground call blocks the event loop: no timer could fire
       timer = setTimeout(() => {
@@ -89,6 +84,10 @@ export class PluginInstance {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
     try {
+      const plugin = await Promise.race([this.#started(), limit]);
+      const call = plugin.call(fn, input);
+      // A terminated worker may reject later; that rejection is already accounted for.
+      call.catch(() => {});
       const out = await Promise.race([call, limit]);
       const size = out ? (out as unknown as DataView).byteLength : 0;
       if (size > this.#opts.maxOutputBytes) {
@@ -112,12 +111,16 @@ export class PluginInstance {
     const msg = errorMessage(err);
     if (err instanceof PluginError && err.code === "plugin:output_cap") return err;
     if (msg.startsWith(_PLUGIN_ERROR_PREFIX)) {
-      return new PluginError(
-        `Plugin ${this.#opts.label()} failed: ${msg.slice(_PLUGIN_ERROR_PREFIX.length)}`,
-        {
-          code: "plugin:error",
-        },
-      );
+      const text = msg.slice(_PLUGIN_ERROR_PREFIX.length);
+      const size = new TextEncoder().encode(text).byteLength;
+      if (size > this.#opts.maxOutputBytes) {
+        // The error text reaches logs and state like output does: the same cap applies.
+        return new PluginError(
+          `Plugin ${this.#opts.label()} error message of ${size} bytes from ${fn} exceeds its output cap of ${this.#opts.maxOutputBytes} bytes (max_output_bytes)`,
+          { code: "plugin:output_cap" },
+        );
+      }
+      return new PluginError(`Plugin ${this.#opts.label()} failed: ${text}`, { code: "plugin:error" });
     }
     await this.#discard();
     if (err instanceof PluginError) return err;
@@ -133,15 +136,34 @@ export class PluginInstance {
     );
   }
 
+  #started(): Promise<Plugin> {
+    if (!this.#plugin) {
+      const starting = this.#create();
+      this.#plugin = starting;
+      this.#ready = false;
+      starting.then(() => {
+        if (this.#plugin === starting) this.#ready = true;
+      }, () => {});
+    }
+    return this.#plugin.catch((err) => {
+      this.#plugin = null;
+      throw new PluginError(`Plugin ${this.#opts.label()} could not start: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    });
+  }
+
   async #discard(): Promise<void> {
     const p = this.#plugin;
+    const ready = this.#ready;
     this.#plugin = null;
+    this.#ready = false;
     if (!p) return;
-    try {
-      await (await p).close();
-    } catch {
-      // Already gone (terminated worker): nothing left to release.
-    }
+    // A rejection means the worker is already gone (terminated or never started): nothing left to release.
+    const closed = p.then((plugin) => plugin.close()).catch(() => {});
+    // An instance stuck while starting gives no handle to terminate its worker: it is closed if it ever starts
+    // (at the latest the process exit ends it), and nobody waits for it.
+    if (ready) await closed;
   }
 
   #create(): Promise<Plugin> {
@@ -155,7 +177,7 @@ export class PluginInstance {
       allowedPaths: { ...o.allowedPaths },
       allowedHosts: [...o.allowedHosts],
       // Fresh object per instance: worker-mode createPlugin mutates it (stack-notes.md §2).
-      functions: { "extism:host/user": o.hostFunctions(() => this.#scope) },
+      functions: { [HOST_NAMESPACE]: o.hostFunctions(() => this.#scope) },
       enableWasiOutput: false,
       logger: logger as unknown as NonNullable<ExtismPluginOptions["logger"]>,
       fetch: _noRedirectFetch,

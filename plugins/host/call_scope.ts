@@ -22,7 +22,7 @@ export interface CallScope {
 }
 
 /** Whether `value` looks like a {@link ConnectorCaller}. */
-export function isConnectorCaller(value: unknown): value is ConnectorCaller {
+function _isConnectorCaller(value: unknown): value is ConnectorCaller {
   return typeof value === "object" && value !== null &&
     typeof (value as { call?: unknown }).call === "function";
 }
@@ -36,7 +36,7 @@ interface _NamedConnectors {
  * runner's ConnectorAccessor (`named(resource)` then the connector's generic `call`).
  */
 export function toConnectorCaller(value: unknown): ConnectorCaller | undefined {
-  if (isConnectorCaller(value)) return value;
+  if (_isConnectorCaller(value)) return value;
   if (typeof value !== "object" || value === null) return undefined;
   if (typeof (value as { named?: unknown }).named !== "function") return undefined;
   const accessor = value as _NamedConnectors;

@@ -5,6 +5,7 @@
  * @module
  */
 import { AetherflowError, EXIT, PluginError } from "../../engine/errors.ts";
+import { Masker } from "../../engine/config/masking.ts";
 import type { JsonValue } from "../../engine/types.ts";
 import type { StepResult } from "../../engine/steps/types.ts";
 import {
@@ -196,7 +197,7 @@ export class WasmPlugin {
     }
     let raw: JsonValue;
     try {
-      const text = await this.#call(EXPORTS.describe, "", this.#idleScope(), {});
+      const text = await this.#call(EXPORTS.describe, "", this.#idleScope());
       raw = _parseJson(text, `Plugin ${this.path} returned malformed JSON from ${EXPORTS.describe}`);
     } catch (err) {
       // A plugin that cannot describe itself is refused at load time, like any other invalid plugin.
@@ -249,7 +250,7 @@ export class WasmPlugin {
       ...(this.#grants.artifacts ? { work_dir: _ARTIFACTS_GUEST, host_work_dir: scope.artifactsDir } : {}),
       ...(Object.keys(extra).length > 0 ? { dirs: extra } : {}),
     };
-    const text = await this.#call(EXPORTS.step, JSON.stringify(envelope), { ...scope, dirMap }, dirMap);
+    const text = await this.#call(EXPORTS.step, JSON.stringify(envelope), { ...scope, dirMap });
     const raw = _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.step}`);
     const parsed = StepResultEnvelopeSchema.safeParse(raw);
     if (!parsed.success) {
@@ -267,32 +268,38 @@ export class WasmPlugin {
   }
 
   /** Run `aetherflow_connector` and return its `result`. */
-  async callConnector(call: ConnectorCall, scope?: Partial<CallScope>): Promise<JsonValue> {
-    const text = await this.#call(
-      EXPORTS.connector,
-      JSON.stringify(call),
-      { ...this.#idleScope(), ...scope },
-      {},
-    );
+  async callConnector(call: ConnectorCall): Promise<JsonValue> {
+    const text = await this.#call(EXPORTS.connector, JSON.stringify(call), this.#idleScope());
     const raw = _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.connector}`);
     const parsed = ConnectorResultSchema.safeParse(raw);
     if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid connector result`);
     return parsed.data.result ?? null;
   }
 
-  /** `aetherflow_decode`. */
+  /**
+   * `aetherflow_decode`. Lines the plugin logs meanwhile are held back until the decoded value is known and
+   * masked in them: the caller masks it from then on (D18), which is too late for lines logged during the call.
+   */
   async decode(value: string): Promise<string> {
-    const text = await this.#call(EXPORTS.decode, JSON.stringify({ value }), this.#idleScope(), {});
-    const parsed = DecodeResultSchema.safeParse(
-      _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.decode}`),
-    );
-    if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid decode result`);
-    return parsed.data.value;
+    const held: [LogLevel, string][] = [];
+    const masker = new Masker();
+    try {
+      const scope: CallScope = { log: (level, message) => held.push([level, message]), dirMap: {} };
+      const text = await this.#call(EXPORTS.decode, JSON.stringify({ value }), scope);
+      const parsed = DecodeResultSchema.safeParse(
+        _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.decode}`),
+      );
+      if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid decode result`);
+      masker.add(parsed.data.value);
+      return parsed.data.value;
+    } finally {
+      for (const [level, message] of held) this.#log(level, masker.mask(message));
+    }
   }
 
   /** `aetherflow_expand_env`: returns the new snapshot. */
   async expandEnv(env: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-    const text = await this.#call(EXPORTS.expandEnv, JSON.stringify({ env }), this.#idleScope(), {});
+    const text = await this.#call(EXPORTS.expandEnv, JSON.stringify({ env }), this.#idleScope());
     const parsed = ExpandEnvResultSchema.safeParse(
       _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.expandEnv}`),
     );
@@ -321,13 +328,13 @@ export class WasmPlugin {
     return map;
   }
 
-  #call(fn: string, input: string, scope: CallScope, dirMap: Record<string, string>): Promise<string> {
-    return this.#instance(dirMap).call(fn, input, scope);
+  #call(fn: string, input: string, scope: CallScope): Promise<string> {
+    return this.#instance(scope.dirMap).call(fn, input, scope);
   }
 
   // One instance per directory mapping: WASI preopens are fixed when an instance is created, and each job has
   // its own artifacts directory. Old mappings are closed so a long run does not accumulate workers.
-  #instance(dirMap: Record<string, string>): PluginInstance {
+  #instance(dirMap: Readonly<Record<string, string>>): PluginInstance {
     const key = JSON.stringify(dirMap);
     const found = this.#instances.get(key);
     if (found) return found;

@@ -6,6 +6,8 @@ import type { GrantsInput } from "../abi/mod.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 import { loadWasmPlugin, type PluginRunMode, type WasmPlugin } from "./wasm_plugin.ts";
 import { pluginStepDefinition } from "./plugin_step.ts";
+import { sha256Hex } from "./wasm_bytes.ts";
+import { compileWat } from "../../testdata/plugins/build.ts";
 
 const NAMES = [
   "t_echo",
@@ -258,5 +260,162 @@ Deno.test("pins and descriptors are checked before anything runs", async (t) => 
       code: "plugin:grants",
       exitCode: 2,
     });
+  });
+});
+
+Deno.test("a plugin that loops while its instance starts is stopped by timeout_ms at load time", async () => {
+  // The start function runs while Extism instantiates the module, before any export is called.
+  const bytes = await compileWat(
+    "h_startloop",
+    `(module (memory (export "memory") 1)
+      (func $spin (loop $l (br $l))) (start $spin)
+      (func (export "aetherflow_describe") (result i32) (i32.const 0)))`,
+  );
+  const path = join(ROOT, "h_startloop.wasm");
+  await Deno.writeFile(path, bytes);
+  // In a process of its own: Extism gives no handle on a worker stuck in `start`, so it spins until its process
+  // exits — here the probe's, not the test runner's.
+  const probe = new URL("../../testdata/plugins/_load_probe.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--quiet",
+      probe,
+      path,
+      await sha256Hex(bytes),
+      JSON.stringify({ timeout_ms: 200 }),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const result = JSON.parse(text.trim().split("\n").at(-1) ?? "{}");
+  assert.equal(result.ok, false, text);
+  assert.equal(result.code, "plugin:timeout");
+  assert.match(result.message, /exceeded its timeout of 200 ms.*timeout_ms/);
+  assert.equal(result.exitCode, 2);
+});
+
+Deno.test("af_connector_call path arguments cannot leave the granted directory", async (t) => {
+  const calls: JsonObject[] = [];
+  const connectors = {
+    call(_resource: string, _method: string, args: JsonObject): Promise<JsonValue> {
+      calls.push(args);
+      return Promise.resolve(null);
+    },
+  };
+  const inbox = join(ROOT, "inbox");
+  await Deno.mkdir(inbox, { recursive: true });
+  const p = await load("t_conn", {
+    resources: ["r1"],
+    files: "artifacts",
+    dirs: { "/inbox/": { path: inbox, mode: "rw" } },
+  });
+  await withPlugins([p], async () => {
+    await t.step("a guest dir written with a trailing slash maps below its host dir", async () => {
+      calls.length = 0;
+      await runStep(p, { resource: "r1", args: { local_path: "/inbox/_x/f.csv" } }, connectors);
+      assert.deepEqual(calls, [{ local_path: join(inbox, "_x", "f.csv") }]);
+    });
+    // A plugin with file access can create such links itself (WASI path_symlink); the connector would follow
+    // them on the host.
+    await t.step("path arguments inside nested values are mapped, non-string ones refused", async () => {
+      calls.length = 0;
+      const nested = { files: [{ local_path: "/inbox/a.csv" }] };
+      await runStep(p, { resource: "r1", args: nested }, connectors);
+      assert.deepEqual(calls, [{ files: [{ local_path: join(inbox, "a.csv") }] }]);
+      const refused: JsonObject[] = [{ files: [{ local_path: "/etc/passwd" }] }, {
+        local_path: ["/etc/passwd"],
+      }];
+      for (const args of refused) {
+        const { result } = await runStep(p, { resource: "r1", args }, connectors);
+        assert.match(JSON.stringify(result.outputs), /not under a granted directory/);
+      }
+      assert.equal(calls.length, 1);
+    });
+    const CASES = [
+      ["a symlink to a directory outside", "/etc", "/artifacts/link/passwd"],
+      ["a dangling symlink to a file outside", join(ROOT, "nope.txt"), "/artifacts/link"],
+    ] as const;
+    for (const [name, target, guest] of CASES) {
+      await t.step(`${name} is refused`, async () => {
+        calls.length = 0;
+        const artifactsDir = await Deno.makeTempDir({ dir: ROOT });
+        await Deno.symlink(target, join(artifactsDir, "link"));
+        const { ctx } = testStepContext({ artifactsDir, connectors });
+        const def = pluginStepDefinition(p, p.descriptor.steps[0]!);
+        const result = await def.run({ resource: "r1", args: { local_path: guest } }, ctx);
+        assert.match(JSON.stringify(result.outputs), /not under a granted directory/);
+        assert.deepEqual(calls, []);
+      });
+    }
+  });
+});
+
+Deno.test("a plugin error message is bounded by max_output_bytes like its output", async () => {
+  const prelude = await Deno.readTextFile(new URL("../../testdata/plugins/_prelude.wat", import.meta.url));
+  const bytes = await compileWat(
+    "h_bigerr",
+    `(module ${prelude}
+      (data (i32.const 0) "{\\"abi\\":1,\\"name\\":\\"h_bigerr\\",\\"version\\":\\"1.0.0\\",\\"steps\\":[{\\"type\\":\\"h_bigerr\\"}]}\\00")
+      (func (export "aetherflow_describe") (result i32) (call $out_cstr (i32.const 0)) (i32.const 0))
+      (func (export "aetherflow_step") (result i32)
+        (call $error_set (call $alloc (i64.const 1048576))) (i32.const 1)))`,
+  );
+  const path = join(ROOT, "h_bigerr.wasm");
+  await Deno.writeFile(path, bytes);
+  const p = await loadWasmPlugin({
+    path,
+    sha256: await sha256Hex(bytes),
+    grants: { max_output_bytes: 65536 },
+  });
+  await withPlugins([p], async () => {
+    await assert.rejects(runStep(p, {}), (err: Error & { code?: string }) => {
+      assert.equal(err.code, "plugin:output_cap");
+      assert.match(
+        err.message,
+        /error message of 1048576 bytes.*output cap of 65536 bytes \(max_output_bytes\)/,
+      );
+      assert.ok(err.message.length < 1000);
+      return true;
+    });
+  });
+});
+
+Deno.test("a secrets plugin logging what it decodes has the decoded value masked in that log line", async () => {
+  const prelude = await Deno.readTextFile(new URL("../../testdata/plugins/_prelude.wat", import.meta.url));
+  const bytes = await compileWat(
+    "h_leaky_secrets",
+    `(module ${prelude}
+      (data (i32.const 0) "{\\"abi\\":1,\\"name\\":\\"h_leaky_secrets\\",\\"version\\":\\"1.0.0\\",\\"secrets\\":true}\\00")
+      (data (i32.const 1024) "\\"value\\":\\00")
+      (data (i32.const 1040) "{\\"value\\":\\"DEC(\\00")
+      (data (i32.const 1064) ")\\"}\\00")
+      (data (i32.const 1072) "{\\"message\\":\\"decoded DEC(\\00")
+      (func (export "aetherflow_describe") (result i32) (call $out_cstr (i32.const 0)) (i32.const 0))
+      (func $value (local $p i32)
+        (local.set $p (call $field (i32.const 1024)))
+        (call $ob_bytes (i32.add (local.get $p) (i32.const 1))
+          (i32.sub (i32.sub (global.get $fend) (local.get $p)) (i32.const 2))))
+      (func (export "aetherflow_decode") (result i32)
+        (drop (call $read_input))
+        (call $ob_reset) (call $ob_cstr (i32.const 1072)) (call $value) (call $ob_cstr (i32.const 1064))
+        (call $log_ob)
+        (call $ob_reset) (call $ob_cstr (i32.const 1040)) (call $value) (call $ob_cstr (i32.const 1064))
+        (call $ob_output) (i32.const 0)))`,
+  );
+  const path = join(ROOT, "h_leaky_secrets.wasm");
+  await Deno.writeFile(path, bytes);
+  const lines: string[] = [];
+  const p = await loadWasmPlugin({
+    path,
+    sha256: await sha256Hex(bytes),
+    log: (level, message) => lines.push(`${level} ${message}`),
+  });
+  await withPlugins([p], async () => {
+    assert.equal(await p.decode("s3cr3t"), "DEC(s3cr3t)");
+    assert.deepEqual(lines, ["info decoded ***"]);
   });
 });

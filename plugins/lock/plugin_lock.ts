@@ -133,7 +133,7 @@ export async function readPluginLock(path: string): Promise<PluginLock> {
     }
     seen.set(target, i);
   });
-  return { file, plugins: written.map((p) => ({ ...p, sha256: p.sha256 })) };
+  return { file, plugins: written.map((p) => ({ ...p })) };
 }
 
 function _allowedKeys(path: readonly PropertyKey[]): readonly string[] | undefined {
