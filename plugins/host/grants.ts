@@ -37,8 +37,9 @@ export function effectiveGrants(capabilities: Capabilities, grants: Grants): Eff
   return {
     hosts: _intersectHosts(capabilities.hosts, grants.hosts),
     artifacts: capabilities.files === "artifacts" && grants.files === "artifacts",
-    // A further directory is useful only to a plugin that asks for file access at all.
-    dirs: asksFiles ? { ...grants.dirs } : {},
+    // Only the directories the plugin asked for (capabilities.dirs) that the operator also mapped, and only for a
+    // plugin that asks for file access at all: the effective grant is never wider than either side.
+    dirs: asksFiles ? _intersectDirs(capabilities.dirs, grants.dirs) : {},
     resources: capabilities.resources.filter((r) => grants.resources.includes(r)),
     timeoutMs: _limit(grants.timeout_ms, "timeout_ms"),
     memoryMb: _limit(grants.memory_mb, "memory_mb"),
@@ -50,6 +51,18 @@ export function effectiveGrants(capabilities: Capabilities, grants: Grants): Eff
 export function hostMatches(host: string, pattern: string): boolean {
   const escaped = pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${escaped.join(".*")}$`).test(host.toLowerCase());
+}
+
+function _guestDir(path: string): string {
+  return path.replace(/\/+$/, "") || "/";
+}
+
+function _intersectDirs<T>(
+  requested: readonly string[],
+  granted: Readonly<Record<string, T>>,
+): Record<string, T> {
+  const wanted = new Set(requested.map(_guestDir));
+  return Object.fromEntries(Object.entries(granted).filter(([guest]) => wanted.has(_guestDir(guest))));
 }
 
 function _limit(granted: number | undefined, key: keyof typeof DEFAULT_LIMITS): number {

@@ -56,3 +56,14 @@ Deno.test("hostMatches() treats only * as a wildcard", () => {
   assert.equal(hostMatches("aXb", "a.b"), false);
   assert.equal(hostMatches("API.example", "api.example"), true);
 });
+
+Deno.test("effectiveGrants() maps only the directories the plugin asked for and the operator granted", () => {
+  const g = GrantsSchema.parse({
+    files: "artifacts",
+    dirs: { "/inbox/": { path: "/srv/inbox", mode: "rw" }, "/secrets": { path: "/etc/app", mode: "rw" } },
+  });
+  const asked = effectiveGrants({ ...caps({ files: "artifacts" }), dirs: ["/inbox", "/outbox"] }, g);
+  assert.deepEqual(Object.keys(asked.dirs), ["/inbox/"]);
+  assert.deepEqual(effectiveGrants(caps({ files: "artifacts" }), g).dirs, {});
+  assert.deepEqual(effectiveGrants({ ...caps({}), dirs: ["/inbox"] }, g).dirs, {}, "no file access asked");
+});

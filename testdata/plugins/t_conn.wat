@@ -1,8 +1,8 @@
 ;; t_conn: a step that calls af_connector_call for inputs.resource (method "echo", args = inputs.args or {})
-;; and returns the host's reply as outputs.response. Asks for resources r1 and r2.
+;; and returns the host's reply as outputs.response. Asks for resources r1 and r2 and the directory /inbox.
 (module
   ;; @prelude
-  (data (i32.const 0) "{\"abi\":1,\"name\":\"t_conn\",\"version\":\"1.0.0\",\"steps\":[{\"type\":\"t_conn\"}],\"capabilities\":{\"resources\":[\"r1\",\"r2\"],\"files\":\"artifacts\"}}\00")
+  (data (i32.const 0) "{\"abi\":1,\"name\":\"t_conn\",\"version\":\"1.0.0\",\"steps\":[{\"type\":\"t_conn\"}],\"capabilities\":{\"resources\":[\"r1\",\"r2\"],\"files\":\"artifacts\",\"dirs\":[\"/inbox\"]}}\00")
   (data (i32.const 1024) "\"resource\":\00")
   (data (i32.const 1040) "\"args\":\00")
   (data (i32.const 1056) "{\"resource\":\00")
