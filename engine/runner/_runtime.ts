@@ -1,4 +1,4 @@
-// The runner's only touch points with the OS: directories and the process identity (STYLE: Deno.* in _runtime).
+// The runner's only touch points with the OS: directories and the monotonic clock (STYLE: Deno.* in _runtime).
 
 export async function makeDirs(path: string): Promise<void> {
   await Deno.mkdir(path, { recursive: true });
@@ -12,18 +12,6 @@ export async function removeTree(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function hostName(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "localhost";
-  }
-}
-
-export function processId(): number {
-  return Deno.pid;
 }
 
 /** Monotonic milliseconds for durations (§8.2). */
