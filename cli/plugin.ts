@@ -7,6 +7,7 @@ import { type GrantsInput, GrantsSchema } from "../plugins/abi/mod.ts";
 import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
 import {
   findPluginLock,
+  isFile,
   PLUGIN_LOCK_ENV,
   PLUGIN_LOCK_FILE,
   type PluginLock,
@@ -200,7 +201,7 @@ async function _pin(
   if (!_isDir(dirname(lockFile))) {
     throw new UsageError(`Plugin lock folder does not exist: ${dirname(lockFile)}`);
   }
-  const lock: PluginLock = await _exists(lockFile)
+  const lock: PluginLock = await isFile(lockFile)
     ? await readPluginLock(lockFile)
     : { file: lockFile, plugins: [] };
   // Refuse to pin what would not load (ABI, exports, grants) rather than fail at the next run.
@@ -265,14 +266,6 @@ export function parseGrantOptions(items: readonly string[]): GrantsInput {
 function _isDir(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-async function _exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
   } catch {
     return false;
   }

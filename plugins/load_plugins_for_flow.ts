@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { loadSettings } from "../engine/config/settings.ts";
 import { AetherflowError, EXIT } from "../engine/errors.ts";
 import type { StepRegistry } from "../engine/steps/registry.ts";
-import { findPluginLock, readPluginLock, type ResolvedPin, resolvePins } from "./lock/plugin_lock.ts";
+import { findPluginLock, isFile, readPluginLock, type ResolvedPin, resolvePins } from "./lock/plugin_lock.ts";
 import { EXPORTS } from "./abi/mod.ts";
 import { sha256Hex } from "./host/wasm_bytes.ts";
 import type { LogLevel } from "./host/call_scope.ts";
@@ -85,7 +85,7 @@ export async function loadPluginsForFlow(options: LoadPluginsOptions): Promise<L
 
   const toLoad = new Map<string, ResolvedPin>();
   for (const pin of pins) {
-    if (await _exists(pin.path)) toLoad.set(pin.path, pin);
+    if (await isFile(pin.path)) toLoad.set(pin.path, pin);
     else _missing(pin.path, strict, log);
   }
   for (const p of searchPaths) {
@@ -244,14 +244,6 @@ async function _discover(
 function _missing(path: string, strict: boolean, log: (level: LogLevel, message: string) => void): void {
   if (strict) throw _refuse(`Plugin path not found: ${path}`, "plugin:not_found");
   log("warn", `Plugin path not found: ${path} (skipped, AETHERFLOW_PLUGIN_STRICT=false)`);
-}
-
-async function _exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 function _refuse(message: string, code: string): AetherflowError {

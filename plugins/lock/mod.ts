@@ -4,6 +4,7 @@
  */
 export {
   findPluginLock,
+  isFile,
   PLUGIN_LOCK_ENV,
   PLUGIN_LOCK_FILE,
   type PluginLock,

@@ -60,11 +60,11 @@ export async function findPluginLock(
   const fromEnv = (options.snapshot[PLUGIN_LOCK_ENV] ?? "").trim();
   if (fromEnv !== "") {
     const abs = resolve(options.cwd ?? Deno.cwd(), fromEnv);
-    if (!(await _isFile(abs))) throw _lockError(`Plugin lock not found: ${abs} (${PLUGIN_LOCK_ENV})`);
+    if (!(await isFile(abs))) throw _lockError(`Plugin lock not found: ${abs} (${PLUGIN_LOCK_ENV})`);
     return abs;
   }
   const beside = join(dirname(resolve(options.cwd ?? Deno.cwd(), options.flowPath)), PLUGIN_LOCK_FILE);
-  return (await _isFile(beside)) ? beside : null;
+  return (await isFile(beside)) ? beside : null;
 }
 
 /**
@@ -195,7 +195,8 @@ function _dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-async function _isFile(path: string): Promise<boolean> {
+/** Whether `path` is a regular file (false when missing or unreadable). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
   } catch {
