@@ -2,7 +2,7 @@
 // `[flow_yaml]` / `--flow-yaml` / `--json` surface, and doctor's and explain's common action.
 import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";
-import type { ValidationReport } from "../engine/spec/mod.ts";
+import type { ValidationReport } from "../engine/flow/mod.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath } from "./_flow_path.ts";
 
@@ -34,7 +34,7 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
   flowCommand(program, command.name, command.description).action(async (flowArg, opts) => {
     const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
     const [spec, { isUnusableInput, prepareFlow }] = await Promise.all([
-      import("../engine/spec/mod.ts"),
+      import("../engine/flow/mod.ts"),
       import("./_prepare.ts"),
     ]);
     const prepared = await prepareFlow(flowPath, { strictEnv: false });

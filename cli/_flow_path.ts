@@ -1,6 +1,6 @@
 // The flow path rules shared by run/validate/doctor/explain (core.md §9.1) [D1].
 import { UsageError } from "../engine/errors.ts";
-import { normalizeFlowPath } from "../engine/spec/mod.ts";
+import { normalizeFlowPath } from "../engine/flow/mod.ts";
 
 export const BOTH_FLOW_MSG = "give the flow either as FLOW_YAML or with --flow-yaml, not both";
 export const MISSING_FLOW_MSG = "missing flow file: give FLOW_YAML or --flow-yaml";

@@ -5,7 +5,7 @@ import { buildSnapshot, finalizeSnapshot, Masker, resolveMode } from "../engine/
 import type { Mode, SecretsProvider, Snapshot } from "../engine/config/mod.ts";
 import { ConnectorRegistry } from "../engine/connectors/mod.ts";
 import { UsageError } from "../engine/errors.ts";
-import { validateFlow, type ValidationReport } from "../engine/spec/mod.ts";
+import { validateFlow, type ValidationReport } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";
 

@@ -1,7 +1,7 @@
 // `aetherflow doctor [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.4): which env keys the flow and every
 // profile still need. Exit 0 when none is missing, else 2. Output masked [D18].
 import type { Command } from "@commander-js/extra-typings";
-import type { ValidationReport } from "../engine/spec/mod.ts";
+import type { ValidationReport } from "../engine/flow/mod.ts";
 import type { Issue } from "../engine/types.ts";
 import { registerDiagnosis } from "./_flow_command.ts";
 

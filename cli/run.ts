@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from "node:path";
 import { AetherflowError, errorMessage, EXIT, UsageError } from "../engine/errors.ts";
 import { buildResources, loadSettings, type Masker } from "../engine/config/mod.ts";
 import { ConnectorAccessor } from "../engine/connectors/mod.ts";
-import { formatReportJson, formatReportText } from "../engine/spec/mod.ts";
+import { formatReportJson, formatReportText } from "../engine/flow/mod.ts";
 import { type RunLease, StateStore } from "../engine/state/mod.ts";
 import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";

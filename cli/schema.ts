@@ -9,7 +9,7 @@ export function registerSchema(program: Command): void {
     .description("Print the JSON Schema of the flow format (or of the profiles file with --profiles)")
     .option("--profiles", "print the profiles file schema instead")
     .action(async (opts) => {
-      const { flowJsonSchema, profilesJsonSchema } = await import("../engine/spec/json_schema.ts");
+      const { flowJsonSchema, profilesJsonSchema } = await import("../engine/flow/json_schema.ts");
       console.log(JSON.stringify(opts.profiles ? profilesJsonSchema() : flowJsonSchema(), null, 2));
     });
 }

@@ -13,7 +13,7 @@ export function registerValidate(program: Command): void {
     .action(async (flowArg, opts) => {
       const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
       const [spec, { prepareFlow }] = await Promise.all([
-        import("../engine/spec/mod.ts"),
+        import("../engine/flow/mod.ts"),
         import("./_prepare.ts"),
       ]);
       // The same composition as run: snapshot, pinned plugins (their step types, the secrets provider's

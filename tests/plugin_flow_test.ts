@@ -8,7 +8,7 @@ import { ConnectorRegistry } from "../engine/connectors/registry.ts";
 import { Logger } from "../engine/observe/logger.ts";
 import { renderFlowMeta, runFlow } from "../engine/runner/mod.ts";
 import type { RunnerFlow } from "../engine/runner/mod.ts";
-import { validateFlow } from "../engine/spec/mod.ts";
+import { validateFlow } from "../engine/flow/mod.ts";
 import { StateStore } from "../engine/state/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";

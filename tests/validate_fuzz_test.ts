@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SpecError, UsageError } from "../engine/errors.ts";
-import { validateFlowSource } from "../engine/spec/mod.ts";
+import { validateFlowSource } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { ROOT, runCli, tempDir } from "./_helpers.ts";
 import { prng } from "./_prng.ts";

@@ -1,6 +1,6 @@
 /**
  * Where profiles come from (core.md §2.4, §7.3): `AETHERFLOW_PROFILES_JSON` (JSON text) or
- * `AETHERFLOW_PROFILES_FILE` (YAML path). Returns the raw document; the schema check lives in engine/spec.
+ * `AETHERFLOW_PROFILES_FILE` (YAML path). Returns the raw document; the schema check lives in engine/flow.
  * @module
  */
 import { parse, YAMLError } from "yaml";

@@ -5,7 +5,7 @@
  * problem is reported at once [D9].
  * @module
  */
-import { loadYaml, type PathSegment } from "../spec/load_yaml.ts";
+import { loadYaml, type PathSegment } from "../flow/load_yaml.ts";
 import type { Issue } from "../types.ts";
 import { CronError, cronNeverFires, type CronSpec, numericDowWarnings, parseCron } from "./cron.ts";
 import { isValidTimeZone } from "./_zone.ts";

@@ -4,7 +4,7 @@
 // by tens of percent on a busy machine. Goals: the 2,000-job flow under 1 s and 150 MB.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { validateFlowSource } from "../../engine/spec/mod.ts";
+import { validateFlowSource } from "../../engine/flow/mod.ts";
 import { StepRegistry } from "../../engine/steps/registry.ts";
 
 const MAIN = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
