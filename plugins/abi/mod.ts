@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
+import { parseHostPattern } from "./host_pattern.ts";
 
 /** The ABI major version this host speaks. */
 export const ABI_MAJOR = 1;
@@ -35,6 +36,17 @@ const _json: z.ZodType<JsonValue> = z.lazy(() =>
 );
 const _jsonObject = z.record(z.string(), _json);
 
+function _hostPatternSchema(allowAny: boolean) {
+  return z.string().superRefine((text, ctx) => {
+    const parsed = parseHostPattern(text, { allowAny });
+    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+  });
+}
+/** One entry of `grants.hosts`: the strict grammar of host_pattern.ts, checked where it is written. */
+export const HostPatternSchema = _hostPatternSchema(false);
+/** One entry of `capabilities.hosts`: the same grammar, plus a bare `*` (any host the operator grants). */
+export const RequestedHostPatternSchema = _hostPatternSchema(true);
+
 export const StepDescriptorSchema = z.object({
   type: z.string().min(1),
   description: z.string().optional(),
@@ -48,7 +60,7 @@ export const ConnectorDescriptorSchema = z.object({
 });
 
 export const CapabilitiesSchema = z.object({
-  hosts: z.array(z.string()).default([]),
+  hosts: z.array(RequestedHostPatternSchema).default([]),
   files: z.string().optional(),
   resources: z.array(z.string()).default([]),
   // A request for further directories (guest paths); the operator maps them in `grants.dirs`.
@@ -125,7 +137,7 @@ export const DirGrantSchema = z.strictObject({
 
 /** What the operator grants next to a pin (plugin-abi.md "Grants"); absent = nothing / default limit. */
 export const GrantsSchema = z.strictObject({
-  hosts: z.array(z.string()).default([]),
+  hosts: z.array(HostPatternSchema).default([]),
   files: z.enum(["artifacts", "none"]).default("none"),
   dirs: z.record(z.string(), DirGrantSchema).default({}),
   resources: z.array(z.string()).default([]),

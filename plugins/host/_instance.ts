@@ -6,6 +6,7 @@ import createPlugin, { type CallContext, type ExtismPluginOptions, type Plugin }
 import { errorMessage, PluginError } from "../../engine/errors.ts";
 import { HOST_NAMESPACE } from "../abi/mod.ts";
 import type { CallScope, LogLevel } from "./call_scope.ts";
+import { extismAllowedHosts, grantedFetch } from "./_http.ts";
 
 export type HostFunction = (ctx: CallContext, offset: bigint) => bigint | Promise<bigint>;
 
@@ -16,6 +17,7 @@ export interface InstanceOptions {
   /** Worker mode is the sandbox; foreground is trusted-only (no timeout, no HTTP, no async host functions). */
   worker: boolean;
   useWasi: boolean;
+  /** Canonical host patterns of the effective grant (enforced per request by grantedFetch). */
   allowedHosts: readonly string[];
   /** WASI guest path -> host path. */
   allowedPaths: Readonly<Record<string, string>>;
@@ -29,6 +31,9 @@ export interface InstanceOptions {
 }
 
 const _PLUGIN_ERROR_PREFIX = "Plugin-originated error: ";
+// Errors raised after a call returned normally: the instance is fine. Any error raised inside a host function
+// (an HTTP refusal, a cap) has already made Extism terminate the worker.
+const _instanceIntact = new WeakSet<PluginError>();
 
 export class PluginInstance {
   readonly #opts: InstanceOptions;
@@ -91,10 +96,12 @@ export class PluginInstance {
       const out = await Promise.race([call, limit]);
       const size = out ? (out as unknown as DataView).byteLength : 0;
       if (size > this.#opts.maxOutputBytes) {
-        throw new PluginError(
+        const err = new PluginError(
           `Plugin ${this.#opts.label()} output of ${size} bytes from ${fn} exceeds its output cap of ${this.#opts.maxOutputBytes} bytes (max_output_bytes)`,
           { code: "plugin:output_cap" },
         );
+        _instanceIntact.add(err);
+        throw err;
       }
       return out ? out.text() : "";
     } catch (err) {
@@ -109,7 +116,7 @@ export class PluginInstance {
   // unknown state, so the worker is terminated and a fresh one is made on the next call.
   async #normalise(err: unknown, fn: string): Promise<PluginError> {
     const msg = errorMessage(err);
-    if (err instanceof PluginError && err.code === "plugin:output_cap") return err;
+    if (err instanceof PluginError && _instanceIntact.has(err)) return err;
     if (msg.startsWith(_PLUGIN_ERROR_PREFIX)) {
       const text = msg.slice(_PLUGIN_ERROR_PREFIX.length);
       const size = new TextEncoder().encode(text).byteLength;
@@ -175,12 +182,12 @@ export class PluginInstance {
       runInWorker: o.worker,
       useWasi: o.useWasi,
       allowedPaths: { ...o.allowedPaths },
-      allowedHosts: [...o.allowedHosts],
+      allowedHosts: extismAllowedHosts(o.allowedHosts),
       // Fresh object per instance: worker-mode createPlugin mutates it (stack-notes.md §2).
       functions: { [HOST_NAMESPACE]: o.hostFunctions(() => this.#scope) },
       enableWasiOutput: false,
       logger: logger as unknown as NonNullable<ExtismPluginOptions["logger"]>,
-      fetch: _noRedirectFetch,
+      fetch: grantedFetch({ hosts: o.allowedHosts, maxBodyBytes: o.maxOutputBytes, label: o.label }),
     });
   }
 }
@@ -193,9 +200,4 @@ function _silenceNodeWarnings(): void {
   if (!/(^|\s)--no-warnings(\s|$)/.test(current)) {
     Deno.env.set("NODE_OPTIONS", `${current} --no-warnings`.trim());
   }
-}
-
-// Following a redirect would let a granted host bounce the plugin to a host it was never granted.
-function _noRedirectFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-  return fetch(input, { ...init, redirect: "manual" });
 }

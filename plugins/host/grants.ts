@@ -5,6 +5,13 @@
  * @module
  */
 import type { Capabilities, Grants } from "../abi/mod.ts";
+import {
+  formatHostPattern,
+  type HostPattern,
+  intersectHostPatterns,
+  parseHostPattern,
+  patternMatches,
+} from "../abi/host_pattern.ts";
 
 /** Limits applied when a grant does not set one (plugin-abi.md "Limits"). */
 export const DEFAULT_LIMITS = {
@@ -20,6 +27,7 @@ export const LIMIT_CEILINGS = {
 } as const;
 
 export interface EffectiveGrants {
+  /** Canonical host patterns (host_pattern.ts grammar) both sides allow; the host enforces them per request. */
   hosts: readonly string[];
   /** The job's artifacts dir is mapped at `/artifacts` (read-write). */
   artifacts: boolean;
@@ -47,10 +55,15 @@ export function effectiveGrants(capabilities: Capabilities, grants: Grants): Eff
   };
 }
 
-/** Whether `host` matches `pattern` (`*` matches any run of characters, case-insensitive). */
-export function hostMatches(host: string, pattern: string): boolean {
-  const escaped = pattern.toLowerCase().split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${escaped.join(".*")}$`).test(host.toLowerCase());
+/**
+ * Whether a request to `hostname` (as `URL` normalised it) on `port` is allowed by `patterns` (canonical
+ * host patterns, e.g. {@link EffectiveGrants.hosts}).
+ */
+export function hostAllowed(patterns: readonly string[], hostname: string, port: number): boolean {
+  return patterns.some((text) => {
+    const p = parseHostPattern(text);
+    return typeof p !== "string" && patternMatches(p, hostname, port);
+  });
 }
 
 function _guestDir(path: string): string {
@@ -69,13 +82,19 @@ function _limit(granted: number | undefined, key: keyof typeof DEFAULT_LIMITS): 
   return Math.min(granted ?? DEFAULT_LIMITS[key], LIMIT_CEILINGS[key]);
 }
 
-// A requested pattern survives when some grant covers it; a granted literal survives when it falls under a
-// requested glob. The result is never wider than either side.
+// Each pair of a requested and a granted pattern contributes what both allow (one of the two hosts, the port
+// that either pins). Both sides were checked against the grammar where they were written; anything that still
+// does not parse is dropped, never passed on.
 function _intersectHosts(requested: readonly string[], granted: readonly string[]): string[] {
+  const parse = (list: readonly string[], allowAny: boolean) =>
+    list.map((t) => parseHostPattern(t, { allowAny })).filter((p): p is HostPattern => typeof p !== "string");
+  const grantedPatterns = parse(granted, false);
   const out = new Set<string>();
-  for (const r of requested) if (granted.some((g) => hostMatches(r, g))) out.add(r);
-  for (const g of granted) {
-    if (!g.includes("*") && requested.some((r) => hostMatches(g, r))) out.add(g);
+  for (const r of parse(requested, true)) {
+    for (const g of grantedPatterns) {
+      const both = intersectHostPatterns(r, g);
+      if (both) out.add(formatHostPattern(both));
+    }
   }
   return [...out].sort();
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { GrantsSchema } from "../abi/mod.ts";
-import { DEFAULT_LIMITS, effectiveGrants, hostMatches, LIMIT_CEILINGS } from "./grants.ts";
+import { DEFAULT_LIMITS, effectiveGrants, hostAllowed, LIMIT_CEILINGS } from "./grants.ts";
 
 const caps = (c: Partial<{ hosts: string[]; files: string; resources: string[] }>) => ({
   hosts: [],
@@ -21,6 +21,13 @@ Deno.test("effectiveGrants() grants only the intersection of request and grant",
     }, ["a.internal.example"]],
     ["glob ask narrowed to a literal grant", caps({ hosts: ["*.example"] }), { hosts: ["x.example"] }, [
       "x.example",
+    ]],
+    // The red-team case: a matcher that reads `!` as negation would have allowed every host.
+    ["a negated ask under a glob grant yields nothing", caps({ hosts: ["!x.example.com"] }), {
+      hosts: ["*.example.com"],
+    }, []],
+    ["an ask with a port keeps the port", caps({ hosts: ["api.example:8443"] }), { hosts: ["*.example"] }, [
+      "api.example:8443",
     ]],
   ] as const;
   for (const [name, c, g, want] of CASES) {
@@ -51,10 +58,20 @@ Deno.test("effectiveGrants() applies default limits and clamps to the ceilings",
   assert.equal(big.memoryMb, LIMIT_CEILINGS.memory_mb);
 });
 
-Deno.test("hostMatches() treats only * as a wildcard", () => {
-  assert.equal(hostMatches("a.b.example", "*.example"), true);
-  assert.equal(hostMatches("aXb", "a.b"), false);
-  assert.equal(hostMatches("API.example", "api.example"), true);
+Deno.test("hostAllowed() matches canonical patterns against a parsed host and port", () => {
+  assert.equal(hostAllowed(["*.example"], "a.b.example", 443), true);
+  assert.equal(hostAllowed(["a.b"], "axb", 80), false);
+  assert.equal(hostAllowed(["api.example:8443"], "api.example", 443), false);
+  assert.equal(hostAllowed(["!x.example"], "y.example", 443), false, "an unparsable pattern allows nothing");
+  assert.equal(hostAllowed([], "api.example", 443), false);
+});
+
+Deno.test("GrantsSchema refuses a host pattern outside the grammar where it is written", () => {
+  for (const bad of ["!x.example.com", "*", "exa[mp]le.com", "{a,b}.example"]) {
+    const r = GrantsSchema.safeParse({ hosts: [bad] });
+    assert.equal(r.success, false, bad);
+    assert.match(r.error!.issues[0]!.message, /host pattern/);
+  }
 });
 
 Deno.test("effectiveGrants() maps only the directories the plugin asked for and the operator granted", () => {

@@ -15,7 +15,7 @@ export {
   DEFAULT_LIMITS,
   type EffectiveGrants,
   effectiveGrants,
-  hostMatches,
+  hostAllowed,
   LIMIT_CEILINGS,
 } from "./grants.ts";
 export { capMemoryPages, sha256Hex, WASM_PAGE_BYTES } from "./wasm_bytes.ts";
