@@ -1,0 +1,19 @@
+/**
+ * Bundles (docs/bundles.md): manifests, sources, sync with atomic activation, status, and the wiring a
+ * command applies when it runs a bundle.
+ * @module
+ */
+export { formatManifestIssue, loadManifest, ManifestError, parseManifest } from "./load_manifest.ts";
+export type { BundleManifest } from "./load_manifest.ts";
+export { archiveFormat, BUNDLE_ID_REGEXP, manifestSchema, SOURCE_TYPES } from "./schema.ts";
+export type { FetchPolicy, ManifestMode, SourceSpec, SourceType } from "./schema.ts";
+export { bundleFingerprint, compareCodePoints, entrySignature, mtimeSig } from "./fingerprint.ts";
+export { bundleLayout } from "./layout.ts";
+export type { BundleLayout } from "./layout.ts";
+export { activateVersion, resolveActive } from "./activate.ts";
+export { isoUtc, syncBundle } from "./sync.ts";
+export type { SyncOptions, SyncResult } from "./sync.ts";
+export { bundleStatus } from "./status.ts";
+export type { BundleStatus } from "./status.ts";
+export { createSource } from "./sources/mod.ts";
+export type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./sources/mod.ts";

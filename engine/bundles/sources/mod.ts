@@ -1,0 +1,27 @@
+/**
+ * Bundle sources: the contract and one implementation per `bundle.source.type`.
+ * @module
+ */
+import type { SourceSpec } from "../schema.ts";
+import { ArchiveSource } from "./archive.ts";
+import { connectorSourceUnavailable } from "./connector_sources.ts";
+import { FilesystemSource } from "./filesystem.ts";
+import { GitSource } from "./git.ts";
+import type { BundleSource, SourceContext } from "./types.ts";
+
+export type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./types.ts";
+export { filesystemBase } from "./filesystem.ts";
+
+/** Open the source a manifest names (nothing is read until `list()`). */
+export function createSource(spec: SourceSpec, ctx: SourceContext): BundleSource {
+  switch (spec.type) {
+    case "filesystem":
+      return new FilesystemSource(spec, ctx);
+    case "git":
+      return new GitSource(spec, ctx);
+    case "archive":
+      return new ArchiveSource(spec, ctx);
+    default:
+      return connectorSourceUnavailable(spec);
+  }
+}
