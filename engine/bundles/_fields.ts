@@ -99,24 +99,4 @@ export function choice<const T extends string>(
   return aliased as T;
 }
 
-/**
- * A relative path that stays inside the bundle: no absolute path, no `..`, no empty or `.` segment, no
- * backslash or NUL. Returns the reason it is unsafe, or undefined. Used for manifest paths and for every
- * entry a source lists (docs/bundles.md "Path safety").
- */
-export function unsafeRelPath(path: string): string | undefined {
-  if (path === "") return "empty path";
-  if (path.includes("\u0000")) return "NUL byte";
-  if (path.includes("\\")) return "backslash";
-  if (path.startsWith("/")) return "absolute path";
-  for (const seg of path.split("/")) {
-    if (seg === "..") return "'..' segment";
-    if (seg === "" || seg === ".") return "empty or '.' segment";
-  }
-  return undefined;
-}
-
-/** `./a//b/` -> `a/b` (for manifest paths, before the safety check); "" stays "". */
-export function tidyRelPath(path: string): string {
-  return path.trim().split("/").filter((s) => s !== "" && s !== ".").join("/");
-}
+export { tidyRelPath, unsafeRelPath } from "./_paths.ts";

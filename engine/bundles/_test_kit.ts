@@ -80,3 +80,62 @@ export async function readTree(dir: string): Promise<Record<string, string>> {
   await walk(dir, "");
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
+
+/** One member of a hand-made tar (to build archives `tar` itself would refuse to write). */
+export interface TarMember {
+  name: string;
+  data?: string;
+  /** `0` file (default), `2` symlink, `5` directory, `1` hard link. */
+  type?: "0" | "1" | "2" | "5";
+  linkname?: string;
+}
+
+/** A gzip-compressed ustar archive of `members`. */
+export async function makeTarGz(members: readonly TarMember[]): Promise<Uint8Array> {
+  const enc = new TextEncoder();
+  const blocks: Uint8Array[] = [];
+  const field = (h: Uint8Array, at: number, len: number, text: string) =>
+    h.set(enc.encode(text).subarray(0, len), at);
+  for (const m of members) {
+    const data = enc.encode(m.data ?? "");
+    const h = new Uint8Array(512);
+    field(h, 0, 100, m.name);
+    field(h, 100, 8, "0000644\0");
+    field(h, 108, 8, "0000000\0");
+    field(h, 116, 8, "0000000\0");
+    field(h, 124, 12, data.length.toString(8).padStart(11, "0") + "\0");
+    field(h, 136, 12, (1_700_000_000).toString(8).padStart(11, "0") + "\0");
+    field(h, 148, 8, "        ");
+    field(h, 156, 1, m.type ?? "0");
+    field(h, 157, 100, m.linkname ?? "");
+    field(h, 257, 6, "ustar\0");
+    field(h, 263, 2, "00");
+    let sum = 0;
+    for (const b of h) sum += b;
+    field(h, 148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
+    blocks.push(h);
+    const padded = new Uint8Array(Math.ceil(data.length / 512) * 512);
+    padded.set(data);
+    blocks.push(padded);
+  }
+  blocks.push(new Uint8Array(1024));
+  const stream = new Blob(blocks as Uint8Array<ArrayBuffer>[]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** A zip of `files` (rel path -> text) written with @zip.js/zip.js; `symlinks` adds link members. */
+export async function makeZip(
+  files: Record<string, string>,
+  symlinks: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const zip = await import("@zip.js/zip.js");
+  zip.configure({ useWebWorkers: false });
+  const writer = new zip.ZipWriter(new zip.Uint8ArrayWriter());
+  for (const [name, text] of Object.entries(files)) await writer.add(name, new zip.TextReader(text));
+  for (const [name, target] of Object.entries(symlinks)) {
+    await writer.add(name, new zip.TextReader(target), { unixMode: 0o120777 } as never);
+  }
+  return await writer.close();
+}

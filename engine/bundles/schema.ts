@@ -19,6 +19,9 @@ import {
   tidyRelPath,
   unsafeRelPath,
 } from "./_fields.ts";
+import { archiveFormat } from "./_paths.ts";
+
+export { archiveFormat };
 
 export const MANIFEST_MODES = ["internal_fast", "enterprise"] as const;
 export type ManifestMode = typeof MANIFEST_MODES[number];
@@ -209,14 +212,6 @@ const _SOURCE_SCHEMAS = Object.fromEntries(
       }),
   ]),
 ) as unknown as Record<SourceType, z.ZodType<unknown>>;
-
-/** The archive format named by a file name or URL path, or undefined. */
-export function archiveFormat(name: string): "zip" | "tar.gz" | undefined {
-  const n = name.toLowerCase();
-  if (n.endsWith(".zip")) return "zip";
-  if (n.endsWith(".tar.gz") || n.endsWith(".tgz")) return "tar.gz";
-  return undefined;
-}
 
 /** The source spec for its type; `type` picks the key set (absent = filesystem). */
 const _source = z.unknown().optional().transform((value, ctx) => {

@@ -23,7 +23,7 @@ import { bundleFingerprint, mtimeSig, sha256Bytes } from "./fingerprint.ts";
 import { type BundleLayout, bundleLayout } from "./layout.ts";
 import type { BundleManifest } from "./load_manifest.ts";
 import { type BundleSource, createSource, type SourceEntry, type SourceIdentity } from "./sources/mod.ts";
-import { unsafeRelPath } from "./_fields.ts";
+import { unsafeRelPath } from "./_paths.ts";
 
 export interface SyncOptions {
   manifest: BundleManifest;

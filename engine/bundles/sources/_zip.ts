@@ -20,6 +20,12 @@ export async function readZip(bytes: Uint8Array): Promise<ArchiveMember[]> {
     try {
       entries = await reader.getEntries();
     } catch (err) {
+      // zip.js refuses escaping names itself; report them like every other source does.
+      const filename = (err as { filename?: unknown }).filename;
+      if ((err as Error).message === zip.ERR_UNSAFE_FILENAME && typeof filename === "string") {
+        safeMemberName(filename);
+        throw unsafeArchiveEntry(filename);
+      }
       throw new AetherflowError(`Invalid zip archive: ${(err as Error).message}`, {
         code: "bundle:archive",
         exitCode: EXIT.FAILED,

@@ -7,7 +7,8 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { compareCodePoints, sha256Bytes } from "../fingerprint.ts";
-import { archiveFormat, type ArchiveSourceSpec } from "../schema.ts";
+import type { ArchiveSourceSpec } from "../schema.ts";
+import { archiveFormat } from "../_paths.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { redactUrl } from "./_git.ts";
 import { homeDir } from "./_home.ts";
