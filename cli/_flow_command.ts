@@ -4,7 +4,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";
 import type { ValidationReport } from "../engine/flow/mod.ts";
 import { setExitCode } from "./_exit.ts";
-import { resolveFlowPath } from "./_flow_path.ts";
+import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 
 /** `program.command(name)` with the flow argument, `--flow-yaml` and `--json`. */
 export function flowCommand(program: Command, name: string, description: string) {
@@ -13,7 +13,22 @@ export function flowCommand(program: Command, name: string, description: string)
     .description(description)
     .argument("[flow_yaml]", "the flow file")
     .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
+    .option("--bundle-manifest <path>", "sync this bundle and use its entry flow (docs/bundles.md)")
+    .option("--allow-stale-bundle", "if the bundle sync fails, use the active bundle")
     .option("--json", "print the report as one line of JSON");
+}
+
+/** The flow path and prepareFlow options of a flow command (the flow is optional with a bundle manifest). */
+export function flowTarget(
+  flowArg: string | undefined,
+  opts: { flowYaml?: string; bundleManifest?: string; allowStaleBundle?: boolean },
+): { flowPath: string | undefined; bundle?: { manifestPath: string; allowStale: boolean } } {
+  const given = { positional: flowArg, option: opts.flowYaml };
+  if (opts.bundleManifest === undefined) return { flowPath: resolveFlowPath(given) };
+  return {
+    flowPath: resolveOptionalFlowPath(given),
+    bundle: { manifestPath: opts.bundleManifest, allowStale: opts.allowStaleBundle === true },
+  };
 }
 
 export interface DiagnosisCommand<T> {
@@ -32,12 +47,15 @@ export interface DiagnosisCommand<T> {
  */
 export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand<T>): void {
   flowCommand(program, command.name, command.description).action(async (flowArg, opts) => {
-    const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
+    const target = flowTarget(flowArg, opts);
     const [spec, { isUnusableInput, prepareFlow }] = await Promise.all([
       import("../engine/flow/mod.ts"),
       import("./_prepare.ts"),
     ]);
-    const prepared = await prepareFlow(flowPath, { strictEnv: false });
+    const prepared = await prepareFlow(target.flowPath, {
+      strictEnv: false,
+      ...(target.bundle ? { bundle: target.bundle } : {}),
+    });
     await prepared.close();
     const { report, masker } = prepared;
     if (isUnusableInput(report)) {

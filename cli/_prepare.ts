@@ -1,13 +1,15 @@
 // The composition root shared by validate, doctor, explain and run (core.md §2.1, §7.1, D10): one snapshot,
 // pinned plugins loaded into fresh registries, the secrets provider's expand_env applied, then validation with
 // that same finalized snapshot. Every later read (run, resources, masking) uses what this returns.
-import { buildSnapshot, finalizeSnapshot, Masker, resolveMode } from "../engine/config/mod.ts";
+import { isAbsolute, join, resolve } from "node:path";
+import { buildSnapshot, finalizeSnapshot, loadSettings, Masker, resolveMode } from "../engine/config/mod.ts";
 import type { Mode, SecretsProvider, Snapshot } from "../engine/config/mod.ts";
 import { ConnectorRegistry } from "../engine/connectors/mod.ts";
 import { UsageError } from "../engine/errors.ts";
 import { validateFlow, type ValidationReport } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";
+import type { JsonObject } from "../engine/types.ts";
 
 export interface PreparedFlow {
   flowPath: string;
@@ -20,6 +22,8 @@ export interface PreparedFlow {
   connectors: ConnectorRegistry;
   plugins: { name: string; version: string; sha256: string }[];
   secrets?: SecretsProvider;
+  /** With `--bundle-manifest`: the run record's bundle identity and the manifest's archive allow-list. */
+  bundle?: { record: JsonObject; archiveAllowList: string[] };
   /** Stops plugin workers; call on every exit path. */
   close(): Promise<void>;
 }
@@ -28,13 +32,38 @@ export interface PrepareFlowOptions {
   strictEnv?: boolean;
   /** Where plugin load-time log lines go (already masked). */
   log?: (line: string) => void;
+  /** `--bundle-manifest` / `--allow-stale-bundle`: the flow is the bundle's entry flow (docs/bundles.md). */
+  bundle?: { manifestPath: string; allowStale: boolean };
 }
 
-/** Snapshot, plugins, validation — in the order of core.md §2.1. Throws UsageError (exit 2) on unusable input. */
-export async function prepareFlow(flowPath: string, options: PrepareFlowOptions = {}): Promise<PreparedFlow> {
-  const base = buildSnapshot();
+/**
+ * Snapshot (with a bundle: one sync and its wiring), plugins, validation — in the order of core.md §2.1.
+ * `flowArg` may be omitted only with a bundle. Throws UsageError (exit 2) on unusable input.
+ */
+export async function prepareFlow(
+  flowArg: string | undefined,
+  options: PrepareFlowOptions = {},
+): Promise<PreparedFlow> {
+  let base = buildSnapshot();
   const masker = new Masker();
   masker.addFromSnapshot(base);
+  const log = options.log ?? ((line: string) => console.error(line));
+  let flowPath = flowArg;
+  let bundle: PreparedFlow["bundle"];
+  let bundleDirs: { activeDir: string; cacheDir: string } | undefined;
+  let manifestPins: Awaited<ReturnType<typeof _useBundle>>["pins"] = [];
+  let archiveAllowList: string[] | undefined;
+  if (options.bundle) {
+    const used = await _useBundle(base, flowArg, options.bundle, masker, log);
+    base = used.snapshot;
+    masker.addFromSnapshot(base);
+    flowPath = used.flowPath;
+    bundle = { record: used.record, archiveAllowList: used.archiveAllowList };
+    bundleDirs = { activeDir: used.activeDir, cacheDir: used.cacheDir };
+    manifestPins = used.pins;
+    archiveAllowList = used.archiveAllowList;
+  }
+  if (flowPath === undefined) throw new UsageError("missing flow file: give FLOW_YAML or --flow-yaml");
   // Plugin pins are looked up beside the flow, so a missing flow must fail first, with validate's message.
   const kind = await _pathKind(flowPath);
   if (kind === "missing") throw new UsageError(`Flow file not found: ${flowPath}`);
@@ -42,13 +71,14 @@ export async function prepareFlow(flowPath: string, options: PrepareFlowOptions 
   const mode = resolveMode(base);
   const registry = StepRegistry.withBuiltins();
   const connectors = ConnectorRegistry.withBuiltins();
-  const log = options.log ?? ((line: string) => console.error(line));
   const loaded = await loadPluginsForFlow({
     flowPath,
     snapshot: base,
     registry,
     connectors,
     mode,
+    manifestPins,
+    pinsOnlyAuthorize: options.bundle !== undefined && mode === "enterprise",
     log: (level, msg) => log(masker.mask(`${level} aetherflow.plugins - ${msg}`)),
   });
   try {
@@ -57,8 +87,13 @@ export async function prepareFlow(flowPath: string, options: PrepareFlowOptions 
       snapshot: base,
       registry,
       strictEnv: options.strictEnv,
+      ...(archiveAllowList ? { archiveAllowList } : {}),
       finalizeSnapshot: (snapshot, flow) =>
-        finalizeSnapshot(snapshot, { workspaceRoot: flow.flow.workspace.root, secrets: loaded.secrets }),
+        finalizeSnapshot(snapshot, {
+          workspaceRoot: flow.flow.workspace.root,
+          secrets: loaded.secrets,
+          ...(bundleDirs ? { bundle: bundleDirs } : {}),
+        }),
     });
     const snapshot = report.snapshot ?? base;
     masker.addFromSnapshot(snapshot);
@@ -72,12 +107,42 @@ export async function prepareFlow(flowPath: string, options: PrepareFlowOptions 
       connectors,
       plugins: loaded.plugins,
       secrets: loaded.secrets,
+      ...(bundle ? { bundle } : {}),
       close: () => loaded.close(),
     };
   } catch (err) {
     await loaded.close();
     throw err;
   }
+}
+
+/** The bundle is synced with the work root of the settings (docs/bundles.md "Running a bundle"). */
+async function _useBundle(
+  base: Readonly<Record<string, string>>,
+  flowArg: string | undefined,
+  opts: { manifestPath: string; allowStale: boolean },
+  masker: Masker,
+  log: (line: string) => void,
+) {
+  const { useBundle } = await import("../engine/bundles/mod.ts");
+  const cwd = Deno.cwd();
+  return await useBundle({
+    manifestPath: opts.manifestPath,
+    snapshot: base,
+    workRoot: workRootPath(loadSettings(base, { cwd }).work_root, cwd),
+    allowStale: opts.allowStale,
+    flowArg,
+    cwd,
+    warn: (msg) => log(masker.mask(`WARNING aetherflow.bundles - ${msg}`)),
+    mask: (s) => masker.mask(s),
+  });
+}
+
+/** `~`-expanded, absolute work root. */
+export function workRootPath(path: string, cwd: string): string {
+  const home = Deno.env.get("HOME") ?? "/";
+  const p = path === "~" || path.startsWith("~/") ? join(home, path.slice(1)) : path;
+  return isAbsolute(p) ? resolve(p) : resolve(cwd, p);
 }
 
 async function _pathKind(path: string): Promise<"file" | "other" | "missing"> {

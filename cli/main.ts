@@ -18,6 +18,7 @@ const _COMMANDS: Readonly<Record<string, () => Promise<_Register>>> = {
   explain: async () => (await import("./explain.ts")).registerExplain,
   state: async () => (await import("./state.ts")).registerState,
   plugin: async () => (await import("./plugin.ts")).registerPlugin,
+  bundle: async () => (await import("./bundle.ts")).registerBundle,
   schedule: async () => (await import("./schedule.ts")).registerSchedule,
   settings: async () => (await import("./settings.ts")).registerSettings,
 };

@@ -12,7 +12,7 @@ import { newRunId, renderFlowMeta, runFlow, unsafeDirName } from "../engine/runn
 import type { RunnerFlow } from "../engine/runner/mod.ts";
 import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
 import { setExitCode } from "./_exit.ts";
-import { resolveFlowPath } from "./_flow_path.ts";
+import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 import { type PreparedFlow, prepareFlow } from "./_prepare.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -20,6 +20,8 @@ interface RunCliOptions {
   flowYaml?: string;
   runId?: string;
   flowJob?: string;
+  bundleManifest?: string;
+  allowStaleBundle?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -30,6 +32,8 @@ export function registerRun(program: Command): void {
     .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
     .option("--run-id <id>", "run id to start or resume (default: a new 12-hex id)")
     .option("--flow-job <job>", "run only this job (its dependencies must have succeeded in this run)")
+    .option("--bundle-manifest <path>", "sync this bundle and run its entry flow (docs/bundles.md)")
+    .option("--allow-stale-bundle", "if the bundle sync fails, run the active bundle")
     .action(async (flowArg, opts) => {
       setExitCode(await runCommand(flowArg, opts));
     });
@@ -46,7 +50,10 @@ function _writeAll(file: { writeSync(p: Uint8Array): number }, text: string): vo
 export async function runCommand(flowArg: string | undefined, opts: RunCliOptions): Promise<0 | 1 | 2> {
   const cwd = Deno.cwd();
   // §5.1 step 1: the flow path (positional or --flow-yaml, D1).
-  const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
+  const flowOptions = { positional: flowArg, option: opts.flowYaml };
+  const flowPath = opts.bundleManifest === undefined
+    ? resolveFlowPath(flowOptions)
+    : resolveOptionalFlowPath(flowOptions);
   // The run id is a directory name of every job (<root>/<flow>/<job>/<run_id>): refuse one that would point
   // elsewhere (cleanup deletes that directory) before anything is created.
   const badRunId = opts.runId === undefined ? undefined : unsafeDirName(opts.runId);
@@ -55,7 +62,11 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
   }
   // Step 2: snapshot, pinned plugins, validation with that same snapshot [D10]; invalid -> report on stderr,
   // exit 2, no state DB.
-  const prepared = await prepareFlow(flowPath);
+  const prepared = await prepareFlow(flowPath, {
+    ...(opts.bundleManifest !== undefined
+      ? { bundle: { manifestPath: opts.bundleManifest, allowStale: opts.allowStaleBundle === true } }
+      : {}),
+  });
   try {
     return await _runPrepared(prepared, opts, cwd);
   } finally {
@@ -145,6 +156,7 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
       record: {
         flowSha256: await _sha256File(prepared.flowPath),
         plugins: prepared.plugins,
+        bundle: prepared.bundle?.record ?? null,
         version: denoJson.version,
         host: Deno.hostname(),
         pid: Deno.pid,
@@ -159,7 +171,7 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
           secrets: prepared.secrets,
           masker,
           mode: prepared.mode,
-          archiveAllowList: [],
+          archiveAllowList: prepared.bundle?.archiveAllowList ?? [],
           onWarning: (msg) => logger.log("WARNING", `aetherflow.flow.${meta.id}`, msg),
         });
         const connectors = new ConnectorAccessor({ registry: prepared.connectors, resources, settings });

@@ -3,22 +3,22 @@
 import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";
 import { setExitCode } from "./_exit.ts";
-import { resolveFlowPath } from "./_flow_path.ts";
-import { flowCommand } from "./_flow_command.ts";
+import { flowCommand, flowTarget } from "./_flow_command.ts";
 
 const DESCRIPTION = "Validate a flow file: YAML, schema, semantic rules, templates and profiles";
 
 export function registerValidate(program: Command): void {
   flowCommand(program, "validate", DESCRIPTION)
     .action(async (flowArg, opts) => {
-      const flowPath = resolveFlowPath({ positional: flowArg, option: opts.flowYaml });
+      const target = flowTarget(flowArg, opts);
       const [spec, { prepareFlow }] = await Promise.all([
         import("../engine/flow/mod.ts"),
         import("./_prepare.ts"),
       ]);
       // The same composition as run: snapshot, pinned plugins (their step types, the secrets provider's
-      // expand_env), validation with that finalized snapshot [D10]; bundles are wired in by the lead.
-      const prepared = await prepareFlow(flowPath);
+      // expand_env), validation with that finalized snapshot [D10]; with a manifest, the synced bundle's
+      // entry flow and wiring (docs/bundles.md).
+      const prepared = await prepareFlow(target.flowPath, target.bundle ? { bundle: target.bundle } : {});
       await prepared.close();
       const { report, masker } = prepared;
       console.log(masker.mask(opts.json ? spec.formatReportJson(report) : spec.formatReportText(report)));

@@ -31,6 +31,11 @@ export interface LoadPluginsOptions {
   connectors?: ConnectorRegistryLike;
   /** Pins from a bundle manifest (the only pins enterprise mode accepts). */
   manifestPins?: readonly ResolvedPin[];
+  /**
+   * Enterprise bundles: a pin only authorises a file found on the plugin paths (`paths.plugins`); it loads
+   * nothing by itself, so plugin files shipped inside the bundle never run (docs/bundles.md).
+   */
+  pinsOnlyAuthorize?: boolean;
   /** Load-time plugin logs and warnings (a missing path when not strict). */
   log?: (level: LogLevel, message: string) => void;
   /** Base for relative `AETHERFLOW_*` paths; defaults to the process cwd. */
@@ -84,7 +89,7 @@ export async function loadPluginsForFlow(options: LoadPluginsOptions): Promise<L
   }
 
   const toLoad = new Map<string, ResolvedPin>();
-  for (const pin of pins) {
+  for (const pin of options.pinsOnlyAuthorize ? [] : pins) {
     if (await isFile(pin.path)) toLoad.set(pin.path, pin);
     else _missing(pin.path, strict, log);
   }

@@ -17,3 +17,5 @@ export { bundleStatus } from "./status.ts";
 export type { BundleStatus } from "./status.ts";
 export { createSource } from "./sources/mod.ts";
 export type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./sources/mod.ts";
+export { useBundle } from "./use_bundle.ts";
+export type { ManifestPin, UseBundleOptions, UsedBundle } from "./use_bundle.ts";

@@ -121,7 +121,9 @@ async function _download(url: string): Promise<Uint8Array> {
   try {
     res = await fetch(url, { redirect: "follow" });
   } catch (err) {
-    throw new AetherflowError(`Cannot download archive ${redactUrl(url)}: ${(err as Error).message}`, {
+    const cause = (err as Error).cause;
+    const why = `${(err as Error).message}${cause instanceof Error ? `: ${cause.message}` : ""}`;
+    throw new AetherflowError(`Cannot download archive ${redactUrl(url)}: ${redactUrl(why)}`, {
       code: "bundle:download",
       exitCode: EXIT.FAILED,
       cause: err,
