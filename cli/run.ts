@@ -6,12 +6,15 @@ import { buildResources, loadSettings, type Masker } from "../engine/config/mod.
 import { ConnectorAccessor } from "../engine/connectors/mod.ts";
 import { formatReportJson, formatReportText } from "../engine/flow/mod.ts";
 import { type RunLease, StateStore } from "../engine/state/mod.ts";
-import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
+import { LiveProgress, Logger, parseLogLevel, runLogPath, RunLogWriter } from "../engine/observe/mod.ts";
+import { envRecord, settingsRecord } from "../engine/history/run_record.ts";
+import { referencedEnvKeys } from "../engine/flow/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
 import { newRunId, renderFlowMeta, runFlow, unsafeDirName } from "../engine/runner/mod.ts";
 import type { RunnerFlow } from "../engine/runner/mod.ts";
 import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
 import { setExitCode } from "./_exit.ts";
+import { stderrLineWriter, writeAllSync } from "./_stderr_log.ts";
 import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 import { type PreparedFlow, prepareFlow } from "./_prepare.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -39,12 +42,7 @@ export function registerRun(program: Command): void {
     });
 }
 
-const _enc = new TextEncoder();
-
-function _writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  let bytes = _enc.encode(text);
-  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
-}
+const _writeAll = writeAllSync;
 
 /** The whole `run` command; returns the exit code (core.md §0.1). */
 export async function runCommand(flowArg: string | undefined, opts: RunCliOptions): Promise<0 | 1 | 2> {
@@ -139,6 +137,17 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
         "use another --run-id or state.path",
     );
   }
+  // Logs per run (docs/observability.md "Run log"): every record at INFO or above, whatever the console level.
+  const logPath = runLogPath(statePath, runId);
+  let runLog: RunLogWriter | undefined;
+  if (logPath !== null) {
+    try {
+      runLog = new RunLogWriter(logPath);
+      logger.addRecordSink(runLog.sink, logger.isEnabled("INFO") ? logger.level : "INFO");
+    } catch (err) {
+      logger.log("WARNING", `aetherflow.flow.${meta.id}`, `Run log not kept: ${errorMessage(err)}`);
+    }
+  }
   const controller = new AbortController();
   const stopSignals = _installSignalHandlers(controller, (sig) => _recordForcedExit(state, lease, sig));
   try {
@@ -160,6 +169,9 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
         version: denoJson.version,
         host: Deno.hostname(),
         pid: Deno.pid,
+        env: envRecord(referencedEnvKeys(flow, report.profiles ?? {}), snapshot, masker),
+        settings: settingsRecord(settings, snapshot, masker),
+        logPath: runLog?.path ?? null,
       },
       addSecret: (v) => masker.add(v),
       // §5.1 step 9: profiles and resources are built after run_start; a failure is a run-level error.
@@ -185,6 +197,10 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
     throw new AetherflowError(masker.mask((err as Error).message ?? String(err)), { cause: err });
   } finally {
     stopSignals();
+    if (runLog) {
+      logger.removeRecordSink(runLog.sink);
+      runLog.close();
+    }
     lease.release();
     state.close();
   }
@@ -208,7 +224,7 @@ function _makeLogger(
     logger.onEvent((name, fields) => progress.onEvent(name, fields));
     return logger;
   }
-  return new Logger({ format, level, mask, write: (line) => _writeAll(Deno.stderr, line + "\n") });
+  return new Logger({ format, level, mask, write: stderrLineWriter() });
 }
 
 /**
@@ -243,7 +259,12 @@ function _recordForcedExit(state: StateStore, lease: RunLease, sig: string): voi
   try {
     for (const rec of state.listJobRecords(runId)) {
       if (rec.status !== "RUNNING") continue;
-      state.setJobStatus(rec.jobId, runId, "FAILED", { outputs: rec.outputs, error });
+      state.setJobStatus(rec.jobId, runId, "FAILED", {
+        outputs: rec.outputs,
+        error,
+        startedAtMs: rec.startedAtMs,
+        endedAtMs: Date.now(),
+      });
     }
     state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
   } finally {

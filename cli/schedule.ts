@@ -33,6 +33,7 @@ import {
   tryItemLock,
 } from "../engine/scheduler/effects.ts";
 import { setExitCode } from "./_exit.ts";
+import { stderrLineWriter } from "./_stderr_log.ts";
 
 export function registerSchedule(program: Command): void {
   const schedule = program.command("schedule").description("Cron scheduler and systemd timer units");
@@ -300,7 +301,7 @@ function _logger(): Logger {
     format: (Deno.env.get("AETHERFLOW_LOG_FORMAT") ?? "").trim().toLowerCase() === "json" ? "json" : "text",
     level: parseLogLevel(Deno.env.get("AETHERFLOW_LOG_LEVEL")),
     mask: (s) => masker.mask(s),
-    write: (line) => _err(line),
+    write: stderrLineWriter(),
   });
 }
 

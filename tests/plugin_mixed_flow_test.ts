@@ -174,12 +174,16 @@ Deno.test("a mixed flow killed midway resumes by run id, logs like any run and r
   const summary = events(r3, "run_summary")[0]!;
   assert.deepEqual(Object.keys(summary), [
     "ts_ms",
+    "ts",
+    "level",
+    "logger",
     "event",
     "flow_id",
     "run_id",
     "duration_ms",
     "status_counts",
     "jobs",
+    "exit_code",
   ]);
   assert.deepEqual(summary.status_counts, { SUCCESS: 2 });
   assert.deepEqual(jobRows().map((j) => [j.job_id, j.status]), [["extract", "SUCCESS"], ["load", "SUCCESS"]]);

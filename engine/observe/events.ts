@@ -82,8 +82,16 @@ export class RunEvents {
     });
   }
 
-  /** `error` is present only for a run-level error (§8.2). */
-  runSummary(durationMs: number, statusCounts: Record<string, number>, error?: string): void {
+  /**
+   * `error` is present only for a run-level error (§8.2); `exit_code` [ours] is the process exit code the run
+   * ends with, so a log reader needs no rule to derive it (docs/observability.md).
+   */
+  runSummary(
+    durationMs: number,
+    statusCounts: Record<string, number>,
+    error?: string,
+    exitCode?: number,
+  ): void {
     const fields: JsonObject = {
       ...this.#base(),
       duration_ms: durationMs,
@@ -91,6 +99,7 @@ export class RunEvents {
       jobs: this.summaryJobs() as unknown as JsonValue,
     };
     if (error !== undefined) fields.error = error;
+    if (exitCode !== undefined) fields.exit_code = exitCode;
     this.#emit(EVENT.RUN_SUMMARY, fields);
   }
 

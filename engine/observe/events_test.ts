@@ -18,15 +18,16 @@ Deno.test("RunEvents emit the §8.2 fields in contract order", () => {
   events.stepStart("a", "s1", "check_items");
   events.stepEnd("a", { step_id: "s1", step_type: "check_items", status: "SKIPPED", duration_ms: 2 });
   events.jobEnd("a", "SKIPPED", 5, "count(0) < min_count(1)");
-  events.runSummary(9, { SKIPPED: 1, BLOCKED: 1 });
+  events.runSummary(9, { SKIPPED: 1, BLOCKED: 1 }, undefined, 0);
+  const head = "ts_ms,ts,level,logger,event";
   const keys = parsed().map((o) => Object.keys(o).join(","));
   assert.deepEqual(keys, [
-    "ts_ms,event,flow_id,run_id,yaml,state",
-    "ts_ms,event,flow_id,run_id,job_id",
-    "ts_ms,event,flow_id,run_id,job_id,step_id,step_type",
-    "ts_ms,event,flow_id,run_id,job_id,step_id,step_type,status,duration_ms",
-    "ts_ms,event,flow_id,run_id,job_id,status,duration_ms,skip_reason",
-    "ts_ms,event,flow_id,run_id,duration_ms,status_counts,jobs",
+    `${head},flow_id,run_id,yaml,state`,
+    `${head},flow_id,run_id,job_id`,
+    `${head},flow_id,run_id,job_id,step_id,step_type`,
+    `${head},flow_id,run_id,job_id,step_id,step_type,status,duration_ms`,
+    `${head},flow_id,run_id,job_id,status,duration_ms,skip_reason`,
+    `${head},flow_id,run_id,duration_ms,status_counts,jobs,exit_code`,
   ]);
 });
 
@@ -35,7 +36,7 @@ Deno.test("run_summary lists started jobs with their ended steps; error only whe
   events.jobStart("a");
   events.stepEnd("a", { step_id: "s1", step_type: "t", status: "SUCCESS", duration_ms: 1 });
   events.jobEnd("a", "FAILED", 4, null);
-  events.runSummary(7, { FAILED: 1 }, "boom");
+  events.runSummary(7, { FAILED: 1 }, "boom", 1);
   const summary = parsed().at(-1);
   assert.deepEqual(summary.jobs, [{
     job_id: "a",
@@ -45,5 +46,6 @@ Deno.test("run_summary lists started jobs with their ended steps; error only whe
     steps: [{ step_id: "s1", step_type: "t", status: "SUCCESS", duration_ms: 1 }],
   }]);
   assert.equal(summary.error, "boom");
-  assert.deepEqual(Object.keys(summary).slice(-2), ["jobs", "error"]);
+  assert.equal(summary.exit_code, 1);
+  assert.deepEqual(Object.keys(summary).slice(-3), ["jobs", "error", "exit_code"]);
 });

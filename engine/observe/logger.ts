@@ -16,13 +16,28 @@ export type EventFields = Readonly<Record<string, JsonValue>>;
 /** Called for every event, whatever the level (live progress, metrics sinks), after its line is written. */
 export type EventListener = (name: string, fields: EventFields) => void;
 
+/**
+ * One log record as JSON lines carry it (docs/cli.md "JSON output"): `ts_ms` (epoch ms), `ts` (ISO 8601 UTC
+ * with ms), `level`, `logger`, then `event` and its fields, or `message` and its context fields (`run_id`,
+ * `job_id`, `step_id`, …). Already masked when a sink receives it.
+ */
+export type LogRecord = Readonly<Record<string, JsonValue>> & {
+  readonly ts_ms: number;
+  readonly ts: string;
+  readonly level: LogLevel;
+  readonly logger: string;
+};
+
+/** Receives every record at or above its level (the run log file, a test). */
+export type RecordSink = (record: LogRecord) => void;
+
 export interface LoggerOptions {
   /** `text` (default) or `json` (§8.1). */
   format?: LogFormat;
   /** Minimum level written (default INFO). */
   level?: LogLevel;
-  /** Writes one finished line (without the trailing newline). */
-  write: (line: string) => void;
+  /** Writes one finished line (without the trailing newline); `level` lets the caller prefix a priority. */
+  write: (line: string, level: LogLevel) => void;
   /** Masks secrets in a piece of text [D18]; identity when omitted. */
   mask?: (text: string) => string;
   /** Wall clock in epoch ms (injected for tests). */
@@ -36,15 +51,18 @@ export interface NamedLogger {
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
+  /** The same logger with more context fields on every JSON line (`step_id` for a step's messages). */
+  with(fields: EventFields): NamedLogger;
 }
 
 export class Logger {
   readonly format: LogFormat;
   readonly level: LogLevel;
-  readonly #write: (line: string) => void;
+  readonly #write: (line: string, level: LogLevel) => void;
   readonly #mask: (text: string) => string;
   readonly #now: () => number;
   readonly #listeners: EventListener[] = [];
+  readonly #sinks: { sink: RecordSink; level: LogLevel }[] = [];
 
   constructor(options: LoggerOptions) {
     this.format = options.format ?? "text";
@@ -59,53 +77,78 @@ export class Logger {
     this.#listeners.push(listener);
   }
 
+  /** Also hand every record at or above `level` (default: the logger's level) to `sink`, masked. */
+  addRecordSink(sink: RecordSink, level: LogLevel = this.level): void {
+    this.#sinks.push({ sink, level });
+  }
+
+  /** Remove a sink added with `addRecordSink`. */
+  removeRecordSink(sink: RecordSink): void {
+    const i = this.#sinks.findIndex((s) => s.sink === sink);
+    if (i >= 0) this.#sinks.splice(i, 1);
+  }
+
   isEnabled(level: LogLevel): boolean {
     return LOG_LEVELS[level] >= LOG_LEVELS[this.level];
   }
 
-  /** Write a plain message for logger `name`. */
-  log(level: LogLevel, name: string, message: string): void {
-    if (!this.isEnabled(level)) return;
+  /** Write a plain message for logger `name`; `fields` (run_id, job_id, …) go on JSON lines as fields. */
+  log(level: LogLevel, name: string, message: string, fields: EventFields = {}): void {
+    if (!this.#wanted(level)) return;
     const ts = this.#now();
-    if (this.format === "json") {
-      this.#emit(JSON.stringify(this.#maskDeep({ ts_ms: ts, level, logger: name, message })));
-    } else {
-      this.#emit(`${formatLocalTime(ts)} ${level} ${name} - ${message}`);
-    }
+    const record = this.#record({ ...this.#head(ts, level, name), message, ...fields });
+    this.#dispatch(record, level, () => `${formatLocalTime(ts)} ${level} ${name} - ${message}`);
   }
 
   /** Write an INFO event; `fields` are printed in their insertion order (§8.2). */
   event(name: string, event: string, fields: EventFields): void {
-    if (this.isEnabled("INFO")) {
+    if (this.#wanted("INFO")) {
       const ts = this.#now();
-      if (this.format === "json") {
-        this.#emit(JSON.stringify(this.#maskDeep({ ts_ms: ts, event, ...fields })));
-      } else {
+      const record = this.#record({ ...this.#head(ts, "INFO", name), event, ...fields });
+      this.#dispatch(record, "INFO", () => {
         let text = event;
         for (const [k, v] of Object.entries(fields)) text += ` ${k}=${renderFieldValue(v)}`;
-        this.#emit(`${formatLocalTime(ts)} INFO ${name} - ${text}`);
-      }
+        return `${formatLocalTime(ts)} INFO ${name} - ${text}`;
+      });
     }
     // Listeners run after the line, so a final summary table prints below the `run_summary` line.
     for (const listener of this.#listeners) listener(event, fields);
   }
 
-  /** A logger bound to one name. */
-  child(name: string): NamedLogger {
+  /** A logger bound to one name, with context fields on every JSON line. */
+  child(name: string, context: EventFields = {}): NamedLogger {
     return {
       name,
-      debug: (msg) => this.log("DEBUG", name, msg),
-      info: (msg) => this.log("INFO", name, msg),
-      warn: (msg) => this.log("WARNING", name, msg),
-      error: (msg) => this.log("ERROR", name, msg),
+      debug: (msg) => this.log("DEBUG", name, msg, context),
+      info: (msg) => this.log("INFO", name, msg, context),
+      warn: (msg) => this.log("WARNING", name, msg, context),
+      error: (msg) => this.log("ERROR", name, msg, context),
+      with: (fields) => this.child(name, { ...context, ...fields }),
     };
   }
 
-  #emit(line: string): void {
-    this.#write(this.#mask(line));
+  #wanted(level: LogLevel): boolean {
+    return this.isEnabled(level) || this.#sinks.some((s) => LOG_LEVELS[level] >= LOG_LEVELS[s.level]);
   }
 
-  // JSON lines: mask string leaves before serialising so an escaped secret (quotes, backslashes) is still caught.
+  #head(ts: number, level: LogLevel, logger: string) {
+    return { ts_ms: ts, ts: new Date(ts).toISOString(), level, logger };
+  }
+
+  // Masked once: string leaves before serialising, so an escaped secret (quotes, backslashes) is still caught.
+  #record(raw: Record<string, JsonValue>): LogRecord {
+    return this.#maskDeep(raw) as LogRecord;
+  }
+
+  #dispatch(record: LogRecord, level: LogLevel, text: () => string): void {
+    if (this.isEnabled(level)) {
+      this.#write(this.#mask(this.format === "json" ? JSON.stringify(record) : text()), level);
+    }
+    for (const { sink, level: min } of this.#sinks) {
+      if (LOG_LEVELS[level] >= LOG_LEVELS[min]) sink(record);
+    }
+  }
+
   #maskDeep(value: JsonValue): JsonValue {
     if (typeof value === "string") return this.#mask(value);
     if (Array.isArray(value)) return value.map((v) => this.#maskDeep(v));

@@ -34,17 +34,58 @@ Deno.test("Logger text events print key=value in the given order, non-strings as
   assert.match(lines[1]!, / - run_summary status_counts=\{"SUCCESS":1\} ok=true$/);
 });
 
-Deno.test("Logger JSON mode makes every line one JSON object with ts_ms first", () => {
+Deno.test("Logger JSON mode makes every line one JSON object: ts_ms, ts, level, logger first", () => {
   const { lines, logger } = _capture({ format: "json" });
+  const iso = new Date(TS).toISOString();
   logger.event("aetherflow.flow.demo", "job_start", { flow_id: "demo", run_id: "R", job_id: "a" });
-  logger.log("WARNING", "aetherflow.flow.demo", 'Job blocked job_id=b depends_on=["a"]');
-  assert.equal(lines[0], `{"ts_ms":${TS},"event":"job_start","flow_id":"demo","run_id":"R","job_id":"a"}`);
+  logger.log("WARNING", "aetherflow.flow.demo", 'Job blocked job_id=b depends_on=["a"]', {
+    run_id: "R",
+    job_id: "b",
+  });
+  assert.equal(
+    lines[0],
+    `{"ts_ms":${TS},"ts":"${iso}","level":"INFO","logger":"aetherflow.flow.demo","event":"job_start",` +
+      `"flow_id":"demo","run_id":"R","job_id":"a"}`,
+  );
+  assert.match(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.deepEqual(JSON.parse(lines[1]!), {
     ts_ms: TS,
+    ts: iso,
     level: "WARNING",
     logger: "aetherflow.flow.demo",
     message: 'Job blocked job_id=b depends_on=["a"]',
+    run_id: "R",
+    job_id: "b",
   });
+});
+
+Deno.test("Logger child context fields reach JSON lines; with() adds more", () => {
+  const { lines, logger } = _capture({ format: "json" });
+  const job = logger.child("aetherflow.flow.demo.job.a", { run_id: "R", job_id: "a" });
+  job.with({ step_id: "s1" }).info("hello");
+  job.info("Job success");
+  assert.deepEqual(JSON.parse(lines[0]!).step_id, "s1");
+  assert.equal(JSON.parse(lines[0]!).job_id, "a");
+  assert.equal(JSON.parse(lines[1]!).step_id, undefined);
+});
+
+Deno.test("Logger record sinks get masked records at their own level, whatever the console level", () => {
+  const records: Record<string, unknown>[] = [];
+  const { lines, logger } = _capture({ level: "ERROR", mask: (t) => t.replaceAll("s3cr3t", "***") });
+  logger.addRecordSink((r) => records.push(r), "INFO");
+  logger.child("x").info("token s3cr3t");
+  logger.child("x").debug("not kept");
+  assert.equal(lines.length, 0);
+  assert.equal(records.length, 1);
+  assert.equal(records[0]!.message, "token ***");
+});
+
+Deno.test("Logger passes each line's level to the writer", () => {
+  const seen: string[] = [];
+  const logger = new Logger({ write: (_l, level) => seen.push(level), now: () => TS });
+  logger.child("x").warn("w");
+  logger.event("x", "run_start", {});
+  assert.deepEqual(seen, ["WARNING", "INFO"]);
 });
 
 Deno.test("Logger masks every line, in text and in JSON (also secrets that JSON escapes)", () => {

@@ -10,6 +10,6 @@ export { renderString, renderValue } from "./render.ts";
 export type { RenderOptions, TemplateContext } from "./render.ts";
 export { isStandaloneToken } from "./standalone.ts";
 export { valueToText } from "./value_text.ts";
-export { templateRoots } from "./template_roots.ts";
+export { templateEnvKeys, templateRoots } from "./template_roots.ts";
 export { stringLeaves } from "./string_leaves.ts";
 export type { StringLeaf } from "./string_leaves.ts";

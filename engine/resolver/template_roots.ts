@@ -26,3 +26,24 @@ export function templateRoots(text: string): string[] {
   }
   return roots;
 }
+
+/**
+ * The env keys named by the `{{env.KEY…}}` tokens of `text` (`{{env.A:d}}` -> `A`), in order, repeats kept.
+ *
+ * @example Usage
+ * ```ts
+ * import { templateEnvKeys } from "./template_roots.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(templateEnvKeys("{{env.A}}/{{ env.B:x }}/{{steps.s.v}}"), ["A", "B"]);
+ * ```
+ */
+export function templateEnvKeys(text: string): string[] {
+  const keys: string[] = [];
+  for (const m of text.matchAll(_TOKEN_REGEXP)) {
+    const path = m[1]!.trim().split(":", 1)[0]!.trim();
+    if (!path.startsWith("env.")) continue;
+    const key = path.slice(4).split(".", 1)[0]!.trim();
+    if (key !== "") keys.push(key);
+  }
+  return keys;
+}

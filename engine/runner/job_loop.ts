@@ -110,7 +110,10 @@ function _finish(book: _Book, jobId: string, status: string, ctx: JobCtx): void 
 /** Returns the error that failed the job, if any. */
 async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
   const { opts } = book;
-  const log = opts.logger.child(jobLoggerName(opts.flow.flow.id, job.id));
+  const log = opts.logger.child(jobLoggerName(opts.flow.flow.id, job.id), {
+    run_id: opts.runId,
+    job_id: job.id,
+  });
   if (_blocked(book, job)) return undefined;
   const when = (job.when ?? "").trim();
   if (when !== "") {
@@ -119,16 +122,24 @@ async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
       ok = evaluateWhen(when, _jobsCtx(book, job.id));
     } catch (err) {
       const msg = `Invalid job.when for job_id=${job.id}: ${errorMessage(err)}`;
-      opts.state.setJobStatus(job.id, opts.runId, STATUS.FAILED, { outputs: {}, error: msg });
+      opts.state.setJobStatus(job.id, opts.runId, STATUS.FAILED, {
+        outputs: {},
+        error: msg,
+        endedAtMs: opts.clock.now(),
+      });
       log.error(`Job failed: ${msg}`);
       _finish(book, job.id, STATUS.FAILED, { status: STATUS.FAILED, outputs: {} });
       return err;
     }
     if (!ok) {
-      opts.logger.log("INFO", book.flowLog, `Job skipped job_id=${job.id} when=(${when})`);
+      opts.logger.log("INFO", book.flowLog, `Job skipped job_id=${job.id} when=(${when})`, {
+        run_id: opts.runId,
+        job_id: job.id,
+      });
       opts.state.setJobStatus(job.id, opts.runId, STATUS.SKIPPED, {
         outputs: {},
         skipReason: "condition=false",
+        endedAtMs: opts.clock.now(),
       });
       _finish(book, job.id, STATUS.SKIPPED, {
         status: STATUS.SKIPPED,
@@ -166,6 +177,7 @@ function _blocked(book: _Book, job: RunnerJob): boolean {
     "WARNING",
     book.flowLog,
     `Job blocked job_id=${job.id} depends_on=${JSON.stringify(unsatisfied)}`,
+    { run_id: opts.runId, job_id: job.id, depends_on: unsatisfied },
   );
   // "records why" (D2): a failure-block keeps its cause in `error`, a skip-block in `skip_reason`.
   const why = `blocked by depends_on ${JSON.stringify(unsatisfied)}`;
@@ -173,6 +185,7 @@ function _blocked(book: _Book, job: RunnerJob): boolean {
     outputs: {},
     error: byFailure ? why : null,
     skipReason: byFailure ? null : why,
+    endedAtMs: opts.clock.now(),
   });
   if (byFailure) {
     book.failureBlocked.add(job.id);
@@ -200,7 +213,8 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
   const { opts } = book;
   const meta = opts.flow.flow;
   const runId = opts.runId;
-  opts.state.setJobStatus(job.id, runId, STATUS.RUNNING);
+  const startedAtMs = opts.clock.now();
+  opts.state.setJobStatus(job.id, runId, STATUS.RUNNING, { startedAtMs });
   const t0 = opts.clock.monotonic();
   let layout: JobLayout | undefined;
   const progress: StepLoopProgress = { stepOutputs: {}, jobOutputs: {}, skipRest: false, skipReason: null };
@@ -243,10 +257,17 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
       outputs: progress.jobOutputs,
       skipReason: reason,
       skipTrigger: progress.skipRest ? "step" : null,
+      startedAtMs,
+      endedAtMs: opts.clock.now(),
     });
   } catch (err) {
     const msg = errorMessage(err);
-    opts.state.setJobStatus(job.id, runId, STATUS.FAILED, { outputs: progress.jobOutputs, error: msg });
+    opts.state.setJobStatus(job.id, runId, STATUS.FAILED, {
+      outputs: progress.jobOutputs,
+      error: msg,
+      startedAtMs,
+      endedAtMs: opts.clock.now(),
+    });
     _finish(book, job.id, STATUS.FAILED, { status: STATUS.FAILED, outputs: progress.jobOutputs });
     log.error(`Job failed: ${msg}`);
     if (err instanceof Error && err.stack) log.debug(err.stack);

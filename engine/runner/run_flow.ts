@@ -33,6 +33,10 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
     pid: options.record.pid,
     plugins: options.record.plugins,
     bundle: options.record.bundle ?? null,
+    env: options.record.env ?? null,
+    settings: options.record.settings ?? null,
+    workspaceRoot: options.flow.flow.workspace.root,
+    logPath: options.record.logPath ?? null,
   });
   const held = new Set<string>();
   const locks: LockApi = {
@@ -81,7 +85,9 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
     }
     // D15: every lock this run still holds is released on every exit path the process survives.
     _releaseAll(held, locks);
-    if (runError !== undefined) logger.log("ERROR", events.loggerName, `Run failed: ${runError}`);
+    if (runError !== undefined) {
+      logger.log("ERROR", events.loggerName, `Run failed: ${runError}`, { run_id: runId });
+    }
   } catch (err) {
     // A report that cannot be written (a closed log pipe) still closes the run record before the error goes up.
     _releaseAll(held, locks);
@@ -96,7 +102,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   const exitCode: 0 | 1 = runError !== undefined || result?.failed ? 1 : 0;
   const statusCounts = result?.statusCounts ?? {};
   try {
-    events.runSummary(Math.trunc(clock.monotonic() - t0), statusCounts, error);
+    events.runSummary(Math.trunc(clock.monotonic() - t0), statusCounts, error, exitCode);
   } catch (err) {
     // §5.1 step 11 keeps its order (run_summary, then the record); an unwritable run_summary still closes the
     // record, FAILED like the process's exit.

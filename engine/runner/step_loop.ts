@@ -101,14 +101,26 @@ function _writeStepRow(
   ctx: StepLoopContext,
   rows: _StepRows,
   stepId: string,
-  row: { status: string; output: JsonObject; promoted: JsonObject | null },
+  row: { status: string; output: JsonObject; promoted: JsonObject | null } & _StepHistory,
 ): void {
   // Marked first: if the write fails half-way, a later read of this id still goes to state.
   rows.written.add(stepId);
   ctx.state.setStepStatus(ctx.job.id, ctx.runId, stepId, row.status, {
     output: row.output,
     promoted: row.promoted,
+    stepType: row.stepType,
+    inputs: row.inputs,
+    startedAtMs: row.startedAtMs,
+    endedAtMs: row.endedAtMs,
   });
+}
+
+/** What the run history keeps of a step (docs/state.md "Run history"). */
+interface _StepHistory {
+  stepType: string;
+  inputs: JsonObject | null;
+  startedAtMs: number;
+  endedAtMs: number;
 }
 
 function _shortCircuit(
@@ -118,9 +130,20 @@ function _shortCircuit(
   rows: _StepRows,
 ): void {
   const reason = progress.skipReason ?? "step requested skip_job";
-  ctx.log.info(`Step skipped (job short-circuit) step_id=${step.id} reason=${reason}`);
+  ctx.log.with({ step_id: step.id }).info(
+    `Step skipped (job short-circuit) step_id=${step.id} reason=${reason}`,
+  );
   const output: JsonObject = { skipped: true, reason };
-  _writeStepRow(ctx, rows, step.id, { status: STATUS.SKIPPED, output, promoted: null });
+  const now = ctx.clock.now();
+  _writeStepRow(ctx, rows, step.id, {
+    status: STATUS.SKIPPED,
+    output,
+    promoted: null,
+    stepType: step.type,
+    inputs: null,
+    startedAtMs: now,
+    endedAtMs: now,
+  });
   progress.stepOutputs[step.id] = output;
 }
 
@@ -133,7 +156,7 @@ function _resume(
 ): boolean {
   const rec = _stepRow(ctx, rows, step.id);
   if (!rec || (rec.status !== STATUS.SUCCESS && rec.status !== STATUS.SKIPPED)) return false;
-  ctx.log.info(`Step skip (resume) step_id=${step.id} prev=${rec.status}`);
+  ctx.log.with({ step_id: step.id }).info(`Step skip (resume) step_id=${step.id} prev=${rec.status}`);
   const output = rec.output ?? {};
   progress.stepOutputs[step.id] = output;
   if (rec.promoted) Object.assign(progress.jobOutputs, rec.promoted);
@@ -160,6 +183,7 @@ async function _runOne(
   }) as Record<string, unknown>;
   ctx.events.stepStart(ctx.job.id, step.id, step.type);
   const t0 = ctx.clock.monotonic();
+  const startedAtMs = ctx.clock.now();
   let result: StepResult;
   try {
     result = await def.run(inputs, _stepContext(ctx, step.id));
@@ -177,13 +201,32 @@ async function _runOne(
     Object.assign(progress.jobOutputs, promoted);
   }
   // [ours] the row is written after promotion: a promotion failure leaves no SUCCESS row to resume from.
-  _writeStepRow(ctx, rows, step.id, { status, output, promoted });
+  _writeStepRow(ctx, rows, step.id, {
+    status,
+    output,
+    promoted,
+    stepType: step.type,
+    inputs: _recordableInputs(inputs),
+    startedAtMs,
+    endedAtMs: ctx.clock.now(),
+  });
   const duration = Math.trunc(ctx.clock.monotonic() - t0);
   ctx.events.stepEnd(ctx.job.id, { step_id: step.id, step_type: step.type, status, duration_ms: duration });
   if (status === STATUS.SKIPPED && step.on_no_data === SKIP_JOB) {
     progress.skipRest = true;
     progress.skipReason = typeof output.reason === "string" ? output.reason : "step requested skip_job";
-    ctx.log.info(`Job short-circuit after step_id=${step.id} reason=${progress.skipReason}`);
+    ctx.log.with({ step_id: step.id }).info(
+      `Job short-circuit after step_id=${step.id} reason=${progress.skipReason}`,
+    );
+  }
+}
+
+/** Rendered inputs are JSON (they come from YAML and templates); anything else is not recorded. */
+function _recordableInputs(inputs: Record<string, unknown>): JsonObject | null {
+  try {
+    return JSON.parse(JSON.stringify(inputs)) as JsonObject;
+  } catch {
+    return null;
   }
 }
 
@@ -211,7 +254,7 @@ function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
     stepId,
     env: ctx.snapshot,
     ...ctx.layout,
-    log: ctx.log,
+    log: ctx.log.with({ step_id: stepId }),
     locks: ctx.locks,
     signal: ctx.signal,
     addSecret: ctx.addSecret,

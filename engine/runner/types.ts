@@ -88,6 +88,12 @@ export interface RunRecordInfo {
   pid: number;
   plugins?: BeginRunOptions["plugins"];
   bundle?: JsonObject | null;
+  /** Env keys the flow references, masked (see `recordedEnv`). */
+  env?: BeginRunOptions["env"];
+  /** Effective settings, for `runs show` ("which settings mattered"). */
+  settings?: JsonObject | null;
+  /** The run's log file, when one is kept (`runs logs`). */
+  logPath?: string | null;
 }
 
 export interface RunFlowOptions {

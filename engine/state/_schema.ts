@@ -3,7 +3,7 @@
 import type { DatabaseSync } from "node:sqlite";
 
 /** The schema version this build writes and understands. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Upstream tables with upstream columns, unchanged, so upstream SQL recipes keep working (D14).
 const _UPSTREAM_TABLES = [
@@ -36,18 +36,51 @@ function _columnsOf(db: DatabaseSync, table: string): Set<string> {
 /** v0 -> v1: upstream tables (created when absent), added columns, the `runs` table and its index. */
 function _toV1(db: DatabaseSync): void {
   for (const ddl of _UPSTREAM_TABLES) db.exec(ddl);
-  for (const [table, cols] of Object.entries(_ADDED_COLUMNS)) {
+  _addColumns(db, _ADDED_COLUMNS);
+  db.exec(_RUNS_TABLE);
+  db.exec("CREATE INDEX IF NOT EXISTS runs_started_at ON runs (started_at)");
+}
+
+// v2 (docs/state.md "Run history"): timings in epoch ms, what each step was given, and what the run record
+// needs to answer "what ran" (env keys that mattered, settings, workspace root, run log file).
+const _V2_COLUMNS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  job_runs: [["started_at_ms", "INTEGER"], ["ended_at_ms", "INTEGER"]],
+  step_runs: [["step_type", "TEXT"], ["inputs_json", "TEXT"], ["started_at_ms", "INTEGER"], [
+    "ended_at_ms",
+    "INTEGER",
+  ]],
+  runs: [
+    ["started_at_ms", "INTEGER"],
+    ["ended_at_ms", "INTEGER"],
+    ["invoked_at_ms", "INTEGER"],
+    ["env_json", "TEXT"],
+    ["settings_json", "TEXT"],
+    ["workspace_root", "TEXT"],
+    ["log_path", "TEXT"],
+  ],
+};
+
+function _addColumns(
+  db: DatabaseSync,
+  columns: Readonly<Record<string, readonly (readonly [string, string])[]>>,
+) {
+  for (const [table, cols] of Object.entries(columns)) {
     const have = _columnsOf(db, table);
     for (const [name, type] of cols) {
       if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
     }
   }
-  db.exec(_RUNS_TABLE);
-  db.exec("CREATE INDEX IF NOT EXISTS runs_started_at ON runs (started_at)");
+}
+
+/** v1 -> v2: run history columns (all nullable: rows written by v1 read as "not recorded"). */
+function _toV2(db: DatabaseSync): void {
+  _addColumns(db, _V2_COLUMNS);
+  db.exec("CREATE INDEX IF NOT EXISTS job_runs_run_id ON job_runs (run_id)");
+  db.exec("CREATE INDEX IF NOT EXISTS step_runs_run_id ON step_runs (run_id)");
 }
 
 /** Migration `i` brings the database from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1];
+export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2];
 
 /** Read `PRAGMA user_version`. */
 export function schemaVersion(db: DatabaseSync): number {

@@ -1,5 +1,6 @@
 // Transactions and row helpers shared by the store and the locks.
 import type { SQLOutputValue } from "node:sqlite";
+import { createHash } from "node:crypto";
 import type { Sql } from "./_statements.ts";
 import type { JsonObject, JsonValue } from "../types.ts";
 
@@ -57,4 +58,25 @@ export function parseJsonObject(text: string | null, what: string): JsonObject |
     throw new TypeError(`${what} is not a JSON object`);
   }
   return v as JsonObject;
+}
+
+/** Recorded step inputs larger than this (serialised, masked) are replaced by their size and digest. */
+export const INPUTS_MAX_BYTES = 64 * 1024;
+
+/**
+ * Like {@linkcode jsonColumn}, but a value whose masked JSON exceeds `maxBytes` is stored as
+ * `{"_truncated": true, "bytes": n, "sha256": hex}`: a run diff still sees that it changed, and one step fed a
+ * large list cannot grow the database without bound.
+ */
+export function boundedJsonColumn(
+  value: JsonValue | undefined,
+  mask: (s: string) => string,
+  maxBytes: number,
+): string | null {
+  const text = jsonColumn(value, mask);
+  if (text === null) return null;
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= maxBytes) return text;
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  return JSON.stringify({ _truncated: true, bytes: bytes.length, sha256 });
 }

@@ -4,6 +4,8 @@
  * @module
  */
 export { SCHEMA_VERSION, StateStore } from "./store.ts";
+export type { ForceReleaseResult, LockInfo } from "./store.ts";
+export type { ListRunsOptions, LockRow } from "./admin.ts";
 export { RUN_LEASE_TTL_SECONDS, RunLease, type RunLeaseOptions } from "./run_lease.ts";
 export { RUN_LEASE_PREFIX, runLeaseKey } from "./locks.ts";
 export type { LockHolder } from "./locks.ts";

@@ -7,7 +7,15 @@ import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_schema.ts";
 
 export { SCHEMA_VERSION };
 import { hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";
-import { immediate, jsonColumn, numOrNull, parseJsonObject, textOrNull } from "./_tx.ts";
+import {
+  boundedJsonColumn,
+  immediate,
+  INPUTS_MAX_BYTES,
+  jsonColumn,
+  numOrNull,
+  parseJsonObject,
+  textOrNull,
+} from "./_tx.ts";
 import {
   isRunLeaseKey,
   type LockIdentity,
@@ -21,6 +29,15 @@ import {
 } from "./locks.ts";
 import { RUN_LEASE_TTL_SECONDS, runBusyMessage, RunLease, type RunLeaseOptions } from "./run_lease.ts";
 import { StatementCache } from "./_statements.ts";
+import {
+  deleteLockRow,
+  deleteRunRows,
+  listLockRows,
+  type ListRunsOptions,
+  listRunsQuery,
+  type LockRow,
+  orphanRunIds,
+} from "./admin.ts";
 import type {
   AcquireLockOptions,
   BeginRunOptions,
@@ -35,6 +52,22 @@ import type {
 } from "./types.ts";
 
 type _Row = Record<string, SQLOutputValue>;
+
+/** A lock row with what an operator needs to judge it. */
+export interface LockInfo extends LockRow {
+  /** `expires_at <= now`: the next acquirer of any key deletes it. */
+  expired: boolean;
+  /** Whether the holder process exists: null when unknown (another host, or no pid recorded). */
+  alive: boolean | null;
+}
+
+/** What `forceReleaseLock` did. */
+export interface ForceReleaseResult {
+  lock: LockInfo;
+  released: boolean;
+  /** Refused because the holder is alive on this host and `force` was not given. */
+  refused: boolean;
+}
 
 const _DEFAULT_BUSY_MS = 30_000;
 const _DEFAULT_TTL_S = 600;
@@ -128,7 +161,7 @@ export class StateStore {
     this.#guard("write job row", () => {
       this.#sql.prepare(
         `INSERT OR REPLACE INTO job_runs (job_id, run_id, status, updated_at, outputs_json, skip_reason,
-           skip_trigger, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+           skip_trigger, error, started_at_ms, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         jobId,
         runId,
@@ -138,6 +171,8 @@ export class StateStore {
         _maskText(options.skipReason, m),
         _maskText(options.skipTrigger, m),
         _maskText(options.error, m),
+        _intOrNull(options.startedAtMs),
+        _intOrNull(options.endedAtMs),
       );
     });
   }
@@ -172,8 +207,8 @@ export class StateStore {
     const m = this.#mask;
     this.#guard("write step row", () => {
       this.#sql.prepare(
-        `INSERT OR REPLACE INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json,
+           step_type, inputs_json, started_at_ms, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         jobId,
         runId,
@@ -182,6 +217,10 @@ export class StateStore {
         this.#nowSeconds(),
         jsonColumn(options.output, m),
         jsonColumn(options.promoted, m),
+        options.stepType ?? null,
+        boundedJsonColumn(options.inputs, m, INPUTS_MAX_BYTES),
+        _intOrNull(options.startedAtMs),
+        _intOrNull(options.endedAtMs),
       );
     });
   }
@@ -205,15 +244,21 @@ export class StateStore {
   /** Insert the run record, or on a known run id (resume): invocations + 1, RUNNING, ended_at cleared. */
   beginRun(rec: BeginRunOptions): RunRecord {
     const m = this.#mask;
+    const nowMs = Math.trunc(this.#now());
     return this.#guard("write run record", () => {
       const row = this.#sql.prepare(
         `INSERT INTO runs (run_id, flow_id, flow_yaml, flow_sha256, version, status, started_at, ended_at,
-           exit_code, invocations, host, pid, plugins_json, bundle_json, error)
-         VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, NULL, NULL, 1, ?, ?, ?, ?, NULL)
+           exit_code, invocations, host, pid, plugins_json, bundle_json, error, started_at_ms, invoked_at_ms,
+           ended_at_ms, env_json, settings_json, workspace_root, log_path)
+         VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, NULL, NULL, 1, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?)
          ON CONFLICT (run_id) DO UPDATE SET flow_id = excluded.flow_id, flow_yaml = excluded.flow_yaml,
            flow_sha256 = excluded.flow_sha256, version = excluded.version, status = 'RUNNING', ended_at = NULL,
            exit_code = NULL, invocations = runs.invocations + 1, host = excluded.host, pid = excluded.pid,
-           plugins_json = excluded.plugins_json, bundle_json = excluded.bundle_json, error = NULL
+           plugins_json = excluded.plugins_json, bundle_json = excluded.bundle_json, error = NULL,
+           started_at_ms = coalesce(runs.started_at_ms, excluded.started_at_ms),
+           invoked_at_ms = excluded.invoked_at_ms, ended_at_ms = NULL, env_json = excluded.env_json,
+           settings_json = excluded.settings_json, workspace_root = excluded.workspace_root,
+           log_path = excluded.log_path
          RETURNING *`,
       ).get(
         rec.runId,
@@ -228,6 +273,12 @@ export class StateStore {
           (rec.plugins ?? []).map((p) => ({ name: m(p.name), version: m(p.version), sha256: p.sha256 })),
         ),
         jsonColumn(rec.bundle ?? null, m),
+        nowMs,
+        nowMs,
+        jsonColumn(rec.env ?? null, m),
+        jsonColumn(rec.settings ?? null, m),
+        _maskText(rec.workspaceRoot, m),
+        rec.logPath ?? null,
       );
       return _runRecord(row!);
     });
@@ -236,8 +287,16 @@ export class StateStore {
   /** Close the run record: status, exit code, ended_at, masked error. A missing record is left missing. */
   finishRun(runId: string, result: FinishRunOptions): void {
     this.#guard("write run record", () => {
-      this.#sql.prepare("UPDATE runs SET status = ?, exit_code = ?, ended_at = ?, error = ? WHERE run_id = ?")
-        .run(result.status, result.exitCode, this.#nowSeconds(), _maskText(result.error, this.#mask), runId);
+      this.#sql.prepare(
+        "UPDATE runs SET status = ?, exit_code = ?, ended_at = ?, ended_at_ms = ?, error = ? WHERE run_id = ?",
+      ).run(
+        result.status,
+        result.exitCode,
+        this.#nowSeconds(),
+        Math.trunc(this.#now()),
+        _maskText(result.error, this.#mask),
+        runId,
+      );
     });
   }
 
@@ -249,19 +308,23 @@ export class StateStore {
     });
   }
 
-  /** Run records, newest first. */
-  listRuns(options: { limit?: number; flowId?: string } = {}): RunRecord[] {
+  /** Run records, newest first, filtered (flow, status, since, limit). */
+  listRuns(options: ListRunsOptions = {}): RunRecord[] {
     return this.#guard("read run records", () => {
       if (!this.#tables.has("runs")) return [];
-      const limit = options.limit ?? -1; // SQLite: a negative LIMIT means no limit
-      const rows = options.flowId === undefined
-        ? this.#sql.prepare("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?").all(limit)
-        : this.#sql.prepare(
-          "SELECT * FROM runs WHERE flow_id = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
-        )
-          .all(options.flowId, limit);
-      return rows.map(_runRecord);
+      const { sql, params } = listRunsQuery(options);
+      return this.#sql.prepare(sql).all(...params).map(_runRecord);
     });
+  }
+
+  /** Run ids with job or step rows but no run record (upstream rows), with their latest `updated_at`. */
+  listOrphanRunIds(): { runId: string; updatedAt: number }[] {
+    return this.#guard("read run ids", () => orphanRunIds(this.#sql, this.#tables));
+  }
+
+  /** Delete every row of a run (step rows, job rows, run record) in one transaction. */
+  deleteRun(runId: string): number {
+    return this.#guard("delete run", () => deleteRunRows(this.#sql, runId, this.#tables));
   }
 
   // ---- locks (core.md §6.3, D15) ----
@@ -304,6 +367,37 @@ export class StateStore {
    */
   releaseAllLocks(owner: string): number {
     return this.#guard("release locks", () => releaseLocksOf(this.#sql, this.#identity(owner)));
+  }
+
+  /**
+   * Every lock row with whether its holder is alive: true/false for a holder on this host with a pid, null
+   * when that cannot be told (another host, or an upstream row without host/pid).
+   */
+  listLocks(): LockInfo[] {
+    return this.#guard("read locks", () => {
+      if (!this.#tables.has("locks")) return [];
+      const now = this.#nowSeconds();
+      return listLockRows(this.#sql).map((row) => ({
+        ...row,
+        expired: row.expiresAt <= now,
+        alive: row.host === this.#host && row.pid !== null ? this.#alive(row.pid) : null,
+      }));
+    });
+  }
+
+  /**
+   * Release a lock by key for an operator (`locks release`): refused (`released: false`, `refused`) while its
+   * holder is alive on this host, unless `force`. Returns null for an unknown key.
+   */
+  forceReleaseLock(key: string, options: { force?: boolean } = {}): ForceReleaseResult | null {
+    return this.#guard("release lock", () => {
+      const lock = this.listLocks().find((l) => l.key === key);
+      if (lock === undefined) return null;
+      if (lock.alive === true && !lock.expired && !options.force) {
+        return { lock, released: false, refused: true };
+      }
+      return { lock, released: deleteLockRow(this.#sql, lock), refused: false };
+    });
   }
 
   // ---- the run lease: one invocation per run id at a time (failure-recovery.md) ----
@@ -412,6 +506,10 @@ function _refuseReserved(key: string): void {
   }
 }
 
+function _intOrNull(v: number | null | undefined): number | null {
+  return v === undefined || v === null || !Number.isFinite(v) ? null : Math.trunc(v);
+}
+
 function _maskText(v: string | null | undefined, mask: (s: string) => string): string | null {
   return v === undefined || v === null ? null : mask(v);
 }
@@ -438,6 +536,8 @@ function _jobRecord(r: _Row): JobRecord {
     skipTrigger: textOrNull(r.skip_trigger),
     error: textOrNull(r.error),
     updatedAt: Number(r.updated_at),
+    startedAtMs: numOrNull(r.started_at_ms),
+    endedAtMs: numOrNull(r.ended_at_ms),
   };
 }
 
@@ -450,6 +550,10 @@ function _stepRecord(r: _Row): StepRecord {
     output: parseJsonObject(textOrNull(r.output_json), "step_runs.output_json"),
     promoted: parseJsonObject(textOrNull(r.promoted_json), "step_runs.promoted_json"),
     updatedAt: Number(r.updated_at),
+    stepType: textOrNull(r.step_type),
+    inputs: parseJsonObject(textOrNull(r.inputs_json), "step_runs.inputs_json"),
+    startedAtMs: numOrNull(r.started_at_ms),
+    endedAtMs: numOrNull(r.ended_at_ms),
   };
 }
 
@@ -471,5 +575,12 @@ function _runRecord(r: _Row): RunRecord {
     plugins: plugins === null ? [] : JSON.parse(plugins) as PluginRecord[],
     bundle: parseJsonObject(textOrNull(r.bundle_json), "runs.bundle_json"),
     error: textOrNull(r.error),
+    startedAtMs: numOrNull(r.started_at_ms),
+    invokedAtMs: numOrNull(r.invoked_at_ms),
+    endedAtMs: numOrNull(r.ended_at_ms),
+    env: parseJsonObject(textOrNull(r.env_json), "runs.env_json") as Record<string, string | null> | null,
+    settings: parseJsonObject(textOrNull(r.settings_json), "runs.settings_json"),
+    workspaceRoot: textOrNull(r.workspace_root),
+    logPath: textOrNull(r.log_path),
   };
 }

@@ -50,6 +50,8 @@ Deno.test("StateStore job and step rows round-trip outputs for resume (D4)", asy
     skipTrigger: "step",
     error: null,
     updatedAt: 1_700_000_000,
+    startedAtMs: null,
+    endedAtMs: null,
   });
   const s1 = store.getStepRecord("j1", "r1", "s1");
   assert.deepEqual(s1?.output, { n: 3, list: [1, "two", null, { deep: true }], text: "é\u0000x" });
@@ -168,6 +170,10 @@ Deno.test("StateStore.open() migrates an upstream (version 0) database in place"
     output: null,
     promoted: null,
     updatedAt: 5,
+    stepType: null,
+    inputs: null,
+    startedAtMs: null,
+    endedAtMs: null,
   });
   assert.equal(store.getJobRecord("j", "old")?.outputs, null);
   store.setJobStatus("j", "old", "SUCCESS", { outputs: { a: 1 } });

@@ -13,6 +13,10 @@ export interface JobRecord {
   error: string | null;
   /** Unix seconds. */
   updatedAt: number;
+  /** Epoch ms when the job started (RUNNING row) in the invocation that wrote the row; null when not run. */
+  startedAtMs: number | null;
+  /** Epoch ms of the job's final row (null while RUNNING and for rows written before schema v2). */
+  endedAtMs: number | null;
 }
 
 /** One `step_runs` row. */
@@ -26,6 +30,15 @@ export interface StepRecord {
   /** The outputs this step promoted into `job.outputs` [D4]. */
   promoted: JsonObject | null;
   updatedAt: number;
+  /** The step type (null for rows written before schema v2). */
+  stepType: string | null;
+  /**
+   * The resolved inputs the step ran with, masked (D18); `{"_truncated": true, "bytes", "sha256"}` when they
+   * were larger than the recorded bound; null when the step did not run (short-circuit) or before schema v2.
+   */
+  inputs: JsonObject | null;
+  startedAtMs: number | null;
+  endedAtMs: number | null;
 }
 
 /** A plugin recorded in the run record [D11]. */
@@ -54,6 +67,18 @@ export interface RunRecord {
   plugins: PluginRecord[];
   bundle: JsonObject | null;
   error: string | null;
+  /** Epoch ms of the first start, of the latest invocation's start and of the end (null: not recorded). */
+  startedAtMs: number | null;
+  invokedAtMs: number | null;
+  endedAtMs: number | null;
+  /** Env keys the flow and its profiles reference, with masked values (null: key unset). */
+  env: Record<string, string | null> | null;
+  /** Effective settings of the latest invocation, masked. */
+  settings: JsonObject | null;
+  /** The rendered `workspace.root` (job directories live below it). */
+  workspaceRoot: string | null;
+  /** The run's log file (JSON lines), when one is kept. */
+  logPath: string | null;
 }
 
 /** What `beginRun` records. */
@@ -67,6 +92,10 @@ export interface BeginRunOptions {
   pid: number;
   plugins?: PluginRecord[];
   bundle?: JsonObject | null;
+  env?: Record<string, string | null> | null;
+  settings?: JsonObject | null;
+  workspaceRoot?: string | null;
+  logPath?: string | null;
 }
 
 export interface FinishRunOptions {
@@ -80,11 +109,18 @@ export interface SetJobStatusOptions {
   skipReason?: string | null;
   skipTrigger?: string | null;
   error?: string | null;
+  startedAtMs?: number | null;
+  endedAtMs?: number | null;
 }
 
 export interface SetStepStatusOptions {
   output?: JsonObject | null;
   promoted?: JsonObject | null;
+  stepType?: string | null;
+  /** Resolved inputs; masked and bounded when written (see `StepRecord.inputs`). */
+  inputs?: JsonObject | null;
+  startedAtMs?: number | null;
+  endedAtMs?: number | null;
 }
 
 export interface AcquireLockOptions {
