@@ -98,8 +98,8 @@ export class RunEvents {
       status_counts: statusCounts,
       jobs: this.summaryJobs() as unknown as JsonValue,
     };
-    if (error !== undefined) fields.error = error;
     if (exitCode !== undefined) fields.exit_code = exitCode;
+    if (error !== undefined) fields.error = error;
     this.#emit(EVENT.RUN_SUMMARY, fields);
   }
 

@@ -47,5 +47,5 @@ Deno.test("run_summary lists started jobs with their ended steps; error only whe
   }]);
   assert.equal(summary.error, "boom");
   assert.equal(summary.exit_code, 1);
-  assert.deepEqual(Object.keys(summary).slice(-3), ["jobs", "error", "exit_code"]);
+  assert.deepEqual(Object.keys(summary).slice(-3), ["jobs", "exit_code", "error"]);
 });
