@@ -224,7 +224,10 @@ Deno.test("run turns a resource that cannot be built into a run-level error (§5
     r.stderr,
     /ERROR aetherflow\.flow\.demo - Run failed: Missing template key: env\.AF_TEST_UNSET_URL/,
   );
-  assert.match(r.stderr, /run_summary .* status_counts=\{\} jobs=\[\] error=Missing template key/);
+  assert.match(
+    r.stderr,
+    /run_summary .* status_counts=\{\} jobs=\[\] exit_code=1 error=Missing template key/,
+  );
   assert.deepEqual(_rows(dir.path, "SELECT status, exit_code FROM runs"), [{
     status: "FAILED",
     exit_code: 1,
