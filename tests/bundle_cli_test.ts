@@ -189,7 +189,8 @@ Deno.test("run --bundle-manifest: the entry flow from the resolved version, wiri
     "src/plugins/t_echo.wasm": await Deno.readFile(plugin.path),
   });
   const env = { AETHERFLOW_WORK_ROOT: `${d}/wr`, AETHERFLOW_PLUGIN_PATHS: `${d}/elsewhere` };
-  const ok = await runCli(["validate", "--bundle-manifest", "m.yaml"], { cwd: d, env });
+  // The entry flow may be named, relative to the bundle.
+  const ok = await runCli(["validate", "flows/main.yaml", "--bundle-manifest", "m.yaml"], { cwd: d, env });
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   const run = await runCli(["run", "--bundle-manifest", "m.yaml", "--run-id", "r1"], { cwd: d, env });
   assert.equal(run.code, 0, run.stderr);

@@ -11,6 +11,7 @@ import { loadManifest } from "../engine/bundles/load_manifest.ts";
 import { syncBundle } from "../engine/bundles/sync.ts";
 import { bundleLayout } from "../engine/bundles/layout.ts";
 import { resolveActive } from "../engine/bundles/activate.ts";
+import { readTree } from "../engine/bundles/_test_kit.ts";
 
 const CHILD = fileURLToPath(new URL("./_bundle_sync_child.ts", import.meta.url));
 const FILES = 20;
@@ -20,19 +21,6 @@ function tree(tag: string): Record<string, string> {
   for (let i = 0; i < FILES; i++) {
     out[`data/f${String(i).padStart(2, "0")}.txt`] = `${tag}-${i}\n`.repeat(50 + i);
   }
-  return out;
-}
-
-async function readTree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string, prefix: string) => {
-    for await (const e of Deno.readDir(d)) {
-      const rel = prefix === "" ? e.name : `${prefix}/${e.name}`;
-      if (e.isDirectory) await walk(join(d, e.name), rel);
-      else out[rel] = await Deno.readTextFile(join(d, e.name));
-    }
-  };
-  await walk(dir, "");
   return out;
 }
 

@@ -41,3 +41,25 @@ export function safeMemberName(raw: string): string {
   if (segs.includes("..")) throw unsafeArchiveEntry(raw, "'..' segment");
   return segs.join("/");
 }
+
+/** Read a byte stream whole, refusing it once it passes `limit` bytes (`tooLarge` is thrown). */
+export async function readCapped(
+  stream: AsyncIterable<Uint8Array>,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

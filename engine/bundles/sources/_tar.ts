@@ -5,6 +5,7 @@ import {
   archiveTooLarge,
   MAX_ARCHIVE_BYTES,
   MAX_ARCHIVE_MEMBERS,
+  readCapped,
   safeMemberName,
   unsafeArchiveEntry,
 } from "./_archive_entries.ts";
@@ -17,25 +18,12 @@ export async function gunzip(bytes: Uint8Array, limit = MAX_ARCHIVE_BYTES): Prom
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
     new DecompressionStream("gzip"),
   );
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    for await (const chunk of stream) {
-      total += chunk.length;
-      if (total > limit) throw archiveTooLarge();
-      chunks.push(chunk);
-    }
+    return await readCapped(stream, limit, archiveTooLarge);
   } catch (err) {
     if (err instanceof AetherflowError) throw err;
     throw _corrupt(`not a valid gzip stream: ${(err as Error).message}`);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function _corrupt(why: string): AetherflowError {

@@ -12,7 +12,7 @@ import { archiveFormat } from "../_paths.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { redactUrl } from "./_git.ts";
 import { homeDir } from "./_home.ts";
-import { type ArchiveMember, MAX_ARCHIVE_BYTES, unsafeArchiveEntry } from "./_archive_entries.ts";
+import { type ArchiveMember, MAX_ARCHIVE_BYTES, readCapped, unsafeArchiveEntry } from "./_archive_entries.ts";
 import type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./types.ts";
 
 export class ArchiveSource implements BundleSource {
@@ -136,23 +136,13 @@ async function _download(url: string): Promise<Uint8Array> {
       exitCode: EXIT.FAILED,
     });
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of res.body) {
-    total += chunk.length;
-    if (total > MAX_ARCHIVE_BYTES) {
-      throw new AetherflowError(`Archive ${redactUrl(url)} is larger than ${MAX_ARCHIVE_BYTES} bytes`, {
+  return await readCapped(
+    res.body,
+    MAX_ARCHIVE_BYTES,
+    () =>
+      new AetherflowError(`Archive ${redactUrl(url)} is larger than ${MAX_ARCHIVE_BYTES} bytes`, {
         code: "bundle:download",
         exitCode: EXIT.FAILED,
-      });
-    }
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+      }),
+  );
 }
