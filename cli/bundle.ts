@@ -33,29 +33,38 @@ export function registerBundle(program: Command): void {
 }
 
 async function _context(opts: _Common) {
-  const [config, bundles, { workRootPath }] = await Promise.all([
+  const [config, bundles, { workRootPath }, observe] = await Promise.all([
     import("../engine/config/mod.ts"),
     import("../engine/bundles/mod.ts"),
     import("./_prepare.ts"),
+    import("../engine/observe/mod.ts"),
   ]);
   const snapshot = config.buildSnapshot();
   const masker = new config.Masker();
   masker.addFromSnapshot(snapshot);
   const cwd = Deno.cwd();
   const manifest = await bundles.loadManifest(opts.bundleManifest);
-  const workRoot = workRootPath(opts.workRoot ?? config.loadSettings(snapshot, { cwd }).work_root, cwd);
-  return { bundles, masker, manifest, workRoot };
+  const settings = config.loadSettings(snapshot, { cwd });
+  const workRoot = workRootPath(opts.workRoot ?? settings.work_root, cwd);
+  // Warnings (the stale fallback) in the core log format, on stderr.
+  const logger = new observe.Logger({
+    format: settings.log_format,
+    level: observe.parseLogLevel(settings.log_level),
+    mask: (s) => masker.mask(s),
+    write: (line) => console.error(line),
+  });
+  return { bundles, masker, manifest, workRoot, logger };
 }
 
 async function _sync(
   opts: _Common & { allowStaleBundle?: boolean; printLocalRoot?: boolean },
 ): Promise<typeof EXIT.OK> {
-  const { bundles, masker, manifest, workRoot } = await _context(opts);
+  const { bundles, masker, manifest, workRoot, logger } = await _context(opts);
   const r = await bundles.syncBundle({
     manifest,
     workRoot,
     allowStale: opts.allowStaleBundle === true,
-    warn: (msg) => console.error(masker.mask(`WARNING aetherflow.bundles - ${msg}`)),
+    warn: (msg) => logger.log("WARNING", "aetherflow.bundles", msg),
     mask: (s) => masker.mask(s),
   });
   if (opts.json) {

@@ -266,6 +266,17 @@ Deno.test("enterprise manifests: plugins_dir is ignored, manifest zip_drivers en
     "semantic:unknown_step_type",
   ]);
 
+  // The operator's plugin directory (paths.plugins, relative to the manifest) is where enterprise plugins load from.
+  await writeFiles(d, {
+    "ops/t_echo.wasm": await Deno.readFile(plugin.path),
+    "m.yaml": manifest({
+      mode: "enterprise",
+      extra: `paths: {plugins: [ops]}\nplugins: [{path: ops/t_echo.wasm, sha256: ${plugin.sha256}}]`,
+    }),
+  });
+  const ops = await runCli(["validate", "--bundle-manifest", "m.yaml"], { cwd: d, env });
+  assert.equal(ops.code, 0, ops.stdout + ops.stderr);
+
   const zipFlow = envFlow(d).replace("jobs:", "resources:\n  z: {kind: archive, driver: os}\njobs:");
   await writeFiles(d, { "src/flows/main.yaml": zipFlow });
   const z = await runCli(["validate", "--bundle-manifest", "m.yaml"], { cwd: d, env });
