@@ -239,6 +239,29 @@ export async function stopProcess(ref: ProcessRef, signal: Deno.Signal, graceMs 
   }
   _kill(-ref.pid, "SIGKILL");
   for (const d of descendants) if (await alive(d)) _kill(d.pid, "SIGKILL");
+  // SIGKILL is asynchronous: wait until nothing of it runs (zombies awaiting init's reaping count as gone).
+  for (const t1 = Date.now(); Date.now() - t1 < 10_000;) {
+    const left = [
+      ...await _groupMembers(ref.pid),
+      ...(await Promise.all(descendants.map(alive))).filter(Boolean),
+    ];
+    if (left.length === 0) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${ref.service}: processes of group ${ref.pid} survived SIGKILL`);
+}
+
+/** Live (non-zombie) processes whose process group is `pgid`. */
+async function _groupMembers(pgid: number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    const pid = Number(e.name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(f[2]) === pgid && f[0] !== "Z" && f[0] !== "X") out.push(pid);
+  }
+  return out;
 }
 
 /** Start on a fresh free port; when the server dies early (port taken by a parallel harness), try again. */

@@ -80,7 +80,14 @@ export async function startServices(options: StartOptions): Promise<ServicesEnv>
     return env;
   }
   const ctx: StartContext = { scratch: env.scratch, persistent: options.persistent, users };
-  const results = await Promise.allSettled(wanted.map((name) => STARTERS[name](ctx)));
+  const timings: string[] = [];
+  const results = await Promise.allSettled(wanted.map(async (name) => {
+    const t0 = Date.now();
+    const started = await STARTERS[name](ctx);
+    timings.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return started;
+  }));
+  if (Deno.env.get("AF_TEST_SERVICES_VERBOSE")) options.log(`start times: ${timings.join(", ")}`);
   results.forEach((r, i) => {
     const name = wanted[i];
     if (r.status === "fulfilled") (env as unknown as Record<string, unknown>)[name] = r.value.info;

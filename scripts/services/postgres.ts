@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { PostgresInfo } from "./env.ts";
 import type { StartContext, Started } from "./_context.ts";
 import { run, ServiceStartError, spawnServer, waitReady, withFreePort } from "./_process.ts";
+import { copyFromTemplate } from "./_template.ts";
 
 /** Newest installed server version's bin dir (postgresql-15 on Debian 12). */
 export function postgresBinDir(): string | undefined {
@@ -26,28 +27,18 @@ export async function startPostgres(ctx: StartContext): Promise<Started<Postgres
   const data = join(dir, "data");
   const socketDir = join(dir, "sock");
   await Deno.mkdir(socketDir, { recursive: true });
-  const password = `pg-${crypto.randomUUID().slice(0, 13)}`;
-  await Deno.writeTextFile(join(dir, "pwfile"), password + "\n");
   await run("chown", ["-R", "postgres:postgres", dir]);
   try {
-    await run(join(bin, "initdb"), [
-      "-D",
-      data,
-      "-U",
-      "postgres",
-      `--pwfile=${join(dir, "pwfile")}`,
-      "--auth-local=trust",
-      "--auth-host=scram-sha-256",
-      "-E",
-      "UTF8",
-      "--locale=C.UTF-8",
-      "--no-sync",
-    ], { user: "postgres" });
+    await copyFromTemplate("postgres", {
+      binary: join(bin, "postgres"),
+      recipe: 1,
+      target: data,
+      build: _initdb(bin),
+    });
   } catch (e) {
     throw new ServiceStartError("postgres", "initdb failed", { cause: e });
-  } finally {
-    await Deno.remove(join(dir, "pwfile")).catch(() => {});
   }
+  const password = `pg-${crypto.randomUUID().slice(0, 13)}`;
   return await withFreePort(async (port) => {
     const server = await spawnServer("postgres", {
       cmd: join(bin, "postgres"),
@@ -85,7 +76,10 @@ export async function startPostgres(ctx: StartContext): Promise<Started<Postgres
       String(port),
       "-U",
       "postgres",
-      "-qAtc",
+      "-qAt",
+      "-c",
+      `ALTER USER postgres PASSWORD '${password}'`,
+      "-c",
       "CREATE DATABASE app",
     ], { user: "postgres" });
     const info: PostgresInfo = {
@@ -99,4 +93,29 @@ export async function startPostgres(ctx: StartContext): Promise<Started<Postgres
     };
     return { info, servers: [server] };
   });
+}
+
+/** initdb into `dir`; the template's password is replaced per run (`ALTER USER`). */
+function _initdb(bin: string): (dir: string) => Promise<void> {
+  return async (dir) => {
+    const pwfile = `${dir}.pwfile`;
+    await Deno.writeTextFile(pwfile, "template\n");
+    await run("chown", ["postgres:postgres", dir, pwfile]);
+    try {
+      await run(join(bin, "initdb"), [
+        "-D",
+        dir,
+        "-U",
+        "postgres",
+        `--pwfile=${pwfile}`,
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+      ], { user: "postgres" });
+    } finally {
+      await Deno.remove(pwfile).catch(() => {});
+    }
+  };
 }
