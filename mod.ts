@@ -16,3 +16,13 @@ export type { Issue, JsonObject, JsonValue, Status } from "./engine/types.ts";
 export { STATUS } from "./engine/types.ts";
 export { StepRegistry } from "./engine/steps/registry.ts";
 export type { StepContext, StepDefinition, StepResult } from "./engine/steps/types.ts";
+export { bundleStatus, loadManifest, ManifestError, syncBundle } from "./engine/bundles/mod.ts";
+export type {
+  BundleManifest,
+  BundleSource,
+  BundleStatus,
+  SourceEntry,
+  SourceIdentity,
+  SyncOptions,
+  SyncResult,
+} from "./engine/bundles/mod.ts";

@@ -37,6 +37,11 @@ export interface SyncOptions {
   mask?: (text: string) => string;
   /** Wall clock (tests). */
   now?: () => Date;
+  /**
+   * A source to use instead of the one the manifest's `bundle.source` opens (embedding: a source type this
+   * build does not have). It gets the same checks: path safety, checksums, entry flow, activation.
+   */
+  source?: BundleSource;
 }
 
 /** What a sync reports (`bundle sync --json`, in this key order, plus the extras after `fetched_files`). */
@@ -88,7 +93,7 @@ export async function syncBundle(options: SyncOptions): Promise<SyncResult> {
   for (const dir of [layout.root, layout.cache, layout.fingerprints, layout.versions, layout.staged]) {
     await ensureDir(dir);
   }
-  const source = createSource(spec, {
+  const source = options.source ?? createSource(spec, {
     manifestDir: manifest.dir,
     bundleRoot: layout.root,
     workRoot: options.workRoot,

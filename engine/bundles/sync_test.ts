@@ -4,6 +4,7 @@ import { BASIC_TREE, bundleFixture, filesystemManifest, readTree } from "./_test
 import { bundleLayout } from "./layout.ts";
 import { loadManifest } from "./load_manifest.ts";
 import { bundleStatus } from "./status.ts";
+import type { BundleSource } from "./sources/mod.ts";
 
 async function names(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -231,4 +232,52 @@ Deno.test("syncBundle() migrates an upstream-style active directory", async () =
   const r = await fx.sync();
   assert.equal((await Deno.lstat(layout.active)).isSymlink, true);
   assert.deepEqual(await readTree(r.local_root), BASIC_TREE);
+});
+
+/** An in-memory source listing whatever names it is given (as a connector-backed source could). */
+function listingSource(names: readonly string[]): BundleSource {
+  return {
+    type: "memory",
+    basePath: "/",
+    list: () => Promise.resolve(names.map((n) => ({ rel_path: n, path: n, size: 1, mtime: null }))),
+    read: () => Promise.resolve(new TextEncoder().encode("x")),
+    identity: () => ({ type: "memory", base_path: "/" }),
+    close: () => Promise.resolve(),
+  };
+}
+
+Deno.test("syncBundle() refuses a path-escaping entry whatever source lists it", async (t) => {
+  const CASES = [
+    ["../evil", "'..' segment"],
+    ["a/../../evil", "'..' segment"],
+    ["/etc/passwd", "absolute path"],
+    ["a//b", "empty or '.' segment"],
+    ["./a", "empty or '.' segment"],
+    ["a\\..\\b", "backslash"],
+  ] as const;
+  for (const [name, why] of CASES) {
+    await t.step(name, async () => {
+      await using fx = await bundleFixture();
+      const source = listingSource(["flows/main.yaml", name]);
+      await assert.rejects(fx.sync({ source }), {
+        code: "bundle:unsafe_entry",
+        message: `Unsafe bundle entry: ${name} (${why}; source=memory)`,
+      });
+      assert.equal(
+        await Deno.stat(join(fx.workRoot, "bundles", "b1", "active")).then(() => true, () => false),
+        false,
+      );
+    });
+  }
+  await t.step("a name listed twice", async () => {
+    await using fx = await bundleFixture();
+    await assert.rejects(fx.sync({ source: listingSource(["flows/main.yaml", "flows/main.yaml"]) }), {
+      message: "Unsafe bundle entry: flows/main.yaml (listed twice; source=memory)",
+    });
+  });
+  await t.step("a clean listing goes through", async () => {
+    await using fx = await bundleFixture();
+    const r = await fx.sync({ source: listingSource(["flows/main.yaml", "data/x.txt"]) });
+    assert.deepEqual(await readTree(r.local_root), { "data/x.txt": "x", "flows/main.yaml": "x" });
+  });
 });
