@@ -30,6 +30,10 @@ export interface PreparedFlow {
 
 export interface PrepareFlowOptions {
   strictEnv?: boolean;
+  /** The environment the run will have (default: this process's); `schedule` checks items with a unit's env. */
+  env?: Readonly<Record<string, string>>;
+  /** The directory the run will start in (default: the process cwd); relative env/profile paths use it. */
+  cwd?: string;
   /** Where plugin load-time log lines go (already masked). */
   log?: (line: string) => void;
   /** `--bundle-manifest` / `--allow-stale-bundle`: the flow is the bundle's entry flow (docs/bundles.md). */
@@ -44,7 +48,7 @@ export async function prepareFlow(
   flowArg: string | undefined,
   options: PrepareFlowOptions = {},
 ): Promise<PreparedFlow> {
-  let base = buildSnapshot();
+  let base = buildSnapshot({ env: options.env ? { ...options.env } : undefined, cwd: options.cwd });
   const masker = new Masker();
   masker.addFromSnapshot(base);
   const log = options.log ?? ((line: string) => console.error(line));
@@ -79,6 +83,7 @@ export async function prepareFlow(
     mode,
     manifestPins,
     pinsOnlyAuthorize: options.bundle !== undefined && mode === "enterprise",
+    cwd: options.cwd,
     log: (level, msg) => log(masker.mask(`${level} aetherflow.plugins - ${msg}`)),
   });
   try {
@@ -88,6 +93,7 @@ export async function prepareFlow(
       registry,
       strictEnv: options.strictEnv,
       ...(archiveAllowList ? { archiveAllowList } : {}),
+      cwd: options.cwd,
       finalizeSnapshot: (snapshot, flow) =>
         finalizeSnapshot(snapshot, {
           workspaceRoot: flow.flow.workspace.root,

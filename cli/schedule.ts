@@ -1,63 +1,76 @@
-// `aetherflow schedule validate|next|run|systemd|fire` (bundles-scheduler.md part B) [D13].
-// Exit codes: 0 ok, 2 invalid input (nothing runs), 1 runtime error.
+// `aetherflow schedule validate|next|run|systemd|fire` (docs/scheduling.md) [D13].
+// Exit codes: 0 ok, 2 invalid input (nothing runs), 1 runtime error; `fire` also 75 (asked to run, ran nothing).
 import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { AetherflowError, EXIT, UsageError } from "../engine/errors.ts";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { AetherflowError, EXIT, type ExitCode, UsageError } from "../engine/errors.ts";
 import type { Issue } from "../engine/types.ts";
 import { Masker } from "../engine/config/mod.ts";
 import { Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import {
   CronError,
-  isValidTimeZone,
+  type GuardEffects,
   markKilledRun,
   nextFires,
-  OnCalendarError,
   parseCron,
-  parseSchedulerYaml,
-  renderUnits,
+  parseDurationSeconds,
   runFireGuard,
+  runNow,
   Scheduler,
   SCHEDULER_LOGGER,
   type SchedulerConfig,
   selfCommand,
-  type UnitPair,
-  UnitRenderError,
+  timeZoneProblem,
   unsafeItemId,
 } from "../engine/scheduler/mod.ts";
 import {
   clockFromEnv,
   currentSelfInfo,
   defaultLockDir,
+  LockDirError,
   realSleep,
   spawnChild,
   tryItemLock,
 } from "../engine/scheduler/effects.ts";
 import { setExitCode } from "./_exit.ts";
+import { checkItem } from "./_schedule_items.ts";
+import {
+  errLine,
+  issueLines,
+  loadSchedulerFile,
+  outLine,
+  readEnvironmentFile,
+  schedulerConfig,
+} from "./_schedule_io.ts";
 import { stderrLineWriter } from "./_stderr_log.ts";
 
 export function registerSchedule(program: Command): void {
   const schedule = program.command("schedule").description("Cron scheduler and systemd timer units");
 
-  schedule.command("validate").description("Validate a scheduler.yaml (exit 0 ok, 2 invalid)")
+  schedule.command("validate")
+    .description("Validate a scheduler.yaml and every item's flow (exit 0 ok, 2 invalid)")
     .argument("<scheduler_yaml>")
     .option("--json", "print the report as one JSON line")
-    .action((file, opts) => {
-      const { report, shown } = _load(file);
-      if (opts.json) {
-        _out(
-          JSON.stringify({
-            ok: report.ok,
-            errors: report.errors,
-            warnings: report.warnings,
-            scheduler_yaml: shown,
-          }),
-        );
-      } else {
-        _out(`${report.ok ? "OK" : "INVALID"}: ${shown}`);
-        for (const i of report.errors) _out(`- ${_where(i)}`);
-        for (const i of report.warnings) _out(`! ${_where(i)}`);
+    .option(
+      "--environment-file <path>",
+      "check the flows with this systemd EnvironmentFile instead of the current environment (as units run)",
+    )
+    .action(async (file, opts) => {
+      const { report, shown } = loadSchedulerFile(file);
+      const errors = [...report.errors];
+      const warnings = [...report.warnings];
+      if (report.config) {
+        const items = await _checkItems(report.config, file, opts.environmentFile);
+        errors.push(...items.errors);
+        warnings.push(...items.warnings);
       }
-      setExitCode(report.ok ? EXIT.OK : EXIT.INVALID);
+      const ok = errors.length === 0;
+      if (opts.json) {
+        outLine(JSON.stringify({ ok, errors, warnings, scheduler_yaml: shown }));
+      } else {
+        outLine(`${ok ? "OK" : "INVALID"}: ${shown}`);
+        for (const line of issueLines(errors, warnings)) outLine(line);
+      }
+      setExitCode(ok ? EXIT.OK : EXIT.INVALID);
     });
 
   schedule.command("next").description("Next fire times per item, in the file's time zone and in UTC")
@@ -66,7 +79,7 @@ export function registerSchedule(program: Command): void {
     .option("--from <time>", "compute from this instant (ISO 8601) instead of now", _instant)
     .option("--json", "print one JSON line")
     .action((file, opts) => {
-      const config = _config(file);
+      const config = schedulerConfig(file);
       const from = opts.from ?? Date.now();
       const items = config.items.map((item) => ({
         id: item.id,
@@ -77,10 +90,10 @@ export function registerSchedule(program: Command): void {
           utc: new Date(t).toISOString().replace(".000Z", "Z"),
         })),
       }));
-      if (opts.json) return _out(JSON.stringify({ items }));
+      if (opts.json) return outLine(JSON.stringify({ items }));
       for (const item of items) {
-        _out(`${item.id}  ${item.cron}  (${item.timezone})`);
-        for (const n of item.next) _out(`  ${n.local}  ${n.utc}`);
+        outLine(`${item.id}  ${item.cron}  (${item.timezone})`);
+        for (const n of item.next) outLine(`  ${n.local}  ${n.utc}`);
       }
     });
 
@@ -88,152 +101,137 @@ export function registerSchedule(program: Command): void {
     .argument("<scheduler_yaml>")
     .option("--grace-seconds <n>", "drain time for running children on shutdown", _nonNegativeInt, 30)
     .action(async (file, opts) => {
-      const config = _config(file);
+      const config = schedulerConfig(file);
       setExitCode(await _runLoop(config, file, opts.graceSeconds) === 0 ? EXIT.OK : EXIT.FAILED);
     });
 
-  schedule.command("systemd").description("Write a .service and .timer unit per item")
+  schedule.command("systemd").description("Write hardened .service/.timer units per item (checked first)")
     .argument("<scheduler_yaml>")
     .requiredOption("--out <dir>", "directory for the unit files")
     .option("--binary <path>", "aetherflow executable for ExecStart (default: this program)")
-    .option("--user", "user units (systemctl --user)")
+    .option("--user", "user units (systemctl --user) instead of system units")
+    .option("--run-as <user>", "User= of system units: an existing account (default: DynamicUser=yes)")
     .option("--workdir <dir>", "WorkingDirectory= (default: the current directory)")
     .option(
       "--persistent",
       "Persistent=true (a missed elapse fires at boot, still bounded by the grace guard)",
     )
     .option("--randomized-delay-sec <n>", "RandomizedDelaySec=", _nonNegativeInt, 0)
-    .option("--timeout-start-sec <value>", "TimeoutStartSec= (systemd time span)", "infinity")
-    .option("--grace-seconds <n>", "drain time on stop; TimeoutStopSec= adds 10 s", _nonNegativeInt, 30)
-    .option("--read-write-path <dir...>", "extra ReadWritePaths= (work root, state DB dir…)")
-    .option("--environment-file <path>", "EnvironmentFile= (systemd does not inherit your shell env)")
-    .option("--run-as <user>", "User= (system units only)")
+    .option(
+      "--timeout-start-sec <duration>",
+      "TimeoutStartSec= of items without 'timeout' (seconds, or 90m, 6h; default 6h)",
+      _duration,
+    )
+    .option("--grace-seconds <n>", "least stop grace (TimeoutStopSec= adds 10 s)", _nonNegativeInt)
+    .option("--read-write-path <dir...>", "more writable paths (ReadWritePaths= or a systemd-managed dir)")
+    .option("--environment-file <path>", "EnvironmentFile= (read here too: the flows are checked with it)")
+    .option(
+      "--bundle-work-root <dir>",
+      "work root of bundle items (default: AETHERFLOW_WORK_ROOT of the unit)",
+    )
+    .option("--notify-command <shell>", "on failure, run this command (aetherflow-notify@.service)")
     .action(async (file, opts) => {
-      if (opts.user && opts.runAs !== undefined) {
-        throw new UsageError("--run-as sets User= of system units; user units (--user) run as you: drop one");
-      }
-      const config = _config(file);
-      const cwd = Deno.cwd();
-      const workdir = resolve(cwd, opts.workdir ?? cwd);
-      const base = config.pathsRelativeTo === "file" ? dirname(resolve(cwd, file)) : workdir;
-      const command = opts.binary ? [resolve(cwd, opts.binary)] : selfCommand(currentSelfInfo());
-      const pairs: UnitPair[] = [];
-      const refused: string[] = [];
-      for (const item of config.items) {
-        try {
-          pairs.push(renderUnits(item, {
-            command,
-            workdir,
-            timezone: config.timezone,
-            resolvePath: (p) => resolve(base, p),
-            user: opts.user === true,
-            persistent: opts.persistent === true,
-            randomizedDelaySec: opts.randomizedDelaySec,
-            timeoutStartSec: opts.timeoutStartSec,
-            graceSeconds: opts.graceSeconds,
-            readWritePaths: (opts.readWritePath ?? []).map((p) => resolve(cwd, p)),
-            environmentFile: opts.environmentFile ? resolve(cwd, opts.environmentFile) : undefined,
-            runAs: opts.runAs,
-            source: resolve(cwd, file),
-          }));
-        } catch (err) {
-          if (!(err instanceof OnCalendarError) && !(err instanceof UnitRenderError)) throw err;
-          refused.push(`item ${item.id}: ${err.message}`);
-        }
-      }
-      if (refused.length > 0) {
-        throw new UsageError(
-          `Cannot express these items as systemd timers (nothing written):\n${refused.join("\n")}`,
-        );
-      }
-      await _writeUnits(opts.out, pairs);
-      const ctl = opts.user ? "systemctl --user" : "systemctl";
-      const timers = pairs.map((p) => p.timerName).join(" ");
-      if (pairs.length > 0) {
-        _out(
-          `install: cp ${join(opts.out, "aetherflow-*")} ${
-            opts.user ? "~/.config/systemd/user/" : "/etc/systemd/system/"
-          }`,
-        );
-        _out(`enable:  ${ctl} daemon-reload && ${ctl} enable --now ${timers}`);
-      }
+      const { scheduleSystemd } = await import("./_schedule_systemd.ts");
+      await scheduleSystemd(file, { ...opts, timeoutS: opts.timeoutStartSec });
     });
 
-  schedule.command("fire").description("Guard used by generated systemd units: run the current slot once")
-    .requiredOption("--item <id>", "item id (run id prefix)")
-    .requiredOption("--cron <expr>", "the item's cron expression")
-    .requiredOption("--tz <zone>", "IANA time zone")
+  schedule.command("fire")
+    .description("Guard run by generated units: run the item's current slot once (--item), or now (--now)")
+    .option("--item <id>", "item id: run the latest slot if within the grace (needs --cron and --tz)")
+    .option("--now <id>", "item id: run now with a manual run id <id>-manual-<UTC time>")
+    .option("--cron <expr>", "the item's cron expression")
+    .option("--tz <zone>", "IANA time zone")
     .option("--grace <seconds>", "misfire grace time", _positiveInt, 300)
-    .option("--lock-dir <dir>", "directory of per-item lock files")
+    .option(
+      "--lock-dir <dir>",
+      "private directory of per-item lock files (default $XDG_RUNTIME_DIR/aetherflow)",
+    )
     .argument("<command...>", "after --: `run` and its arguments")
     .action(async (command, opts) => {
-      const badId = unsafeItemId(opts.item);
-      if (badId !== undefined) throw new UsageError(`Invalid --item ${JSON.stringify(opts.item)}: ${badId}`);
-      if (command[0] !== "run") {
-        throw new UsageError(`schedule fire runs 'run …' after --, got '${command[0]}'`);
-      }
-      let spec;
-      try {
-        spec = parseCron(opts.cron);
-      } catch (err) {
-        if (err instanceof CronError) throw new UsageError(`Invalid cron '${opts.cron}': ${err.message}`);
-        throw err;
-      }
-      if (!isValidTimeZone(opts.tz)) throw new UsageError(`Unknown time zone: ${opts.tz}`);
-      const logger = _logger();
-      const lockDir = opts.lockDir ?? defaultLockDir();
-      const rc = await runFireGuard(
-        {
-          itemId: opts.item,
-          spec,
-          tz: opts.tz,
-          graceS: opts.grace,
-          command: [...selfCommand(currentSelfInfo()), ...command],
-        },
-        {
-          now: () => Date.now(),
-          tryLock: (id) => _tryLock(lockDir, id),
-          run: (argv) => _runInherit(argv),
-          message: (level, text) => logger.log(level, SCHEDULER_LOGGER, text),
-        },
-      );
-      setExitCode(rc === 0 ? EXIT.OK : rc === 2 ? EXIT.INVALID : EXIT.FAILED);
+      setExitCode(await _fire(command, opts));
     });
 }
 
-/**
- * Write every unit into `out` all-or-nothing: each file goes to a temporary name first and is renamed only
- * once every file is written, so a full disk or a bad directory leaves no half-written unit set.
- */
-async function _writeUnits(out: string, pairs: readonly UnitPair[]): Promise<void> {
-  try {
-    const st = await Deno.stat(out).catch((err) => {
-      if (err instanceof Deno.errors.NotFound) return undefined;
-      throw err;
-    });
-    if (st && !st.isDirectory) throw new UsageError(`--out ${out} exists and is not a directory`);
-    await Deno.mkdir(out, { recursive: true });
-  } catch (err) {
-    if (err instanceof AetherflowError) throw err;
-    throw new UsageError(`Cannot create --out directory ${out}: ${(err as Error).message}`, { cause: err });
+interface _FireOptions {
+  item?: string;
+  now?: string;
+  cron?: string;
+  tz?: string;
+  grace: number;
+  lockDir?: string;
+}
+
+async function _fire(command: string[], opts: _FireOptions): Promise<ExitCode> {
+  if ((opts.item === undefined) === (opts.now === undefined)) {
+    throw new UsageError("schedule fire needs exactly one of --item <id> (the current slot) or --now <id>");
   }
-  const files = pairs.flatMap((p) => [[p.serviceName, p.service], [p.timerName, p.timer]] as const);
-  const temps: string[] = [];
-  try {
-    for (const [name, text] of files) {
-      const tmp = join(out, `.${name}.${Deno.pid}.tmp`);
-      temps.push(tmp);
-      await Deno.writeTextFile(tmp, text);
+  const itemId = (opts.item ?? opts.now) as string;
+  const badId = unsafeItemId(itemId);
+  if (badId !== undefined) throw new UsageError(`Invalid item id ${JSON.stringify(itemId)}: ${badId}`);
+  if (command[0] !== "run") {
+    throw new UsageError(`schedule fire runs 'run …' after --, got '${command[0]}'`);
+  }
+  const lockDir = opts.lockDir ?? defaultLockDir();
+  if (lockDir === null) {
+    throw new UsageError(
+      "No lock directory: XDG_RUNTIME_DIR is not set; pass --lock-dir with a private directory " +
+        "(generated units use %t/aetherflow)",
+    );
+  }
+  const logger = _logger();
+  const fx: GuardEffects = {
+    now: () => Date.now(),
+    tryLock: (id) => _tryLock(lockDir, id),
+    run: (argv) => _runInherit(argv),
+    message: (level, text) => logger.log(level, SCHEDULER_LOGGER, text),
+  };
+  const argv = [...selfCommand(currentSelfInfo()), ...command];
+  let rc: number;
+  if (opts.now !== undefined) {
+    rc = await runNow({ itemId, command: argv }, fx);
+  } else {
+    if (opts.cron === undefined || opts.tz === undefined) {
+      throw new UsageError("--item needs --cron and --tz");
     }
-    for (const [i, [name]] of files.entries()) await Deno.rename(temps[i]!, join(out, name));
-  } catch (err) {
-    for (const tmp of temps) await Deno.remove(tmp).catch(() => {});
-    throw new AetherflowError(`Cannot write units into ${out}: ${(err as Error).message}`, { cause: err });
+    let spec;
+    try {
+      spec = parseCron(opts.cron);
+    } catch (err) {
+      if (err instanceof CronError) throw new UsageError(`Invalid cron '${opts.cron}': ${err.message}`);
+      throw err;
+    }
+    const zone = timeZoneProblem(opts.tz);
+    if (zone) throw new UsageError(zone.msg);
+    // systemd sets TRIGGER_UNIT when a timer started the service; without it someone started it by hand.
+    const trigger = (Deno.env.get("TRIGGER_UNIT") ?? "") === "" ? "manual" : "timer";
+    rc = await runFireGuard({ itemId, spec, tz: opts.tz, graceS: opts.grace, command: argv, trigger }, fx);
   }
-  for (const [name] of files) _out(`wrote ${join(out, name)}`);
+  return rc === 0 ? EXIT.OK : rc === EXIT.NOT_RUN ? EXIT.NOT_RUN : rc === 2 ? EXIT.INVALID : EXIT.FAILED;
 }
 
-/** The item lock, with a bad `--lock-dir` (a file, under a file) reported as one clean line. */
+/** Every item's flow, checked with the environment its runs get (this one, or an EnvironmentFile). */
+async function _checkItems(config: SchedulerConfig, file: string, environmentFile: string | undefined) {
+  const cwd = Deno.cwd();
+  const base = config.pathsRelativeTo === "file" ? dirname(resolve(cwd, file)) : cwd;
+  const env = environmentFile
+    ? { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...readEnvironmentFile(resolve(cwd, environmentFile)) }
+    : Deno.env.toObject();
+  const errors: Issue[] = [];
+  const warnings: Issue[] = [];
+  for (const [i, item] of config.items.entries()) {
+    const check = await checkItem(item, i, {
+      resolvePath: (p) => (isAbsolute(p) ? p : resolve(base, p)),
+      env,
+      cwd,
+      file,
+    });
+    errors.push(...check.errors);
+    warnings.push(...check.warnings);
+  }
+  return { errors, warnings };
+}
+
+/** The item lock, with a bad `--lock-dir` (a file, under a file, not private) reported as one clean line. */
 async function _tryLock(lockDir: string, itemId: string): Promise<{ release(): void } | null> {
   try {
     return await tryItemLock(lockDir, itemId);
@@ -241,7 +239,7 @@ async function _tryLock(lockDir: string, itemId: string): Promise<{ release(): v
     const msg = `Cannot take the item lock in --lock-dir ${lockDir}: ${(err as Error).message}`;
     if (
       err instanceof Deno.errors.AlreadyExists || err instanceof Deno.errors.NotADirectory ||
-      err instanceof Deno.errors.IsADirectory
+      err instanceof Deno.errors.IsADirectory || err instanceof LockDirError
     ) throw new UsageError(msg, { cause: err });
     throw new AetherflowError(msg, { cause: err });
   }
@@ -262,7 +260,7 @@ async function _runLoop(config: SchedulerConfig, file: string, graceSeconds: num
     log: {
       message: (level, text) => logger.log(level, SCHEDULER_LOGGER, text),
       event: (name, fields) => logger.event(SCHEDULER_LOGGER, name, fields),
-      relay: (line) => _err(line),
+      relay: (line) => errLine(line),
     },
   });
   const onSignal = (sig: Deno.Signal) => () => scheduler.stop(sig);
@@ -281,17 +279,36 @@ async function _runLoop(config: SchedulerConfig, file: string, graceSeconds: num
   }
 }
 
-/** The fire child with inherited stdio (journald captures it); SIGTERM from systemd reaches the whole cgroup. */
+/**
+ * The fire child with inherited stdio (journald captures it). systemd stops the unit with SIGTERM to this
+ * process only (KillMode=mixed): it is forwarded, so the run stops its steps within their grace and records
+ * the outcome; SIGKILL for the rest comes after TimeoutStopSec=. SIGINT from a terminal reaches the child
+ * directly (same process group), so it is not forwarded twice.
+ */
 async function _runInherit(argv: readonly string[]): Promise<number> {
   const [program, ...args] = argv;
-  const status = await new Deno.Command(program as string, {
+  const child = new Deno.Command(program as string, {
     args,
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
-  })
-    .spawn().status;
-  return status.code;
+  }).spawn();
+  const forward = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  const ignore = () => {};
+  Deno.addSignalListener("SIGTERM", forward);
+  Deno.addSignalListener("SIGINT", ignore);
+  try {
+    return (await child.status).code;
+  } finally {
+    Deno.removeSignalListener("SIGTERM", forward);
+    Deno.removeSignalListener("SIGINT", ignore);
+  }
 }
 
 function _logger(): Logger {
@@ -303,41 +320,6 @@ function _logger(): Logger {
     mask: (s) => masker.mask(s),
     write: stderrLineWriter(),
   });
-}
-
-function _load(file: string) {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(file);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new UsageError(`Scheduler file not found: ${file}`);
-    if (err instanceof Deno.errors.IsADirectory) {
-      throw new UsageError(`Scheduler file is a directory: ${file}`);
-    }
-    throw new AetherflowError(`Cannot read scheduler file ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return { report: parseSchedulerYaml(text, file), shown: file };
-}
-
-/** A valid config, or the report on stderr and exit 2 before anything runs. */
-function _config(file: string): SchedulerConfig {
-  const { report, shown } = _load(file);
-  for (const i of report.warnings) _err(`! ${_where(i)}`);
-  if (!report.config) {
-    _err(`INVALID: ${shown}`);
-    for (const i of report.errors) _err(`- ${_where(i)}`);
-    throw new UsageError(`Invalid scheduler file ${shown}: ${report.errors.length} error(s)`, {
-      code: report.errors[0]?.code ?? "scheduler:invalid",
-    });
-  }
-  return report.config;
-}
-
-function _where(i: Issue): string {
-  const pos = i.line !== undefined ? `${i.file ?? ""}:${i.line}:${i.col ?? 1} ` : "";
-  return `${pos}${i.loc}: ${i.code} - ${i.msg}`;
 }
 
 /** `2025-03-30 03:00:00+02:00` in `tz`. */
@@ -386,18 +368,15 @@ function _instant(value: string): number {
   return t;
 }
 
-const _enc = new TextEncoder();
-
-function _out(line: string): void {
-  _writeAll(Deno.stdout, line + "\n");
-}
-
-function _err(line: string): void {
-  _writeAll(Deno.stderr, line + "\n");
-}
-
-function _writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = _enc.encode(text);
-  let off = 0;
-  while (off < bytes.length) off += w.writeSync(bytes.subarray(off));
+function _duration(value: string): number {
+  const n = parseDurationSeconds(value);
+  if (value.trim().toLowerCase() === "infinity") {
+    throw new InvalidArgumentError(
+      "must be finite: a hung run would hold the item and skip every later slot",
+    );
+  }
+  if (n === undefined || n < 1) {
+    throw new InvalidArgumentError("expected seconds (3600) or a span such as 90m or 6h");
+  }
+  return n;
 }

@@ -5,8 +5,11 @@
  */
 import type { Issue } from "./types.ts";
 
-/** Exit codes are a contract [D2]. */
-export const EXIT = { OK: 0, FAILED: 1, INVALID: 2 } as const;
+/**
+ * Exit codes are a contract [D2]. `NOT_RUN` (75, sysexits EX_TEMPFAIL) is used by `schedule fire` alone: a start
+ * that was asked for explicitly but ran nothing (docs/scheduling.md "Manual runs").
+ */
+export const EXIT = { OK: 0, FAILED: 1, INVALID: 2, NOT_RUN: 75 } as const;
 export type ExitCode = typeof EXIT[keyof typeof EXIT];
 
 export interface AetherflowErrorOptions {

@@ -1,13 +1,85 @@
-// Time-zone arithmetic on top of Intl (no tz database of our own): UTC offsets, wall time <-> instants.
+// Time-zone names and arithmetic on top of Intl (no tz database of our own): UTC offsets, wall time <-> instants.
+import { suggestKey } from "../suggest.ts";
 
 const _FORMATS = new Map<string, Intl.DateTimeFormat>();
 const _MINUTE = 60_000;
 
-/** True when `tz` is an IANA zone this runtime knows (croner only notices bad zones at fire time). */
+/** True when `tz` is a canonically spelled IANA zone name (see `timeZoneProblem`). */
 export function isValidTimeZone(tz: string): boolean {
+  return timeZoneProblem(tz) === undefined;
+}
+
+/** What is wrong with a `timezone` value, with the spelling to use instead when one is known. */
+export interface ZoneProblem {
+  readonly msg: string;
+  readonly suggestion?: string;
+}
+
+// An IANA name: `Area/Location[/Sub]`, `UTC`, `EST5EDT`, `Etc/GMT-1`. Offsets (`+01:00`) are not names: V8
+// accepts them, systemd timers do not.
+const _NAME_REGEXP = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/;
+const _ZONEINFO = "/usr/share/zoneinfo";
+
+/**
+ * Why `tz` cannot be used as the schedule's zone, or undefined. Accepted: a name V8 knows, spelled exactly as
+ * the IANA database spells it (systemd looks the zone up as a file, so `europe/berlin` fails there even though
+ * `Intl` accepts it). V8 canonicalises aliases (`Asia/Kolkata` -> `Asia/Calcutta`, `Etc/UTC` -> `UTC`); an alias
+ * is accepted when the local tz database has that exact file, or when no database is installed here.
+ */
+export function timeZoneProblem(
+  tz: string,
+  hasZoneFile: (name: string) => boolean | undefined = _hasZoneFile,
+): ZoneProblem | undefined {
+  if (!_NAME_REGEXP.test(tz)) {
+    return {
+      msg: `Unknown time zone: ${tz} (use an IANA zone name such as Europe/Berlin or UTC; ` +
+        "UTC offsets are not zone names and systemd timers refuse them)",
+    };
+  }
+  let canonical: string;
   try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
+    canonical = new Intl.DateTimeFormat("en", { timeZone: tz }).resolvedOptions().timeZone;
+  } catch {
+    const hint = suggestZone(tz);
+    return { msg: `Unknown time zone: ${tz}${hint ? ` (did you mean '${hint}'?)` : ""}`, suggestion: hint };
+  }
+  if (canonical === tz) return undefined;
+  if (canonical.toLowerCase() === tz.toLowerCase()) {
+    return {
+      msg: `Time zone ${tz} is not spelled canonically (did you mean '${canonical}'?)`,
+      suggestion: canonical,
+    };
+  }
+  // An alias (link) of `canonical`: its case cannot be checked through Intl, only against the tz database.
+  const known = hasZoneFile(tz);
+  if (known === false) {
+    return {
+      msg: `Time zone ${tz} is not spelled canonically (did you mean '${canonical}'?)`,
+      suggestion: canonical,
+    };
+  }
+  return undefined;
+}
+
+/** The zone name closest to `tz` (case-insensitive, edit distance <= 2), if any. */
+export function suggestZone(tz: string): string | undefined {
+  const zones = [...Intl.supportedValuesOf("timeZone"), "UTC"];
+  const lower = tz.toLowerCase();
+  const exact = zones.find((z) => z.toLowerCase() === lower);
+  if (exact) return exact;
+  const hit = suggestKey(lower, zones.map((z) => z.toLowerCase()));
+  return hit === undefined ? undefined : zones.find((z) => z.toLowerCase() === hit);
+}
+
+/** Whether `<zoneinfo>/<name>` exists (case-sensitive); undefined when there is no tz database to ask. */
+function _hasZoneFile(name: string): boolean | undefined {
+  try {
+    if (!Deno.statSync(_ZONEINFO).isDirectory) return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    return Deno.statSync(`${_ZONEINFO}/${name}`).isFile;
   } catch {
     return false;
   }
@@ -81,4 +153,32 @@ export function steadyOffset(tz: string, wallDay: number): number | null {
   const a = _offsetAt(tz, wallDay - 36 * 3_600_000);
   const b = _offsetAt(tz, wallDay + 36 * 3_600_000);
   return a === b ? a : null;
+}
+
+/** One UTC-offset change of a zone: at instant `at` the offset goes from `before` to `after` (ms). */
+export interface ZoneTransition {
+  readonly at: number;
+  readonly before: number;
+  readonly after: number;
+}
+
+/** Offset changes of `tz` in [from, to), found day by day and pinned to the minute. */
+export function zoneTransitions(tz: string, from: number, to: number): ZoneTransition[] {
+  const out: ZoneTransition[] = [];
+  let prev = _offsetAt(tz, from);
+  for (let t = from; t < to; t += 86_400_000) {
+    const next = Math.min(t + 86_400_000, to);
+    const offset = _offsetAt(tz, next);
+    if (offset === prev) continue;
+    let lo = t;
+    let hi = next;
+    while (hi - lo > _MINUTE) {
+      const mid = lo + Math.floor((hi - lo) / 2 / _MINUTE) * _MINUTE;
+      if (_offsetAt(tz, mid) === prev) lo = mid;
+      else hi = mid;
+    }
+    out.push({ at: hi, before: prev, after: offset });
+    prev = offset;
+  }
+  return out;
 }

@@ -1,8 +1,8 @@
 /**
  * Standard 5-field cron expressions (bundles-scheduler.md B.3) [D13]: minute hour day-of-month month
  * day-of-week, with `*`, `*∕n`, `a`, `a-b`, `a-b∕n`, `a∕n`, comma lists, month/weekday names and `last`/`L`
- * in day-of-month. Day-of-week numbers are standard cron: 0 and 7 = Sunday (upstream APScheduler read 0 as
- * Monday). Pure: no clock, no time zone.
+ * in day-of-month. Day-of-week numbers are standard cron: 0 and 7 = Sunday (upstream's APScheduler counted
+ * 0 = Monday). Pure: no clock, no time zone.
  * @module
  */
 
@@ -49,7 +49,7 @@ export class CronError extends Error {
 
 const _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const _WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-const _PY_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const _DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const _INT_REGEXP = /^\d+$/;
 /** Longest length of each month (February in a leap year). */
 const _MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
@@ -117,16 +117,17 @@ export function cronNeverFires(spec: CronSpec): boolean {
 }
 
 /**
- * Warnings for numeric day-of-week values, which upstream's APScheduler read as 0 = Monday (B.3).
- * One message per distinct number, in order of appearance.
+ * Warnings for numeric day-of-week values (B.3): schedulers disagree on them (APScheduler counts 0 = Monday),
+ * so a number copied from another tool silently shifts the day. One message per distinct number, in order.
  */
 export function numericDowWarnings(expr: string): string[] {
   const field = expr.trim().split(/\s+/)[4] ?? "";
   const seen = new Set<number>();
   for (const m of field.matchAll(/(?<![\/\w])(\d+)/g)) seen.add(Number(m[1]));
-  return [...seen].map((n) => {
-    const py = n <= 6 ? _PY_WEEKDAYS[n] as string : "invalid";
-    return `day-of-week numbers follow standard cron (0/7 = Sunday); the Python scheduler read ${n} as ${py}`;
+  return [...seen].filter((n) => n <= 7).map((n) => {
+    const day = n % 7;
+    return `day-of-week ${n} means ${_DAY_NAMES[day]} in aetherflow (standard cron: 0 and 7 = Sunday, ` +
+      `1 = Monday); write '${_WEEKDAYS[day]}' to make it unambiguous`;
   });
 }
 

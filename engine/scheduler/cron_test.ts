@@ -74,12 +74,14 @@ Deno.test("cronNeverFires() finds impossible dates only", () => {
   assert.equal(cronNeverFires(parseCron("0 0 L 2 *")), false);
 });
 
-Deno.test("numericDowWarnings() explains the upstream numbering per number", () => {
+Deno.test("numericDowWarnings() names the day each number means here and the unambiguous spelling", () => {
   assert.deepEqual(numericDowWarnings("*/3 * * * 1"), [
-    "day-of-week numbers follow standard cron (0/7 = Sunday); the Python scheduler read 1 as Tuesday",
+    "day-of-week 1 means Monday in aetherflow (standard cron: 0 and 7 = Sunday, 1 = Monday); " +
+    "write 'mon' to make it unambiguous",
   ]);
   assert.equal(numericDowWarnings("0 0 * * 1-5").length, 2);
-  assert.ok(numericDowWarnings("0 0 * * 7")[0]?.endsWith("read 7 as invalid"));
+  assert.match(numericDowWarnings("0 0 * * 7")[0] ?? "", /^day-of-week 7 means Sunday .* write 'sun'/);
+  assert.ok(numericDowWarnings("0 0 * * 0,1").every((w) => !/Python/.test(w)));
   assert.deepEqual(numericDowWarnings("0 0 * * mon"), []);
   assert.deepEqual(numericDowWarnings("0 0 * * */2"), []);
 });

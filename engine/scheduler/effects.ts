@@ -6,5 +6,5 @@
  */
 export { clockFromEnv, realSleep, START_ENV, TIME_SCALE_ENV } from "./_runtime/clock.ts";
 export { spawnChild } from "./_runtime/spawn.ts";
-export { defaultLockDir, tryItemLock } from "./_runtime/lock_file.ts";
+export { defaultLockDir, LockDirError, tryItemLock } from "./_runtime/lock_file.ts";
 export { currentSelfInfo } from "./_runtime/self_info.ts";

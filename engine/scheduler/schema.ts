@@ -8,12 +8,15 @@
 import { loadYaml, type PathSegment } from "../flow/load_yaml.ts";
 import type { Issue } from "../types.ts";
 import { CronError, cronNeverFires, type CronSpec, numericDowWarnings, parseCron } from "./cron.ts";
-import { isValidTimeZone } from "./_zone.ts";
+import { timeZoneProblem } from "./_zone.ts";
+import { dstWarnings } from "./dst.ts";
 import { extraKeyMessage } from "../suggest.ts";
 import { parseBool } from "../config/settings.ts";
 
 export const DEFAULT_TIMEZONE = "Europe/Berlin";
 export const DEFAULT_MISFIRE_GRACE_S = 300;
+/** Longest run of an item before it is stopped (`timeout`; systemd `TimeoutStartSec=`): 6 hours. */
+export const DEFAULT_TIMEOUT_S = 6 * 3600;
 
 /** One validated item; paths are as written (see `itemArgs` for how they are resolved). */
 export interface ScheduleItem {
@@ -25,6 +28,16 @@ export interface ScheduleItem {
   readonly bundleManifest?: string;
   readonly allowStaleBundle: boolean;
   readonly misfireGraceTime: number;
+  /** Where the item and its keys are in the file, for issues found later (flow checks). */
+  readonly at?: Readonly<Record<string, ItemPosition>>;
+  /** Seconds a run may take before it is stopped (`timeout`); unset: `DEFAULT_TIMEOUT_S` (or the CLI's default). */
+  readonly timeoutS?: number;
+}
+
+/** A line:col in the scheduler file. */
+export interface ItemPosition {
+  readonly line: number;
+  readonly col: number;
 }
 
 export interface SchedulerConfig {
@@ -52,6 +65,7 @@ const _ITEM_KEYS = [
   "bundle_manifest",
   "allow_stale_bundle",
   "misfire_grace_time",
+  "timeout",
 ] as const;
 /** Names users reach for (upstream's `manifest`, crontab habits) whose distance is too big for the generic hint. */
 const _ALIASES: Readonly<Record<string, string>> = {
@@ -64,16 +78,24 @@ const _ALIASES: Readonly<Record<string, string>> = {
   name: "id",
   misfire_grace: "misfire_grace_time",
   grace: "misfire_grace_time",
+  timeout_seconds: "timeout",
+  max_runtime: "timeout",
 };
 const _INT_REGEXP = /^[+-]?\d[\d_]*(\.0*)?$/;
+const _DURATION_REGEXP = /^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?\s*(?:(\d+)s)?$/;
 
 /**
  * Validate scheduler YAML text.
  * @param text the file content
  * @param file the path shown in issues
+ * @param options.now the instant DST warnings look ahead from (a year), default now
  * @returns errors and warnings with `line`/`col`; `config` only when there are no errors
  */
-export function parseSchedulerYaml(text: string, file: string): SchedulerReport {
+export function parseSchedulerYaml(
+  text: string,
+  file: string,
+  options: { now?: number } = {},
+): SchedulerReport {
   const loaded = loadYaml(text, file);
   if (loaded.issues.length > 0) {
     const errors = loaded.issues.map((i) =>
@@ -94,9 +116,8 @@ export function parseSchedulerYaml(text: string, file: string): SchedulerReport 
   let timezone = DEFAULT_TIMEZONE;
   if (root.timezone !== undefined) {
     const tz = v.str(["timezone"], root.timezone);
-    if (tz !== undefined && !isValidTimeZone(tz)) {
-      v.error(["timezone"], "scheduler:unknown_timezone", `Unknown time zone: ${tz}`);
-    }
+    const problem = tz === undefined ? undefined : timeZoneProblem(tz);
+    if (problem) v.error(["timezone"], "scheduler:unknown_timezone", problem.msg);
     timezone = tz ?? DEFAULT_TIMEZONE;
   }
   let pathsRelativeTo: "cwd" | "file" = "cwd";
@@ -121,6 +142,11 @@ export function parseSchedulerYaml(text: string, file: string): SchedulerReport 
       }
       const item = _item(v, raw, i);
       if (item) items.push(item);
+      if (item && v.errors.every((e) => e.loc !== "timezone")) {
+        for (const w of dstWarnings(item.spec, timezone, options.now ?? Date.now())) {
+          v.warn(["items", i, "cron"], w.code, w.msg);
+        }
+      }
     });
   }
   const ok = v.errors.length === 0;
@@ -186,6 +212,9 @@ function _item(v: _Validator, raw: unknown, i: number): ScheduleItem | undefined
     }
     grace = g ?? grace;
   }
+  const timeoutS = rec.timeout === undefined || rec.timeout === null
+    ? undefined
+    : v.duration(at("timeout"), rec.timeout);
   if (flowYaml === undefined && bundleManifest === undefined && id !== undefined) {
     v.error(
       at(),
@@ -209,7 +238,47 @@ function _item(v: _Validator, raw: unknown, i: number): ScheduleItem | undefined
   if (v.errors.length > before || id === undefined || cron === undefined || spec === undefined) {
     return undefined;
   }
-  return { id, cron, spec, flowYaml, flowJob, bundleManifest, allowStaleBundle, misfireGraceTime: grace };
+  return {
+    id,
+    cron,
+    spec,
+    flowYaml,
+    flowJob,
+    bundleManifest,
+    allowStaleBundle,
+    misfireGraceTime: grace,
+    ...(timeoutS === undefined ? {} : { timeoutS }),
+    at: _positions(v, i, rec),
+  };
+}
+
+function _positions(v: _Validator, i: number, rec: Record<string, unknown>): Record<string, ItemPosition> {
+  const out: Record<string, ItemPosition> = {};
+  const item = v.position(["items", i]);
+  if (item) out.item = item;
+  for (const key of Object.keys(rec)) {
+    const pos = v.position(["items", i, key]);
+    if (pos) out[key] = pos;
+  }
+  return out;
+}
+
+/**
+ * Seconds of a duration: an integer (`3600`) or d/h/m/s parts in that order (`90m`, `2h`, `1h30m`, `1d`);
+ * undefined when the text is neither. `infinity` is not a duration here: every run has an end.
+ */
+export function parseDurationSeconds(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  const m = _DURATION_REGEXP.exec(t);
+  if (!m || t === "") return undefined;
+  const [d, h, min, sec] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return ((d * 24 + h) * 60 + min) * 60 + sec;
 }
 
 /**
@@ -252,6 +321,10 @@ class _Validator {
     this.warnings.push(this.#issue(path, code, msg, false));
   }
 
+  position(path: readonly PathSegment[]): ItemPosition | undefined {
+    return this.#locate(path);
+  }
+
   missing(path: readonly PathSegment[]): undefined {
     return this.error(path, "schema:missing", "Field required");
   }
@@ -281,6 +354,27 @@ class _Validator {
       );
     }
     return this.error(path, "schema:int_type", "Input should be a valid integer");
+  }
+
+  /** Seconds >= 1: an integer, or `90m`, `2h`, `1h30m`, `1d` (see `parseDurationSeconds`). */
+  duration(path: readonly PathSegment[], value: unknown): number | undefined {
+    let seconds: number | undefined;
+    if (typeof value === "string" && !_INT_REGEXP.test(value.trim())) {
+      seconds = parseDurationSeconds(value);
+      if (seconds === undefined) {
+        return this.error(
+          path,
+          "scheduler:invalid_duration",
+          `Invalid duration ${JSON.stringify(value)}: use seconds (3600) or d/h/m/s parts (90m, 2h, 1h30m)`,
+        );
+      }
+    } else {
+      seconds = this.int(path, value);
+    }
+    if (seconds !== undefined && seconds < 1) {
+      return this.error(path, "schema:greater_than_equal", "Input should be at least 1 second");
+    }
+    return seconds;
   }
 
   /** Booleans per the core rules [D17]: "false"/"0"/"no" are false. */
