@@ -59,6 +59,7 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
     const bad = badUserName(opts.runAs);
     if (bad) throw new UsageError(`Invalid --run-as ${JSON.stringify(opts.runAs)}: ${bad}`);
   }
+  await _checkOut(opts.out);
   const config = schedulerConfig(file);
   const cwd = Deno.cwd();
   const source = resolve(cwd, file);
@@ -284,20 +285,33 @@ function _printNextSteps(
   outLine(`run now: ${ctl} start ${units[0]!.pair.manualServiceName}`);
 }
 
+/** A bad `--out` (a file, under a file) is reported before any check runs. */
+async function _checkOut(out: string): Promise<void> {
+  let dir = resolve(out);
+  for (;;) {
+    const st = await Deno.stat(dir).catch((err) => {
+      // Missing, or below a file: look at the parent.
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return undefined;
+      throw new UsageError(`Cannot use --out ${out}: ${(err as Error).message}`, { cause: err });
+    });
+    if (st && !st.isDirectory) {
+      throw new UsageError(`--out ${out}: ${dir} exists and is not a directory`);
+    }
+    if (st) return;
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 /**
  * Write every unit into `out` all-or-nothing: each file goes to a temporary name first and is renamed only
  * once every file is written, so a full disk or a bad directory leaves no half-written unit set.
  */
 async function _writeUnits(out: string, files: readonly [string, string][]): Promise<void> {
   try {
-    const st = await Deno.stat(out).catch((err) => {
-      if (err instanceof Deno.errors.NotFound) return undefined;
-      throw err;
-    });
-    if (st && !st.isDirectory) throw new UsageError(`--out ${out} exists and is not a directory`);
     await Deno.mkdir(out, { recursive: true });
   } catch (err) {
-    if (err instanceof AetherflowError) throw err;
     throw new UsageError(`Cannot create --out directory ${out}: ${(err as Error).message}`, { cause: err });
   }
   const temps: string[] = [];

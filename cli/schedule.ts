@@ -167,7 +167,11 @@ async function _fire(command: string[], opts: _FireOptions): Promise<ExitCode> {
   }
   const itemId = (opts.item ?? opts.now) as string;
   const badId = unsafeItemId(itemId);
-  if (badId !== undefined) throw new UsageError(`Invalid item id ${JSON.stringify(itemId)}: ${badId}`);
+  if (badId !== undefined) {
+    throw new UsageError(
+      `Invalid ${opts.item !== undefined ? "--item" : "--now"} ${JSON.stringify(itemId)}: ${badId}`,
+    );
+  }
   if (command[0] !== "run") {
     throw new UsageError(`schedule fire runs 'run …' after --, got '${command[0]}'`);
   }
@@ -254,6 +258,7 @@ async function _runLoop(config: SchedulerConfig, file: string, graceSeconds: num
     clock: clockFromEnv(Deno.env),
     spawn: spawnChild,
     drainSleep: realSleep,
+    timeoutSleep: realSleep,
     graceMs: graceSeconds * 1000,
     resolvePath: base ? (p) => (isAbsolute(p) ? p : resolve(base, p)) : undefined,
     repairKilled: markKilledRun,

@@ -97,3 +97,41 @@ export function stateRows(path: string, sql: string): Record<string, unknown>[] 
     db.close();
   }
 }
+
+/**
+ * A temp dir outside /tmp and /home, where generated systemd units may keep state (they refuse paths their
+ * sandbox hides): under /var/lib (or `root`), so only as root. Null when it cannot be created (the caller skips).
+ */
+export async function serverDir(
+  prefix = "af-srv-",
+  root = "/var/lib",
+): Promise<({ path: string } & AsyncDisposable) | null> {
+  let path: string;
+  try {
+    await Deno.mkdir(root, { recursive: true });
+    path = await Deno.makeTempDir({ dir: root, prefix });
+    await Deno.chmod(path, 0o755);
+  } catch {
+    return null;
+  }
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Why tests that need `serverDir()` are skipped here, or null. */
+export const SERVER_DIR_SKIP_REASON: string | null = Deno.uid() === 0
+  ? null
+  : "needs root: generated units keep state under /var/lib (paths under /tmp and /home are refused)";
+
+/** Copy the tree `src` into `dst` (created). */
+export async function copyDir(src: string, dst: string): Promise<void> {
+  await Deno.mkdir(dst, { recursive: true });
+  for await (const e of Deno.readDir(src)) {
+    if (e.isDirectory) await copyDir(join(src, e.name), join(dst, e.name));
+    else await Deno.copyFile(join(src, e.name), join(dst, e.name));
+  }
+}

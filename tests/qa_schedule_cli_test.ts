@@ -22,7 +22,10 @@ Deno.test("schedule validate: @daily gets the 5-field equivalent at file:line:co
   await Deno.writeTextFile(file, _FILE("@daily"));
   const res = await runCli(["schedule", "validate", file]);
   assert.equal(res.code, 2);
-  assert.match(res.stdout, /s\.yaml:4:11 items\[0\]\.cron: .*@daily \(use the 5-field form "0 0 \* \* \*"\)/);
+  assert.match(
+    res.stdout,
+    /^- items\[0\]\.cron: .*@daily \(use the 5-field form "0 0 \* \* \*"\) \(.*s\.yaml:4:11\)$/m,
+  );
 });
 
 Deno.test("schedule fire: an --item that cannot be a run id is refused before running (exit 2)", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCron } from "./cron.ts";
-import { decideGuard, type GuardEffects, runFireGuard } from "./fire.ts";
+import { decideGuard, EXIT_NOT_RUN, type GuardEffects, manualRunId, runFireGuard, runNow } from "./fire.ts";
 
 function _fx(now: string, options: { locked?: boolean; rc?: number } = {}) {
   const ran: (readonly string[])[] = [];
@@ -64,4 +64,33 @@ Deno.test("decideGuard() takes the slot at or before now, DST gap included", () 
     slot: Date.parse("2025-03-30T01:00:00Z"),
     runId: "nightly-20250330T0100Z",
   });
+});
+
+Deno.test("runFireGuard() started by hand outside the grace: nothing runs, ERROR with the way out, exit 75", async () => {
+  const h = _fx("2026-03-02T09:00:00Z");
+  assert.equal(await runFireGuard({ ...OPTS, trigger: "manual" }, h.fx), EXIT_NOT_RUN);
+  assert.equal(EXIT_NOT_RUN, 75);
+  assert.deepEqual(h.ran, []);
+  assert.equal(
+    h.messages[0],
+    "ERROR Manual start of item nightly ran nothing: its latest scheduled time 2026-03-02T01:30:00.000Z is " +
+      "27000s ago, outside its grace of 300s. To run it now: systemctl start aetherflow-nightly-now.service " +
+      "(or aetherflow schedule fire --now nightly -- run …)",
+  );
+  // Within the grace a manual start runs the slot, as the timer would (same run id: it resumes).
+  const inGrace = _fx("2026-03-02T01:31:00Z");
+  assert.equal(await runFireGuard({ ...OPTS, trigger: "manual" }, inGrace.fx), 0);
+  assert.equal(inGrace.ran[0]?.at(-1), "nightly-20260302T0130Z");
+  const busy = _fx("2026-03-02T01:31:00Z", { locked: true });
+  assert.equal(await runFireGuard({ ...OPTS, trigger: "manual" }, busy.fx), EXIT_NOT_RUN);
+});
+
+Deno.test("runNow() runs with a manual run id that never equals a slot's, refused while the item runs", async () => {
+  const h = _fx("2026-03-02T09:00:07Z", { rc: 0 });
+  assert.equal(await runNow({ itemId: "nightly", command: OPTS.command }, h.fx), 0);
+  assert.equal(h.ran[0]?.at(-1), "nightly-manual-20260302T090007Z");
+  assert.equal(manualRunId("x", Date.parse("2026-12-31T23:59:59.900Z")), "x-manual-20261231T235959Z");
+  const busy = _fx("2026-03-02T09:00:07Z", { locked: true });
+  assert.equal(await runNow({ itemId: "nightly", command: OPTS.command }, busy.fx), EXIT_NOT_RUN);
+  assert.deepEqual(busy.ran, []);
 });

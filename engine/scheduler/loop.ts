@@ -13,7 +13,8 @@ import type { JsonValue } from "../types.ts";
 import { decideDue, type DueDecision, recheckWaiting } from "./decide.ts";
 import { nextFire } from "./next_fire.ts";
 import { runArgs, runIdFor } from "./run_args.ts";
-import type { ScheduleItem, SchedulerConfig } from "./schema.ts";
+import { DEFAULT_TIMEOUT_S, type ScheduleItem, type SchedulerConfig } from "./schema.ts";
+import { TIMEOUT_KILLED_ERROR } from "./mark_killed.ts";
 
 export interface Clock {
   now(): number;
@@ -60,7 +61,12 @@ export interface SchedulerOptions {
   /** Longest sleep, so clock jumps are noticed (B.5). */
   readonly maxSleepMs?: number;
   /** Mark a killed run FAILED in its state DB (learned from the child's `run_start` event). */
-  readonly repairKilled?: (runId: string, statePath: string) => Promise<void> | void;
+  readonly repairKilled?: (runId: string, statePath: string, error?: string) => Promise<void> | void;
+  /**
+   * Real-time wait for item timeouts (`timeout`, default `DEFAULT_TIMEOUT_S`): a run still going when it
+   * resolves gets SIGTERM, then SIGKILL after the grace. Without it runs are not timed out.
+   */
+  readonly timeoutSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 interface _Running {
@@ -71,6 +77,9 @@ interface _Running {
   readonly started: number;
   statePath?: string;
   done: boolean;
+  /** Cancels the timeout timers once the child exits. */
+  readonly timer: AbortController;
+  killedByTimeout?: boolean;
 }
 
 /** Global cap on concurrent children when `maxChildren` is not given. */
@@ -211,7 +220,9 @@ export class Scheduler {
       child,
       started: performance.now(),
       done: false,
+      timer: new AbortController(),
     });
+    this.#watchTimeout(running);
     this.#running.set(item.id, running);
     this.#o.log.event("schedule_fire", {
       item_id: item.id,
@@ -222,13 +233,52 @@ export class Scheduler {
     this.#finished.push(child.status.then((rc) => this.#onExit(running, rc)));
   }
 
+  /** The item's `timeout` (real time): SIGTERM, then SIGKILL after the grace; the killed run is repaired. */
+  #watchTimeout(r: _Running): void {
+    const wait = this.#o.timeoutSleep;
+    if (!wait) return;
+    const limitS = r.item.timeoutS ?? DEFAULT_TIMEOUT_S;
+    const alive = () => !r.done && !r.timer.signal.aborted;
+    void wait(limitS * 1000, r.timer.signal).then(async () => {
+      if (!alive()) return;
+      this.#o.log.event("schedule_timeout", { item_id: r.item.id, run_id: r.runId, timeout_s: limitS });
+      this.#o.log.message(
+        "WARNING",
+        `Run ${r.runId} of item ${r.item.id} exceeded its timeout of ${limitS}s: terminating it`,
+      );
+      r.child.terminate();
+      await wait(this.#o.graceMs ?? 30_000, r.timer.signal);
+      if (!alive()) return;
+      this.#o.log.message(
+        "WARNING",
+        `Killing run ${r.runId} of item ${r.item.id}: still running after the grace`,
+      );
+      r.killedByTimeout = true;
+      r.child.kill();
+    });
+  }
+
   #onExit(r: _Running, rc: number): void {
     r.done = true;
+    r.timer.abort();
     this.#running.delete(r.item.id);
     // Real elapsed time (monotonic), not scheduler time, which the hidden fast clock scales.
     const duration = Math.max(0, Math.trunc(performance.now() - r.started));
     this.#o.log.event("schedule_finish", { item_id: r.item.id, run_id: r.runId, rc, duration_ms: duration });
     this.#o.log.message(rc === 0 ? "INFO" : "ERROR", `Run ${r.runId} of item ${r.item.id} finished rc=${rc}`);
+    if (r.killedByTimeout && r.statePath && this.#o.repairKilled) {
+      const statePath = r.statePath;
+      this.#finished.push(
+        Promise.resolve()
+          .then(() => this.#o.repairKilled?.(r.runId, statePath, TIMEOUT_KILLED_ERROR))
+          .catch((err) =>
+            this.#o.log.message(
+              "ERROR",
+              `Could not mark run ${r.runId} FAILED in ${statePath}: ${errorMessage(err)}`,
+            )
+          ),
+      );
+    }
     if (this.#stopping === 0) this.#startWaiting();
   }
 
@@ -254,7 +304,10 @@ export class Scheduler {
     const { log } = this.#o;
     this.#waiting.clear();
     const children = [...this.#running.values()];
-    for (const r of children) r.child.terminate();
+    for (const r of children) {
+      r.timer.abort(); // the shutdown grace takes over from the item timeout
+      r.child.terminate();
+    }
     const allDone = Promise.all(this.#finished);
     if (children.length > 0 && this.#stopping < 2) {
       const drained = new AbortController();

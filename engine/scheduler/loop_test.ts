@@ -14,7 +14,13 @@ interface FakeChild extends ChildHandle {
 
 function _harness(
   yaml: string,
-  options: { ignoreTerm?: boolean; maxChildren?: number; graceElapses?: boolean } = {},
+  options: {
+    ignoreTerm?: boolean;
+    maxChildren?: number;
+    graceElapses?: boolean;
+    /** Item timeouts: each wait resolves when the test calls `elapse()` (real time is never used). */
+    timeouts?: boolean;
+  } = {},
 ) {
   const report = parseSchedulerYaml(yaml, "s.yaml");
   assert.ok(report.config, JSON.stringify(report.errors));
@@ -24,6 +30,7 @@ function _harness(
   const messages: string[] = [];
   const events: { name: string; fields: Readonly<Record<string, JsonValue>> }[] = [];
   const repaired: string[] = [];
+  const waits: { ms: number; resolve: () => void }[] = [];
   const clock: Clock = {
     now: () => now,
     sleep: (_ms, signal) =>
@@ -62,9 +69,16 @@ function _harness(
       options.graceElapses
         ? Promise.resolve()
         : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
-    repairKilled: (runId, state) => {
-      repaired.push(`${runId} ${state}`);
+    repairKilled: (runId, state, error) => {
+      repaired.push(`${runId} ${state}${error ? ` (${error})` : ""}`);
     },
+    timeoutSleep: options.timeouts
+      ? (ms, signal) =>
+        new Promise<void>((resolve) => {
+          waits.push({ ms, resolve });
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        })
+      : undefined,
     log: {
       message: (level, text) => messages.push(`${level} ${text}`),
       event: (name, fields) => events.push({ name, fields }),
@@ -78,6 +92,12 @@ function _harness(
     events,
     repaired,
     setNow: (iso: string) => (now = Date.parse(iso)),
+    /** Pending timeout waits (ms); `elapse(i)` ends one. */
+    waits,
+    elapse: async (i: number) => {
+      waits[i]?.resolve();
+      await flush();
+    },
     /** Start the loop (it computes next fires from "now" and then sleeps on the fake clock). */
     start: () => scheduler.run(),
   };
@@ -282,4 +302,40 @@ Deno.test("parseRunStartState() reads the state path from text and JSON run_star
   );
   assert.equal(parseRunStartState('{"ts_ms":1,"event":"job_start"}'), undefined);
   assert.equal(parseRunStartState("state=/nope"), undefined);
+});
+
+Deno.test("Scheduler: a run outliving its item timeout gets SIGTERM, then SIGKILL after the grace, and is repaired", async () => {
+  const h = _harness(
+    `
+timezone: UTC
+items:
+  - {id: slow, cron: "*/5 * * * *", flow_yaml: f.yaml, timeout: 90m}
+  - {id: quick, cron: "*/5 * * * *", flow_yaml: f.yaml}
+`,
+    { ignoreTerm: true, timeouts: true },
+  );
+  const done = h.start();
+  h.setNow("2026-03-01T12:05:00Z");
+  h.scheduler.tick();
+  assert.deepEqual(h.waits.map((w) => w.ms), [5_400_000, 21_600_000]); // the item's timeout, else 6 h
+  h.children[1]?.exit(0); // finished in time: its timer is cancelled, nothing is signalled
+  await flush();
+  h.children[0]?.onLine(
+    "x INFO aetherflow.flow.f - run_start flow_id=f run_id=r yaml=f.yaml state=/srv/s.db",
+  );
+  await h.elapse(0);
+  assert.deepEqual(h.children[0]?.signals, ["SIGTERM"]);
+  assert.ok(
+    h.messages.includes(
+      "WARNING Run slow-20260301T1205Z of item slow exceeded its timeout of 5400s: terminating it",
+    ),
+  );
+  assert.equal(h.waits[2]?.ms, 30_000);
+  await h.elapse(2);
+  assert.deepEqual(h.children[0]?.signals, ["SIGTERM", "SIGKILL"]);
+  assert.deepEqual(h.children[1]?.signals, []);
+  h.scheduler.stop();
+  assert.equal(await done, 0);
+  assert.deepEqual(h.repaired, ["slow-20260301T1205Z /srv/s.db (killed after exceeding the item timeout)"]);
+  assert.ok(h.events.some((e) => e.name === "schedule_timeout" && e.fields.timeout_s === 5400));
 });

@@ -3,17 +3,19 @@
 import { StateStore } from "../state/mod.ts";
 
 export const KILLED_ERROR = "killed after scheduler shutdown grace";
+/** The error of a run killed because it outlived its item's `timeout` and the grace after SIGTERM. */
+export const TIMEOUT_KILLED_ERROR = "killed after exceeding the item timeout";
 
 /** Mark `runId` FAILED in the state DB at `statePath`; rows already finished are left alone. */
-export function markKilledRun(runId: string, statePath: string): void {
+export function markKilledRun(runId: string, statePath: string, error: string = KILLED_ERROR): void {
   const store = StateStore.open(statePath);
   try {
     for (const job of store.listJobRecords(runId)) {
-      if (job.status === "RUNNING") store.setJobStatus(job.jobId, runId, "FAILED", { error: KILLED_ERROR });
+      if (job.status === "RUNNING") store.setJobStatus(job.jobId, runId, "FAILED", { error });
     }
     const run = store.getRun(runId);
     if (run && run.status === "RUNNING") {
-      store.finishRun(runId, { status: "FAILED", exitCode: 137, error: KILLED_ERROR });
+      store.finishRun(runId, { status: "FAILED", exitCode: 137, error });
     }
   } finally {
     store.close();

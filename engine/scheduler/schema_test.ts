@@ -128,3 +128,84 @@ Deno.test("parseSchedulerYaml() refuses item ids that cannot be a run id or one 
     assert.equal(parseSchedulerYaml(item(id), "s.yaml").ok, true, id);
   }
 });
+
+Deno.test("parseSchedulerYaml() item timeout: seconds or d/h/m/s spans, at least 1 s", () => {
+  const t = (v: string) =>
+    parseSchedulerYaml(
+      `items:\n  - {id: a, cron: '0 4 * * *', flow_yaml: f.yaml, timeout: ${v}}\n`,
+      "s.yaml",
+    );
+  assert.equal(t("3600").config?.items[0]?.timeoutS, 3600);
+  assert.equal(t("90m").config?.items[0]?.timeoutS, 5400);
+  assert.equal(t("1h30m").config?.items[0]?.timeoutS, 5400);
+  assert.equal(t("1d").config?.items[0]?.timeoutS, 86400);
+  assert.equal(
+    parseSchedulerYaml("items:\n  - {id: a, cron: '0 4 * * *', flow_yaml: f.yaml}\n", "s.yaml").config
+      ?.items[0]?.timeoutS,
+    undefined,
+  );
+  assert.deepEqual(t("infinity").errors.map((e) => e.code), ["scheduler:invalid_duration"]);
+  assert.deepEqual(t("0").errors.map((e) => e.code), ["schema:greater_than_equal"]);
+  assert.match(
+    codes("items:\n  - {id: a, cron: '0 4 * * *', flow_yaml: f.yaml, timeout_seconds: 5}\n")[0] ?? "",
+    /extra_forbidden/,
+  );
+  assert.match(
+    parseSchedulerYaml(
+      "items:\n  - {id: a, cron: '0 4 * * *', flow_yaml: f.yaml, timeout_seconds: 5}\n",
+      "s.yaml",
+    ).errors[0]?.msg ?? "",
+    /did you mean 'timeout'/,
+  );
+});
+
+Deno.test("parseSchedulerYaml() zones: canonical IANA spelling only, with the spelling to use", () => {
+  const tz = (zone: string) =>
+    parseSchedulerYaml(`timezone: ${JSON.stringify(zone)}\n`, "s.yaml").errors[0]?.msg;
+  assert.equal(tz("Europe/Berlin"), undefined);
+  assert.equal(tz("UTC"), undefined);
+  assert.equal(
+    tz("europe/berlin"),
+    "Time zone europe/berlin is not spelled canonically (did you mean 'Europe/Berlin'?)",
+  );
+  assert.equal(tz("utc"), "Time zone utc is not spelled canonically (did you mean 'UTC'?)");
+  assert.match(tz("+01:00") ?? "", /^Unknown time zone: \+01:00 \(use an IANA zone name/);
+  assert.equal(
+    tz("America/New_Yrok"),
+    "Unknown time zone: America/New_Yrok (did you mean 'America/New_York'?)",
+  );
+});
+
+Deno.test("parseSchedulerYaml() warns when a daily time falls into a DST gap or repeat of the zone", () => {
+  const yaml = (cron: string, zone = "Europe/Berlin") =>
+    parseSchedulerYaml(
+      `timezone: ${zone}\nitems:\n  - {id: a, cron: '${cron}', flow_yaml: f.yaml}\n`,
+      "s.yaml",
+      {
+        now: Date.parse("2025-01-15T00:00:00Z"),
+      },
+    ).warnings;
+  const nightly = yaml("30 2 * * *");
+  assert.deepEqual(nightly.map((w) => [w.loc, w.code, w.line, w.col]), [
+    ["items[0].cron", "scheduler:dst_gap", 3, 19],
+    ["items[0].cron", "scheduler:dst_repeat", 3, 19],
+  ]);
+  assert.match(
+    nightly[0]?.msg ?? "",
+    /^02:30 does not exist in Europe\/Berlin on 2025-03-30 \(clocks jump from 02:00 to 03:00\)/,
+  );
+  assert.match(
+    nightly[1]?.msg ?? "",
+    /^02:30 happens twice in Europe\/Berlin on 2025-10-26 \(clocks go back from 03:00 to 02:00\)/,
+  );
+  assert.deepEqual(yaml("30 3 * * *"), []);
+  assert.deepEqual(yaml("30 2 * * *", "UTC"), []);
+  assert.deepEqual(yaml("*/15 * * * *"), [], "not a daily time: every hour is meant");
+  // Only days the cron matches: 2025-03-30 is a Sunday.
+  assert.deepEqual(yaml("30 2 * * mon-fri").map((w) => w.code), []);
+  assert.deepEqual(yaml("0,15,30,45 2 * * sun").map((w) => w.code), [
+    "scheduler:dst_gap",
+    "scheduler:dst_repeat",
+  ]);
+  assert.match(yaml("0,15,30,45 2 * * sun")[0]?.msg ?? "", /^02:00, 02:15, 02:30 and 1 more does not exist/);
+});
