@@ -2,12 +2,14 @@
 // "Validation"): each item's flow exists and validates with the environment the item will run with, its
 // `flow_job` exists, and which paths the run reads and writes (for the units' sandbox).
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { AetherflowError, errorMessage } from "../engine/errors.ts";
+import { AetherflowError, errorMessage, SpecError } from "../engine/errors.ts";
+import { loadSettings } from "../engine/config/mod.ts";
 import type { Issue } from "../engine/types.ts";
 import { DEFAULT_STATE_PATH, DEFAULT_WORKSPACE_ROOT, type FlowSpec } from "../engine/flow/mod.ts";
+import { tmpdir as osTmp } from "node:os";
 import { renderFlowMeta } from "../engine/runner/mod.ts";
 import type { ItemPosition, PathNeed, ScheduleItem } from "../engine/scheduler/mod.ts";
-import { prepareFlow } from "./_prepare.ts";
+import { prepareFlow, workRootPath } from "./_prepare.ts";
 
 export interface ItemCheckOptions {
   /** Item path -> absolute path. */
@@ -18,7 +20,7 @@ export interface ItemCheckOptions {
   cwd: string;
   /** The scheduler file, shown in issues about the item itself. */
   file: string;
-  /** Bundle work root for bundle items (default: `AETHERFLOW_WORK_ROOT` of `env`). */
+  /** Bundle work root for bundle items (default: the settings `work_root` of `env`). */
   bundleWorkRoot?: string;
 }
 
@@ -62,11 +64,13 @@ export async function checkItem(
       errors.push(
         issue("bundle_manifest", "scheduler:manifest_not_found", `Bundle manifest not found: ${manifest}`),
       );
+    } else {
+      needs.push(...await _bundleNeeds(item, i, manifest, errors));
     }
-    const root = options.bundleWorkRoot ?? options.env.AETHERFLOW_WORK_ROOT ??
-      join(_tmp(options.env), "work");
+    const root = options.bundleWorkRoot ??
+      workRootPath(loadSettings(options.env, { cwd: options.cwd }).work_root, options.cwd);
     needs.push({
-      path: resolve(options.cwd, root),
+      path: _asUnitSees(root, join(osTmp(), "work"), ["work"], options),
       access: "rw",
       why: `bundle work root of item ${item.id}`,
     });
@@ -143,6 +147,52 @@ export async function checkItem(
     return { errors, warnings, needs, stopGraceS: _longestKillGrace(flow) + _RECORD_MARGIN_S };
   } finally {
     await prepared.close();
+  }
+}
+
+/**
+ * The manifest validates (without syncing: that is the run's job, with the unit's account) and its filesystem
+ * source is readable. The entry flow is validated when a run syncs the bundle.
+ */
+async function _bundleNeeds(
+  item: ScheduleItem,
+  i: number,
+  manifestPath: string,
+  errors: Issue[],
+): Promise<PathNeed[]> {
+  const { loadManifest } = await import("../engine/bundles/mod.ts");
+  try {
+    const manifest = await loadManifest(manifestPath);
+    const src = manifest.bundle.source as { type?: string; base_path?: string };
+    if (src.type === "filesystem" && typeof src.base_path === "string") {
+      return [{
+        path: resolve(manifest.dir, src.base_path),
+        access: "ro",
+        why: `bundle source of item ${item.id}`,
+      }];
+    }
+    return [];
+  } catch (err) {
+    if (err instanceof SpecError) {
+      errors.push(
+        ...err.issues.map((x) => ({
+          ...x,
+          loc: `items[${i}].bundle_manifest > ${x.loc}`,
+          file: x.file ?? manifestPath,
+        })),
+      );
+      return [];
+    }
+    if (err instanceof AetherflowError) {
+      errors.push({
+        code: err.code,
+        loc: `items[${i}].bundle_manifest`,
+        msg: errorMessage(err),
+        file: manifestPath,
+      });
+      return [];
+    }
+    throw err;
   }
 }
 

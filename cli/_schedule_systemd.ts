@@ -73,7 +73,11 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     ...(environmentFile ? readEnvironmentFile(environmentFile) : {}),
   };
-  const { command, environment, commandNeeds } = _command(opts, cwd, userUnits);
+  const { command, environment: commandEnv, commandNeeds } = _command(opts, cwd, userUnits);
+  const bundleWorkRoot = opts.bundleWorkRoot ? resolve(cwd, opts.bundleWorkRoot) : undefined;
+  // The runs must sync bundles where the paths were planned: the work root goes into the units' environment.
+  const environment = { ...commandEnv, ...(bundleWorkRoot ? { AETHERFLOW_WORK_ROOT: bundleWorkRoot } : {}) };
+  if (bundleWorkRoot) env.AETHERFLOW_WORK_ROOT = bundleWorkRoot;
   const common: PathNeed[] = [
     ...commandNeeds,
     { path: workdir, access: "ro", why: "working directory" },
@@ -93,7 +97,7 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
       env,
       cwd: workdir,
       file: source,
-      bundleWorkRoot: opts.bundleWorkRoot ? resolve(cwd, opts.bundleWorkRoot) : undefined,
+      bundleWorkRoot,
     });
     errors.push(...check.errors);
     warnings.push(...check.warnings);
