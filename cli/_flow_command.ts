@@ -3,6 +3,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";
 import type { ValidationReport } from "../engine/flow/mod.ts";
+import type { Issue } from "../engine/types.ts";
 import { setExitCode } from "./_exit.ts";
 import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 
@@ -34,8 +35,8 @@ export function flowTarget(
 export interface DiagnosisCommand<T> {
   name: string;
   description: string;
-  /** The command's document, from a validation run with `strictEnv: false`. */
-  build(report: ValidationReport): T;
+  /** The command's document, from a validation run with `strictEnv: false`, and the steps' doctor hints. */
+  build(report: ValidationReport, context: { hints: readonly Issue[] }): T;
   formatText(doc: T): string;
   /** Whether the command exits 0; otherwise 2. */
   isOk(doc: T): boolean;
@@ -63,7 +64,8 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
       setExitCode(EXIT.INVALID);
       return;
     }
-    const doc = command.build(report);
+    const hints = report.flow ? spec.collectStepHints(report.flow, prepared.registry) : [];
+    const doc = command.build(report, { hints });
     console.log(masker.mask(opts.json ? JSON.stringify(doc) : command.formatText(doc)));
     setExitCode(command.isOk(doc) ? EXIT.OK : EXIT.INVALID);
   });

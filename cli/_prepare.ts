@@ -91,6 +91,7 @@ export async function prepareFlow(
       flowPath,
       snapshot: base,
       registry,
+      connectors,
       strictEnv: options.strictEnv,
       ...(archiveAllowList ? { archiveAllowList } : {}),
       cwd: options.cwd,

@@ -24,56 +24,21 @@ function _item(i: Issue): DoctorItem {
   return { code: i.code, loc: i.loc, msg: i.msg };
 }
 
-function _isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function _isFalse(v: unknown): boolean {
-  return v === false ||
-    (typeof v === "string" && ["0", "false", "no", "n", "off"].includes(v.trim().toLowerCase()));
-}
-
-/** Hints for `excel_fill_from_file` report_region targets (§9.4); key order loc, code, msg. */
-export function excelHints(report: ValidationReport): DoctorItem[] {
-  const out: DoctorItem[] = [];
-  (report.flow?.jobs ?? []).forEach((job, i) => {
-    job.steps.forEach((step, j) => {
-      if (step.type !== "excel_fill_from_file" || !Array.isArray(step.inputs.targets)) return;
-      step.inputs.targets.forEach((target: unknown, k: number) => {
-        if (!_isMap(target) || String(target.mode ?? "").trim() !== "report_region") return;
-        const loc = `jobs[${i}].steps[${j}].inputs.targets[${k}]`;
-        const name = typeof target.name === "string" ? target.name : String(k);
-        if (target.rows_threshold === undefined && step.inputs.rows_threshold === undefined) {
-          out.push({
-            loc,
-            code: "report_region_default_threshold",
-            msg:
-              `target=${name}: report_region uses the default rows_threshold=50000; set rows_threshold explicitly`,
-          });
-        }
-        if (_isFalse(target.fail_on_threshold)) {
-          out.push({
-            loc,
-            code: "report_region_threshold_guard_disabled",
-            msg:
-              `target=${name}: fail_on_threshold is false, so row_count is never checked against rows_threshold`,
-          });
-        }
-      });
-    });
-  });
-  return out;
-}
-
-/** The doctor report from a validation run with `strictEnv: false`. */
-export function buildDoctorReport(report: ValidationReport): DoctorReport {
+/**
+ * The doctor report from a validation run with `strictEnv: false`; `hints` are the steps' own (their
+ * `StepDefinition.hints`), key order loc, code, msg.
+ */
+export function buildDoctorReport(
+  report: ValidationReport,
+  context: { hints: readonly Issue[] },
+): DoctorReport {
   const missing = report.warnings.concat(report.errors).filter((i) => i.code === MISSING_ENV).map(_item);
   const warnings = report.errors.filter((i) => i.code.startsWith("template:")).map(_item);
   return {
     ok: missing.length === 0,
     flow_yaml: report.flow_yaml,
     missing_env: missing,
-    warnings: [...warnings, ...excelHints(report)],
+    warnings: [...warnings, ...context.hints.map((h) => ({ loc: h.loc, code: h.code, msg: h.msg }))],
   };
 }
 

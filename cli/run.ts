@@ -159,6 +159,7 @@ async function _runPrepared(prepared: PreparedFlow, opts: RunCliOptions, cwd: st
       flowJob: opts.flowJob,
       snapshot,
       registry,
+      settings,
       state,
       logger,
       signal: controller.signal,

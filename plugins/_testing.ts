@@ -1,6 +1,31 @@
 // Test helpers shared by the plugin tests: a hand-made StepContext and a temp dir with built test plugins.
+import { SYSTEM_CLOCK } from "../engine/clock.ts";
+import { loadSettings } from "../engine/config/settings.ts";
+import { ConnectorAccessor, ConnectorRegistry, type ConnectorsApi } from "../engine/connectors/mod.ts";
+import { createStepPaths } from "../engine/steps/sandbox.ts";
 import type { StepContext } from "../engine/steps/types.ts";
 import { writeTestPlugin } from "../testdata/plugins/build.ts";
+import type { ConnectorCaller } from "./host/call_scope.ts";
+
+/** A ConnectorsApi whose every resource forwards generic calls to `caller` (no kind checks). */
+function _viaCaller(caller: ConnectorCaller): ConnectorsApi {
+  const empty = ConnectorAccessor.empty(ConnectorRegistry.withBuiltins());
+  const named = (name: string) =>
+    Promise.resolve({
+      resource: name,
+      call: (method: string, args: unknown) => caller.call(name, method, args as never),
+    });
+  return {
+    db: (n) => empty.db(n),
+    sftp: (n) => empty.sftp(n),
+    smb: (n) => empty.smb(n),
+    mail: (n) => empty.mail(n),
+    archive: (n) => empty.archive(n),
+    rest: (n) => empty.rest(n),
+    get: (_kind, name) => named(name),
+    named,
+  };
+}
 
 export interface LogLine {
   level: string;
@@ -9,7 +34,12 @@ export interface LogLine {
 
 /** A StepContext whose log lines are collected in `lines`. */
 export function testStepContext(
-  options: { artifactsDir: string; connectors?: unknown; jobId?: string; stepId?: string },
+  options: {
+    artifactsDir: string;
+    connectors?: ConnectorsApi | ConnectorCaller;
+    jobId?: string;
+    stepId?: string;
+  },
 ): { ctx: StepContext; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const log = (level: string) => (message: string) => lines.push({ level, message });
@@ -19,16 +49,24 @@ export function testStepContext(
     jobId: options.jobId ?? "job_a",
     stepId: options.stepId ?? "s1",
     env: {},
+    workRoot: options.artifactsDir,
     jobDir: options.artifactsDir,
     artifactsDir: options.artifactsDir,
     scratchDir: options.artifactsDir,
     manifestsDir: options.artifactsDir,
+    settings: loadSettings({}, { overrides: { work_root: options.artifactsDir } }),
+    clock: SYSTEM_CLOCK,
+    paths: createStepPaths({ artifactsDir: options.artifactsDir, workRoot: options.artifactsDir, env: {} }),
     log: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     locks: { acquire: () => Promise.resolve(true), release: () => {} },
     signal: new AbortController().signal,
     runNested: () => Promise.reject(new Error("no nested steps in plugin tests")),
     addSecret: () => {},
-    connectors: options.connectors,
+    connectors: options.connectors === undefined
+      ? ConnectorAccessor.empty(ConnectorRegistry.withBuiltins())
+      : "named" in options.connectors
+      ? options.connectors
+      : _viaCaller(options.connectors),
   };
   return { ctx, lines };
 }

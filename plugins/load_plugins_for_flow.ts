@@ -15,11 +15,10 @@ import type { LogLevel } from "./host/call_scope.ts";
 import type { PluginConnectorDefinition } from "./host/plugin_step.ts";
 import type { WasmPlugin } from "./host/wasm_plugin.ts";
 import type { SecretsProvider } from "./secrets/plugin_secrets_provider.ts";
-import type { ConnectorDefinition } from "../engine/connectors/types.ts";
 
 /** A registry that accepts plugin connectors (engine/connectors ConnectorRegistry fits). */
 export interface ConnectorRegistryLike {
-  register(def: ConnectorDefinition): void;
+  register(def: PluginConnectorDefinition): void;
 }
 
 export interface LoadPluginsOptions {

@@ -6,7 +6,7 @@ import { ConnectorRegistry } from "../engine/connectors/registry.ts";
 import { ConnectorAccessor } from "../engine/connectors/accessor.ts";
 import { buildPlugins, testStepContext } from "./_testing.ts";
 import { loadPluginsForFlow, type LoadPluginsOptions } from "./load_plugins_for_flow.ts";
-import type { ConnectorDefinition } from "../engine/connectors/types.ts";
+import type { PluginConnectorDefinition } from "./host/plugin_step.ts";
 import { PLUGIN_LOCK_FILE, type PluginPin, writePluginLock } from "./lock/plugin_lock.ts";
 
 const NAMES = [
@@ -91,7 +91,7 @@ Deno.test("loadPluginsForFlow() does not import the Extism runtime when nothing 
 Deno.test("loadPluginsForFlow() registers steps and connectors from the lock beside the flow", async () => {
   const { flowPath } = await flowDir([pin("t_echo"), pin("_test_skip"), pin("t_resources")]);
   const registry = StepRegistry.withBuiltins();
-  const registered: ConnectorDefinition[] = [];
+  const registered: PluginConnectorDefinition[] = [];
   const loaded = await loadPluginsForFlow(
     opts(flowPath, { registry, connectors: { register: (d) => registered.push(d) } }),
   );

@@ -215,7 +215,7 @@ Deno.test("run turns a resource that cannot be built into a run-level error (§5
     path,
     demoFlow(dir.path, F0_JOBS).replace(
       "jobs:\n",
-      'resources:\n  r1: {kind: rest, driver: httpx, config: {url: "{{env.AF_TEST_UNSET_URL}}"}}\njobs:\n',
+      'resources:\n  r1: {kind: echo, driver: echo, config: {url: "{{env.AF_TEST_UNSET_URL}}"}}\njobs:\n',
     ),
   );
   const r = await runCli(["run", path, "--run-id", "R"]);

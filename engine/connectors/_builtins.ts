@@ -1,5 +1,6 @@
-// Built-in connector definitions, as an explicit list (no side-effect registration).
-import { echoConnector } from "./echo.ts";
-import type { ConnectorDefinition } from "./types.ts";
+// Built-in connector definitions, as an explicit list (no side-effect registration). One driver per file in
+// drivers/, named after its registry key (`sftp:paramiko` -> drivers/sftp_paramiko.ts).
+import { echoConnector } from "./drivers/echo_echo.ts";
+import type { AnyConnectorDefinition } from "./types.ts";
 
-export const BUILTIN_CONNECTORS: readonly ConnectorDefinition[] = [echoConnector];
+export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [echoConnector];

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { closeProcessConnectors, ConnectorAccessor } from "./accessor.ts";
 import { ConnectorRegistry } from "./registry.ts";
 import type { Connector, ConnectorDefinition } from "./types.ts";
+import type { DbConnector } from "./kinds/mod.ts";
+import { fields } from "../inputs/mod.ts";
+import type { JsonValue } from "../types.ts";
 
 function _counting(): { def: ConnectorDefinition; created: string[]; closed: string[] } {
   const created: string[] = [];
@@ -10,9 +13,13 @@ function _counting(): { def: ConnectorDefinition; created: string[]; closed: str
     kind: "db",
     driver: "fake",
     origin: "test",
-    create(r): Connector {
+    create(r): DbConnector {
       created.push(r.name);
-      return { resource: r.name, close: () => void closed.push(r.name) };
+      return {
+        resource: r.name,
+        fetchall: () => Promise.resolve({ columns: ["n"], rows: [[1]] }),
+        close: () => void closed.push(r.name),
+      };
     },
   };
   return { def, created, closed };
@@ -99,4 +106,90 @@ Deno.test("echo connector returns what it received", async () => {
     config: { token: "DEC(abc)" },
     options: {},
   });
+});
+
+/** A plugin-style connector: only a generic `call`, with declared methods. */
+function _generic(
+  methods: string[],
+  answer: (method: string, args: JsonValue) => JsonValue,
+): ConnectorDefinition {
+  return {
+    kind: "db",
+    driver: "plug",
+    origin: "plugin:p@1.0.0",
+    methods,
+    create: (r): Connector => ({
+      resource: r.name,
+      call: (method, args) => Promise.resolve(answer(method, args)),
+    }),
+  };
+}
+
+Deno.test("ConnectorAccessor fits a plugin connector to the db interface through its generic call", async () => {
+  const seen: unknown[] = [];
+  const def = _generic(["fetchall", "fetchmany"], (method, args) => {
+    seen.push([method, args]);
+    return { columns: ["a"], rows: [[1], [2]] };
+  });
+  const acc = _accessor(def, {}, { g: { kind: "db", driver: "plug", config: {}, options: {}, decode: {} } });
+  const db = await acc.db("g");
+  assert.deepEqual(await db.fetchall({ sql: "select a" }), { columns: ["a"], rows: [[1], [2]] });
+  const stream = await db.fetchmany!({ sql: "select a", fetch_size: 10 });
+  const batches = [];
+  for await (const b of stream.batches) batches.push(b);
+  assert.deepEqual([stream.columns, stream.types, batches], [["a"], [null], [[[1], [2]]]]);
+  assert.deepEqual(seen, [
+    ["fetchall", { params: {}, sql: "select a" }],
+    ["fetchmany", { params: {}, sql: "select a", fetch_size: 10 }],
+  ]);
+});
+
+Deno.test("ConnectorAccessor refuses a plugin connector that lacks the kind's methods, and a bad result", async () => {
+  const lacking = _accessor(_generic(["execute"], () => null), {}, {
+    g: { kind: "db", driver: "plug", config: {}, options: {}, decode: {} },
+  });
+  await assert.rejects(lacking.db("g"), {
+    code: "connector:methods",
+    message: 'Connector db:plug (plugin:p@1.0.0) lacks the db methods ["fetchall"]',
+  });
+  const liar = _accessor(_generic([], () => ({ columns: "a" })), {}, {
+    g: { kind: "db", driver: "plug", config: {}, options: {}, decode: {} },
+  });
+  await assert.rejects((await liar.db("g")).fetchall({ sql: "x" }), {
+    name: "PluginError",
+    message: /Connector of resource g: fetchall returned an unexpected result at columns/,
+  });
+});
+
+Deno.test("ConnectorAccessor parses config with the driver's schema when it creates the connector", async () => {
+  const got: unknown[] = [];
+  const def: ConnectorDefinition<Connector, { port: number }> = {
+    kind: "rest",
+    driver: "typed",
+    origin: "test",
+    config: fields.fixedMap({ port: fields.int({ default: 80 }) }),
+    create: (r) => {
+      got.push(r.config);
+      return { resource: r.name };
+    },
+  };
+  const res = (config: Record<string, unknown>) => ({
+    kind: "rest",
+    driver: "typed",
+    config,
+    options: {},
+    decode: {},
+  });
+  const acc = _accessor(def, {}, {
+    ok: res({ port: "8080" }),
+    bad: res({ port: "x" }),
+    odd: res({ prot: 1 }),
+  });
+  await acc.get("rest", "ok");
+  assert.deepEqual(got, [{ port: 8080 }]);
+  await assert.rejects(acc.get("rest", "bad"), {
+    code: "connector:invalid_config",
+    message: "Resource bad: config.port must be an integer",
+  });
+  await assert.rejects(acc.get("rest", "odd"), { message: "Resource odd: unknown config.prot" });
 });

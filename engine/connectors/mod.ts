@@ -1,9 +1,22 @@
 /**
- * Connectors: the `kind:driver` registry and the lazy accessor of the RunContext (core.md §5.7).
+ * Connectors: the `kind:driver` registry, the per-kind contracts, config checks and the lazy accessor of a run
+ * (docs/architecture.md "Connector contract").
  * @module
  */
-export { ConnectorRegistry } from "./registry.ts";
-export { closeProcessConnectors, ConnectorAccessor } from "./accessor.ts";
+export { ConnectorRegistry, unknownConnectorMessage } from "./registry.ts";
+export { closeProcessConnectors, ConnectorAccessor, fitToKind } from "./accessor.ts";
 export type { AccessorResource, CachePolicy, ConnectorAccessorOptions } from "./accessor.ts";
-export { echoConnector } from "./echo.ts";
-export type { Connector, ConnectorDefinition, ConnectorResource } from "./types.ts";
+export { parseResourceConfig, resourceIssues } from "./config.ts";
+export type { RawResource } from "./config.ts";
+export { echoConnector } from "./drivers/echo_echo.ts";
+export { defineConnector } from "./types.ts";
+export type {
+  AnyConnectorDefinition,
+  Connector,
+  ConnectorCreateContext,
+  ConnectorDefinition,
+  ConnectorResource,
+  ConnectorsApi,
+} from "./types.ts";
+export { CONNECTOR_KINDS, isConnectorKind } from "./kinds/mod.ts";
+export type * from "./kinds/mod.ts";

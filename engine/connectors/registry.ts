@@ -1,18 +1,23 @@
 /**
- * The connector registry, keyed `kind:driver` (core.md §5.7, §7.5).
+ * The connector registry, keyed `kind:driver`: the built-ins plus what plugins register (docs/plugins.md).
  * @module
  */
 import { AetherflowError } from "../errors.ts";
 import { BUILTIN_CONNECTORS } from "./_builtins.ts";
-import type { ConnectorDefinition } from "./types.ts";
+import type { AnyConnectorDefinition } from "./types.ts";
 
 function _key(kind: string, driver: string): string {
   return `${kind}:${driver}`;
 }
 
+/** `Unknown connector: <kind>:<driver>. Loaded: <JSON list, sorted>` (the validate and run message). */
+export function unknownConnectorMessage(kind: string, driver: string, loaded: readonly string[]): string {
+  return `Unknown connector: ${_key(kind, driver)}. Loaded: ${JSON.stringify(loaded)}`;
+}
+
 /** Registered connector types. A second registration of a `kind:driver` is refused [ours]. */
 export class ConnectorRegistry {
-  #defs = new Map<string, ConnectorDefinition>();
+  #defs = new Map<string, AnyConnectorDefinition>();
 
   /** A registry holding the built-in connectors. */
   static withBuiltins(): ConnectorRegistry {
@@ -22,7 +27,7 @@ export class ConnectorRegistry {
   }
 
   /** @throws {AetherflowError} `connector:duplicate`: `Connector <k>:<d> already registered by <origin>`. */
-  register(def: ConnectorDefinition): void {
+  register(def: AnyConnectorDefinition): void {
     const key = _key(def.kind, def.driver);
     const existing = this.#defs.get(key);
     if (existing) {
@@ -37,20 +42,27 @@ export class ConnectorRegistry {
     return this.#defs.has(_key(kind, driver));
   }
 
-  /** @throws {AetherflowError} `connector:unknown`: `Unknown connector <k>:<d>. Known: <JSON list, sorted>`. */
-  get(kind: string, driver: string): ConnectorDefinition {
+  /** The definition, or undefined. */
+  find(kind: string, driver: string): AnyConnectorDefinition | undefined {
+    return this.#defs.get(_key(kind, driver));
+  }
+
+  /** @throws {AetherflowError} `connector:unknown`: `Unknown connector: <k>:<d>. Loaded: <JSON list, sorted>`. */
+  get(kind: string, driver: string): AnyConnectorDefinition {
     const def = this.#defs.get(_key(kind, driver));
     if (def) return def;
-    throw new AetherflowError(
-      `Unknown connector ${_key(kind, driver)}. Known: ${JSON.stringify(this.keys())}`,
-      {
-        code: "connector:unknown",
-      },
-    );
+    throw new AetherflowError(unknownConnectorMessage(kind, driver, this.keys()), {
+      code: "connector:unknown",
+    });
   }
 
   /** Every registered `kind:driver`, sorted. */
   keys(): string[] {
     return [...this.#defs.keys()].sort();
+  }
+
+  /** Every registered definition, in `keys()` order. */
+  definitions(): AnyConnectorDefinition[] {
+    return this.keys().map((k) => this.#defs.get(k)!);
   }
 }

@@ -31,6 +31,6 @@ Deno.test("ConnectorRegistry.get() lists the known connectors on an unknown key"
   assert.equal(reg.get("db", "pg"), DB_PG);
   assert.throws(() => reg.get("db", "oracle"), {
     code: "connector:unknown",
-    message: 'Unknown connector db:oracle. Known: ["db:pg","echo:echo"]',
+    message: 'Unknown connector: db:oracle. Loaded: ["db:pg","echo:echo"]',
   });
 });

@@ -1,5 +1,5 @@
-// A small registry for spec tests, independent of the evolving built-ins: `t_any` takes any inputs,
-// `t_strict` accepts only `a` and `items`, `with_lock` mimics the built-in's own key check.
+// A small registry for flow validation tests, independent of the evolving built-ins: `t_any` takes any inputs,
+// `t_strict` accepts only `a` and `items`, `with_lock` mimics the built-in's key check and its nested step.
 import { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
 import { extraKeyMessage } from "../suggest.ts";
@@ -22,6 +22,12 @@ export function testRegistry(): StepRegistry {
     type: "with_lock",
     origin: "test",
     validate: _strict(["lock_key", "step", "ttl_seconds", "wait_seconds"]),
+    nested: (raw) => {
+      const step = raw.step;
+      if (typeof step !== "object" || step === null || Array.isArray(step)) return [];
+      const inner = step as Record<string, unknown>;
+      return [{ loc: "step", type: inner.type, inputs: inner.inputs ?? {} }];
+    },
     run,
   });
   return reg;

@@ -52,3 +52,4 @@ export type { ValidateFlowOptions, ValidateFlowSourceOptions } from "./validate.
 export { formatIssueLine, formatReportJson, formatReportText } from "./report.ts";
 export type { ValidationReport } from "./report.ts";
 export { flowJsonSchema, profilesJsonSchema } from "./json_schema.ts";
+export { collectStepHints } from "./step_hints.ts";

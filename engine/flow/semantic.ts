@@ -1,8 +1,10 @@
 /**
- * Semantic rules of a schema-valid flow (core.md §2.2), all of them, in emission order.
+ * Semantic rules of a schema-valid flow (docs/validation.md), all of them, in emission order.
  * @module
  */
 import type { StepRegistry } from "../steps/registry.ts";
+import { stepInputIssues } from "../steps/inputs.ts";
+import { isPlainMap } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
 import { checkWhen } from "../when/mod.ts";
 import type { FlowSpec } from "./schema.ts";
@@ -15,7 +17,7 @@ export interface SemanticOptions {
   archiveAllowList: readonly string[];
 }
 
-/** Run every semantic rule; issues in the §2.2 emission order. */
+/** Run every semantic rule; issues in the documented emission order. */
 export function checkSemantics(flow: FlowSpec, options: SemanticOptions): Issue[] {
   const out: Issue[] = [];
   _archiveDrivers(flow, options, out);
@@ -68,7 +70,7 @@ function _duplicateStepIds(flow: FlowSpec, out: Issue[]): void {
 }
 
 function _dependsOn(flow: FlowSpec, out: Issue[]): void {
-  // Last occurrence of a duplicated id decides "appears after" (§2.2 4b).
+  // Last occurrence of a duplicated id decides "appears after".
   const index = new Map<string, number>();
   flow.jobs.forEach((job, i) => index.set(job.id, i));
   flow.jobs.forEach((job, i) => {
@@ -100,8 +102,9 @@ function _stepTypes(flow: FlowSpec, registry: StepRegistry, out: Issue[]): void 
 }
 
 /**
- * Rule 5 and 5x for one step: known type, then the definition's own input checks on the raw inputs. The
- * embedded step of `with_lock` is checked the same way [ours].
+ * Rule 5 and 5x for one step: known type, then the definition's own input checks on the raw inputs (its schema,
+ * templated values skipped, and its `validate` rules). Embedded steps (`nested`, e.g. `with_lock.step`) are
+ * checked the same way [ours].
  */
 export function checkStep(
   step: { type: unknown; inputs: unknown },
@@ -119,26 +122,24 @@ export function checkStep(
     });
     return;
   }
-  if (!_isMap(step.inputs)) return;
+  if (!isPlainMap(step.inputs)) return;
   const inputsLoc = `${loc}.inputs`;
-  if (def.validate) {
-    let found: Issue[];
-    try {
-      found = def.validate(step.inputs);
-    } catch (err) {
-      // A checker bug must not turn validation into a crash; report it where it happened.
-      found = [{
-        code: "semantic:invalid_inputs",
-        loc: "",
-        msg: err instanceof Error ? err.message : String(err),
-      }];
-    }
-    for (const issue of found) out.push({ ...issue, loc: _prefix(inputsLoc, issue.loc) });
+  let found: Issue[];
+  try {
+    found = stepInputIssues(def, step.inputs);
+  } catch (err) {
+    // A checker bug must not turn validation into a crash; report it where it happened.
+    found = [{
+      code: "semantic:invalid_inputs",
+      loc: "",
+      msg: err instanceof Error ? err.message : String(err),
+    }];
   }
+  for (const issue of found) out.push({ ...issue, loc: _prefix(inputsLoc, issue.loc) });
   const depth = options.depth ?? 0;
-  if (step.type === "with_lock" && _isMap(step.inputs.step) && depth < 20) {
-    const inner = step.inputs.step;
-    checkStep({ type: inner.type, inputs: inner.inputs ?? {} }, `${inputsLoc}.step`, {
+  if (depth >= 20) return;
+  for (const inner of def.nested?.(step.inputs) ?? []) {
+    checkStep({ type: inner.type, inputs: inner.inputs }, _prefix(inputsLoc, inner.loc), {
       ...options,
       depth: depth + 1,
     });
@@ -156,8 +157,4 @@ function _whens(flow: FlowSpec, out: Issue[]): void {
     const bad = checkWhen(job.when);
     if (bad) out.push({ code: "semantic:invalid_when", loc: `jobs[${i}].when`, msg: bad.msg });
   });
-}
-
-function _isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }

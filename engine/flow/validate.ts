@@ -6,6 +6,7 @@
 import { normalize } from "node:path";
 import { MODE, readProfilesSource, resolveMode } from "../config/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
+import { type ConnectorRegistry, resourceIssues } from "../connectors/mod.ts";
 import type { Issue } from "../types.ts";
 import { readFlowBytes } from "./_read_file.ts";
 import { decodeSource, type LoadedYaml, loadYaml, parseLoc } from "./load_yaml.ts";
@@ -15,6 +16,7 @@ import type { FlowSpec } from "./schema.ts";
 import { parseFlow } from "./parse_flow.ts";
 import { checkSemantics } from "./semantic.ts";
 import { scanFlowTemplates } from "./template_scan.ts";
+import { stepConnectorIssues } from "./step_connectors.ts";
 
 /** Options of {@linkcode validateFlow}. */
 export interface ValidateFlowOptions {
@@ -23,6 +25,11 @@ export interface ValidateFlowOptions {
   /** The env snapshot (core.md §7.1) — the same one `run` uses [D10]. */
   snapshot: Readonly<Record<string, string>>;
   registry: StepRegistry;
+  /**
+   * The connectors the run will have: each resource's `kind:driver` must be registered and its config/options
+   * must fit the driver's schemas. Omitted = resources' connectors are not checked.
+   */
+  connectors?: ConnectorRegistry;
   /** Missing env is an error; default: snapshot `AETHERFLOW_VALIDATE_ENV_STRICT` lower-cased == `true`. */
   strictEnv?: boolean;
   /** Enterprise archive driver allow-list (manifest `zip_drivers`); default empty (§2.2 rule 1). */
@@ -138,6 +145,17 @@ function _checkStage(
     enterprise: resolveMode(snapshot) === MODE.ENTERPRISE,
     archiveAllowList: options.archiveAllowList ?? [],
   });
+  // Profiles are read first only so a resource's config is checked with its profile merged in; their own
+  // issues are reported below, in their usual place.
+  const source = readProfilesSource(snapshot, options.cwd ? { cwd: options.cwd } : {});
+  const checked = source.issues.length === 0 ? validateProfiles(source.raw) : undefined;
+  if (options.connectors) {
+    errors.push(...resourceIssues(flow.resources, {
+      registry: options.connectors,
+      profiles: checked?.issues.length === 0 ? checked.profiles : undefined,
+    }));
+    errors.push(...stepConnectorIssues(flow, { steps: options.registry, connectors: options.connectors }));
+  }
   const scan = scanFlowTemplates(flow, { snapshot, strictEnv });
   errors.push(...scan.errors);
   const warnings = [...scan.warnings];
@@ -145,11 +163,9 @@ function _checkStage(
   report.warnings.push(..._positioned(warnings, loaded, file));
 
   // Profiles (§2.4): source problems, schema, scan of every profile, then unknown-profile warnings.
-  const source = readProfilesSource(snapshot, options.cwd ? { cwd: options.cwd } : {});
   const profileErrors: Issue[] = [...source.issues];
   const profileWarnings: Issue[] = [];
-  if (source.issues.length === 0) {
-    const checked = validateProfiles(source.raw);
+  if (checked !== undefined) {
     profileErrors.push(...checked.issues);
     if (checked.issues.length === 0) {
       report.profiles = checked.profiles;

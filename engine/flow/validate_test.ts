@@ -544,3 +544,44 @@ Deno.test("validateFlow() checks with the snapshot finalizeSnapshot returns", as
   assert.deepEqual(report.errors.map((i) => i.code), ["semantic:profiles_invalid"]);
   assert.equal(report.snapshot?.A, "1");
 });
+
+Deno.test("validateFlowSource() checks resources' connectors and the resources steps name", async () => {
+  const { ConnectorRegistry } = await import("../connectors/registry.ts");
+  const connectors = ConnectorRegistry.withBuiltins();
+  connectors.register({
+    kind: "sftp",
+    driver: "plug",
+    origin: "plugin:p@1.0.0",
+    methods: ["download"],
+    create: (r) => ({ resource: r.name }),
+  });
+  const registry = testRegistry();
+  registry.register({
+    type: "t_list",
+    origin: "test",
+    connector: { input: "resource", kinds: ["sftp", "smb"], methods: ["list"] },
+    run: () => ({}),
+  });
+  const source = [
+    "flow: {id: d}",
+    "resources:",
+    "  e: {kind: echo, driver: echo, config: {x: 1}}",
+    "  s: {kind: sftp, driver: plug}",
+    "  bad: {kind: db, driver: nope}",
+    "jobs:",
+    "  - id: a",
+    "    steps:",
+    "      - {id: s1, type: t_list, inputs: {resource: e}}",
+    "      - {id: s2, type: t_list, inputs: {resource: zz}}",
+    "      - {id: s3, type: t_list, inputs: {resource: s}}",
+    "      - {id: s4, type: t_list, inputs: {resource: '{{env.R}}'}}",
+  ].join("\n");
+  const report = validateFlowSource({ flowYaml: "f.yaml", source, snapshot: {}, registry, connectors });
+  assert.deepEqual(report.errors.map((i) => `${i.loc} ${i.code} ${i.msg}`), [
+    'resources.bad.driver semantic:unknown_connector Unknown connector: db:nope. Loaded: ["echo:echo","sftp:plug"]',
+    "jobs[0].steps[0].inputs.resource semantic:resource_kind Resource e is kind=echo, requested kind=sftp|smb",
+    'jobs[0].steps[1].inputs.resource semantic:unknown_resource Unknown resource: zz. Known: ["bad","e","s"]',
+    'jobs[0].steps[2].inputs.resource semantic:connector_methods Connector sftp:plug of resource s does not declare ["list"]',
+  ]);
+  assert.equal(report.errors[0]?.line, 5);
+});

@@ -12,6 +12,8 @@ import { jobLoggerName, type RunEvents } from "../observe/events.ts";
 import { runSteps, type StepLoopProgress, TerminatedError } from "./step_loop.ts";
 import { createJobLayout, type JobLayout, jobLayout, removeJobDir } from "./workspace.ts";
 import type { Clock, RunnerFlow, RunnerJob, RunnerStateStore } from "./types.ts";
+import type { SettingValues } from "../config/settings.ts";
+import type { ConnectorsApi } from "../connectors/types.ts";
 
 export interface JobLoopOptions {
   flow: RunnerFlow;
@@ -26,7 +28,10 @@ export interface JobLoopOptions {
   clock: Clock;
   locks: LockApi;
   addSecret: (value: string) => void;
-  connectors?: unknown;
+  /** Absolute `flow.workspace.root`. */
+  workRoot: string;
+  settings: SettingValues;
+  connectors: ConnectorsApi;
 }
 
 /** What the job loop decided, in processing order. */
@@ -248,6 +253,8 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
       jobsCtx: _jobsCtx(book, job.id),
       locks: opts.locks,
       addSecret: opts.addSecret,
+      workRoot: opts.workRoot,
+      settings: opts.settings,
       connectors: opts.connectors,
     }, progress);
     // The loop records every step of the job (run, resumed or short-circuited), so a short-circuit is a SKIPPED job.

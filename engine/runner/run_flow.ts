@@ -1,14 +1,16 @@
 // One run of a validated flow (core.md §5.1 steps 7–11): run record, run_start, resources, job loop,
 // run_summary, run record closed. The caller (cli/run.ts) wires the real collaborators.
+import { resolve } from "node:path";
+import { SYSTEM_CLOCK } from "../clock.ts";
+import { loadSettings } from "../config/settings.ts";
+import { ConnectorAccessor, ConnectorRegistry } from "../connectors/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { RunEvents } from "../observe/events.ts";
 import type { LockApi } from "../steps/types.ts";
-import { monotonicMs } from "./_runtime.ts";
 import { runJobs } from "./job_loop.ts";
-import type { Clock, RunFlowOptions, RunOutcome, RunResources } from "./types.ts";
+import type { RunFlowOptions, RunOutcome, RunResources } from "./types.ts";
 
-/** Wall clock + `performance.now()`. */
-export const SYSTEM_CLOCK: Clock = { now: () => Date.now(), monotonic: monotonicMs };
+export { SYSTEM_CLOCK };
 
 /**
  * Execute the flow. Never throws for job or step failures (they are recorded, D3); a run-level error
@@ -21,6 +23,9 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   const signal = options.signal ?? new AbortController().signal;
   const { state, logger, runId } = options;
   const flowId = options.flow.flow.id;
+  const workRoot = resolve(options.flow.flow.workspace.root);
+  const settings = options.settings ??
+    loadSettings(options.snapshot, { overrides: { work_root: options.flow.flow.workspace.root } });
   const t0 = clock.monotonic();
   const events = new RunEvents({ logger, flowId, runId });
   state.beginRun({
@@ -77,7 +82,9 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
           clock,
           locks,
           addSecret: options.addSecret ?? (() => {}),
-          connectors: resources?.connectors,
+          workRoot,
+          settings,
+          connectors: resources?.connectors ?? ConnectorAccessor.empty(ConnectorRegistry.withBuiltins()),
         });
       } catch (err) {
         runError = errorMessage(err);

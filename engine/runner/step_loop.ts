@@ -4,7 +4,11 @@ import { AetherflowError, StepError } from "../errors.ts";
 import { STATUS } from "../types.ts";
 import type { JsonObject } from "../types.ts";
 import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
-import type { StepContext, StepResult } from "../steps/types.ts";
+import type { AnyStepDefinition, StepContext, StepResult } from "../steps/types.ts";
+import { parseStepInputs } from "../steps/inputs.ts";
+import { createStepPaths } from "../steps/sandbox.ts";
+import type { SettingValues } from "../config/settings.ts";
+import type { ConnectorsApi } from "../connectors/types.ts";
 import type { NamedLogger } from "../observe/logger.ts";
 import type { RunEvents } from "../observe/events.ts";
 import type { JobLayout } from "./workspace.ts";
@@ -30,7 +34,10 @@ export interface StepLoopContext {
   jobsCtx: Readonly<Record<string, unknown>>;
   locks: LockApi;
   addSecret: (value: string) => void;
-  connectors?: unknown;
+  /** Absolute `flow.workspace.root`. */
+  workRoot: string;
+  settings: SettingValues;
+  connectors: ConnectorsApi;
 }
 
 /** Mutable progress of the job, kept by the caller so a failure still knows what was promoted (§5.3 step 9). */
@@ -186,7 +193,7 @@ async function _runOne(
   const startedAtMs = ctx.clock.now();
   let result: StepResult;
   try {
-    result = await def.run(inputs, _stepContext(ctx, step.id));
+    result = await _call(def, inputs, _stepContext(ctx, step.id));
   } catch (err) {
     if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
     throw err;
@@ -253,7 +260,15 @@ function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
     jobId: ctx.job.id,
     stepId,
     env: ctx.snapshot,
+    workRoot: ctx.workRoot,
     ...ctx.layout,
+    settings: ctx.settings,
+    clock: ctx.clock,
+    paths: createStepPaths({
+      artifactsDir: ctx.layout.artifactsDir,
+      workRoot: ctx.workRoot,
+      env: ctx.snapshot,
+    }),
     log: ctx.log.with({ step_id: stepId }),
     locks: ctx.locks,
     signal: ctx.signal,
@@ -266,10 +281,19 @@ function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
           `Unknown step type: ${nested.type}. Loaded: ${JSON.stringify(ctx.registry.types())}`,
         );
       }
-      return await def.run(nested.inputs, _stepContext(ctx, nested.id));
+      return await _call(def, nested.inputs, _stepContext(ctx, nested.id));
     },
   };
   return stepCtx;
+}
+
+/** Parse the rendered inputs with the step's schema (typed input), then run it. */
+async function _call(
+  def: AnyStepDefinition,
+  inputs: Record<string, unknown>,
+  ctx: StepContext,
+): Promise<StepResult> {
+  return await def.run(parseStepInputs(def, inputs, ctx.stepId), ctx);
 }
 
 /**

@@ -1,5 +1,8 @@
 // The runner's inputs and outputs: the flow shape it reads, its collaborators and its result (core.md §5).
 import type { JsonObject } from "../types.ts";
+import type { Clock } from "../clock.ts";
+import type { SettingValues } from "../config/settings.ts";
+import type { ConnectorsApi } from "../connectors/types.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Logger } from "../observe/logger.ts";
 import type {
@@ -72,13 +75,7 @@ export interface RunnerStateStore {
   releaseLock(key: string, owner: string): boolean | void;
 }
 
-/** Time sources: wall clock for records, monotonic for durations (§8.2). */
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  /** Monotonic milliseconds (only differences matter). */
-  monotonic(): number;
-}
+export type { Clock };
 
 /** What the run record (`runs` row) gets besides ids [D11, D14]. */
 export interface RunRecordInfo {
@@ -113,7 +110,10 @@ export interface RunFlowOptions {
   logger: Logger;
   /** Aborted on SIGTERM/SIGINT; `signal.reason` is the signal name (core.md §5.2). */
   signal?: AbortSignal;
+  /** Default: the system clock. Steps get it too (`StepContext.clock`). */
   clock?: Clock;
+  /** The run's settings (`StepContext.settings`); default: loaded from the snapshot, work_root = workspace.root. */
+  settings?: SettingValues;
   record: RunRecordInfo;
   /** Registers a value for masking [D18] (decoded secrets, step-provided secrets). */
   addSecret?: (value: string) => void;
@@ -126,7 +126,7 @@ export interface RunFlowOptions {
 
 /** Run-scoped resources handed to steps; `close` runs at the end of the run (errors logged). */
 export interface RunResources {
-  connectors?: unknown;
+  connectors?: ConnectorsApi;
   close?: () => Promise<void> | void;
 }
 

@@ -1,40 +1,15 @@
-// Pure planning for `external.process` (builtins.md §4.4, D16): rendered inputs -> a typed ProcessPlan, the child
-// env, the backoff schedule and the retry decision. No I/O here, so every rule is testable without a process.
+// Pure planning for `external.process` (docs/steps.md "external.process", D16): the inputs schema, parsed inputs
+// -> a typed ProcessPlan, the child env, the backoff schedule and the retry decision. No I/O here, so every rule is
+// testable without a process.
+import type { z } from "zod";
 import { StepError } from "../errors.ts";
+import { asNumber, fail, field, fields, isPlainMap, toText } from "../inputs/mod.ts";
 import type { JsonObject } from "../types.ts";
-import { INPUT_ERROR, inputLabel, isPlainMap, toBool, toInt, toList, toNumber, toText } from "./_coerce.ts";
+import { parseStepInputs } from "./inputs.ts";
+
+const INPUT_ERROR = { code: "step:invalid_input" } as const;
 
 export const STEP_TYPE = "external.process";
-
-/** Accepted inputs, in declaration order, with their nested fixed maps (§0.2 D6). */
-export const INPUT_KEYS = [
-  "command",
-  "args",
-  "shell",
-  "cwd",
-  "timeout_seconds",
-  "kill_grace_seconds",
-  "inherit_env",
-  "env",
-  "log",
-  "idempotency",
-  "success",
-  "retry",
-  "outputs",
-] as const;
-export const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
-  log: ["stdout", "stderr", "file_path", "max_capture_kb"],
-  idempotency: ["strategy", "marker_path", "temp_output_dir", "final_output_dir", "atomic_rename"],
-  success: ["exit_codes", "require_files", "require_glob", "forbid_files", "marker_file"],
-  retry: [
-    "max_attempts",
-    "backoff_seconds",
-    "backoff_multiplier",
-    "max_backoff_seconds",
-    "retry_on_exit_codes",
-    "retry_on_timeout",
-  ],
-};
 
 export const LOG_MODES = ["inherit", "capture", "file", "discard"] as const;
 export type LogMode = typeof LOG_MODES[number];
@@ -44,6 +19,78 @@ export type Strategy = typeof STRATEGIES[number];
 export const SHELL_PATH = "/bin/sh";
 const DEFAULT_KILL_GRACE_SECONDS = 15;
 const SHELL_SAFE_REGEXP = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+const _logMode = fields.oneOf(LOG_MODES, {
+  default: "inherit",
+  message: (raw) => `Unknown log mode: ${raw}`,
+  code: "semantic:external_process_log_mode",
+});
+
+/** The timeout in seconds and as the user wrote it (for `timed out after <t>s`). */
+const _timeout = field((v, ctx) => {
+  const n = asNumber(v);
+  if (n === undefined) return fail(ctx, "must be a number");
+  return n < 0 ? fail(ctx, "must be >= 0") : { seconds: n, text: toText(v).trim() };
+}, { required: false, fallback: null });
+
+/** Env entries as text; a null value is "". */
+const _env = field((v, ctx) => {
+  if (!isPlainMap(v)) return fail(ctx, "must be a map");
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(v)) {
+    env[key] = value === null || value === undefined ? "" : toText(value);
+  }
+  return env;
+}, { required: false, fallback: {} });
+
+/** The inputs of `external.process`, nested fixed maps included [D6]. */
+export const EXTERNAL_PROCESS_INPUTS = fields.fixedMap({
+  // The shape of command/args depends on `shell`: checked by buildArgv with the contract messages.
+  command: fields.any({ required: true }),
+  args: fields.any(),
+  shell: fields.bool({ default: false }),
+  cwd: fields.path({ default: null }),
+  timeout_seconds: _timeout,
+  kill_grace_seconds: fields.number({ default: DEFAULT_KILL_GRACE_SECONDS, min: 0 }),
+  inherit_env: fields.bool({ default: true }),
+  env: _env,
+  log: fields.map({
+    stdout: _logMode,
+    stderr: _logMode,
+    file_path: fields.path({ default: null }),
+    max_capture_kb: fields.int({ default: null, min: 0 }),
+  }),
+  idempotency: fields.map({
+    // [ours] an unknown strategy is an error; upstream silently acted like `none`.
+    strategy: fields.oneOf(STRATEGIES, {
+      default: "none",
+      message: (raw) => `Unsupported idempotency strategy: ${raw}`,
+    }),
+    marker_path: fields.path({ default: null }),
+    temp_output_dir: fields.path({ default: null }),
+    final_output_dir: fields.path({ default: null }),
+    atomic_rename: fields.bool({ default: true }),
+  }),
+  success: fields.map({
+    exit_codes: fields.list(fields.int()),
+    require_files: fields.list(fields.path()),
+    require_glob: fields.list(fields.path()),
+    forbid_files: fields.list(fields.path()),
+    marker_file: fields.path({ default: null }),
+  }),
+  retry: fields.map({
+    // [ours] upstream's loop never ran with 0 and failed with a bare `external_process_failed`.
+    max_attempts: fields.int({ default: 1, min: 1 }),
+    backoff_seconds: fields.number({ default: 0, min: 0 }),
+    backoff_multiplier: fields.number({ default: 1 }),
+    max_backoff_seconds: fields.number({ default: 0 }),
+    retry_on_exit_codes: fields.list(fields.int()),
+    retry_on_timeout: fields.bool({ default: false }),
+  }),
+  outputs: fields.record(),
+});
+
+export type ExternalProcessInput = z.output<typeof EXTERNAL_PROCESS_INPUTS>;
 
 export interface LogPlan {
   stdout: LogMode;
@@ -95,25 +142,11 @@ export interface ProcessPlan {
   outputs: JsonObject;
 }
 
-/** Label of a (possibly nested) input for typing errors. */
 function _label(name: string): string {
-  return inputLabel(STEP_TYPE, name);
+  return `${STEP_TYPE} inputs.${name}`;
 }
 
-/** A fixed nested map: null/absent -> {}; anything else but a map is an input error; unknown keys too. */
-function _nestedMap(inputs: Record<string, unknown>, key: string): Record<string, unknown> {
-  const value = inputs[key];
-  if (value === null || value === undefined) return {};
-  if (!isPlainMap(value)) throw new StepError(`${_label(key)} must be a map`, INPUT_ERROR);
-  for (const sub of Object.keys(value)) {
-    if (!(NESTED_KEYS[key] ?? []).includes(sub)) {
-      throw new StepError(`Unknown input ${key}.${sub}`, INPUT_ERROR);
-    }
-  }
-  return value;
-}
-
-/** argv items are rendered as text (§0.4); a null item would silently become "null", so it is an error. */
+/** argv items are rendered as text; a null item would silently become "null", so it is an error. */
 function _argvItems(list: unknown[], name: string): string[] {
   return list.map((item, i) => {
     if (item === null || item === undefined) {
@@ -158,153 +191,76 @@ export function buildArgv(command: unknown, options: { args: unknown; shell: boo
   return [..._argvItems(command, "command"), ...args];
 }
 
-function _logMode(value: unknown): LogMode {
-  const mode = value === null || value === undefined ? "" : toText(value).trim().toLowerCase();
-  if (mode === "") return "inherit";
-  if (!(LOG_MODES as readonly string[]).includes(mode)) {
-    throw new StepError(`Unknown log mode: ${toText(value)}`, INPUT_ERROR);
-  }
-  return mode as LogMode;
-}
-
-function _optionalPath(value: unknown, name: string): string | null {
-  if (value === null || value === undefined || value === "") return null;
-  if (typeof value !== "string") throw new StepError(`${_label(name)} must be a path string`, INPUT_ERROR);
-  return value;
-}
-
-function _pathList(value: unknown, name: string): string[] {
-  return toList(value).map((item, i) => {
-    if (typeof item !== "string" || item === "") {
-      throw new StepError(`${_label(`${name}[${i}]`)} must be a path string`, INPUT_ERROR);
-    }
-    return item;
-  });
-}
-
-function _intList(value: unknown, name: string): number[] {
-  return toList(value).map((item, i) => toInt(item, _label(`${name}[${i}]`), 0));
-}
-
-function _nonNegative(value: number, name: string): number {
-  if (value < 0) throw new StepError(`${_label(name)} must be >= 0`, INPUT_ERROR);
-  return value;
-}
-
-function _planLog(log: Record<string, unknown>): LogPlan {
-  const stdout = _logMode(log.stdout);
-  const stderr = _logMode(log.stderr);
-  const filePath = _optionalPath(log.file_path, "log.file_path");
-  if ((stdout === "file" || stderr === "file") && filePath === null) {
+/**
+ * The plan of parsed inputs: the cross-field rules (argv from command/args/shell, log file, strategies).
+ * @throws {StepError} with the contract messages.
+ */
+export function planFromInput(input: ExternalProcessInput): ProcessPlan {
+  const argv = buildArgv(input.command, { args: input.args, shell: input.shell });
+  const { log, idempotency: idem, success, retry } = input;
+  if ((log.stdout === "file" || log.stderr === "file") && log.file_path === null) {
     throw new StepError("log.file_path is required when stdout/stderr mode is 'file'", INPUT_ERROR);
   }
-  const capKb = toInt(log.max_capture_kb, _label("log.max_capture_kb"), null);
-  if (capKb !== null) _nonNegative(capKb, "log.max_capture_kb");
-  return { stdout, stderr, filePath, maxCaptureBytes: capKb === null ? null : capKb * 1024 };
-}
-
-function _planIdempotency(idem: Record<string, unknown>, markerFile: string | null): IdempotencyPlan {
-  const raw = idem.strategy === null || idem.strategy === undefined ? "none" : toText(idem.strategy);
-  const strategy = raw.trim().toLowerCase() || "none";
-  // [ours] an unknown strategy is an error; upstream silently acted like `none`.
-  if (!(STRATEGIES as readonly string[]).includes(strategy)) {
-    throw new StepError(`Unsupported idempotency strategy: ${raw}`, INPUT_ERROR);
-  }
-  const plan: IdempotencyPlan = {
-    strategy: strategy as Strategy,
-    markerPath: _optionalPath(idem.marker_path, "idempotency.marker_path") ?? markerFile,
-    tempOutputDir: _optionalPath(idem.temp_output_dir, "idempotency.temp_output_dir"),
-    finalOutputDir: _optionalPath(idem.final_output_dir, "idempotency.final_output_dir"),
-    atomicRename: toBool(idem.atomic_rename, _label("idempotency.atomic_rename"), true),
+  const idempotency: IdempotencyPlan = {
+    strategy: idem.strategy,
+    markerPath: idem.marker_path ?? success.marker_file,
+    tempOutputDir: idem.temp_output_dir,
+    finalOutputDir: idem.final_output_dir,
+    atomicRename: idem.atomic_rename,
   };
-  if (plan.strategy === "atomic_dir" && (plan.tempOutputDir === null || plan.finalOutputDir === null)) {
+  if (
+    idempotency.strategy === "atomic_dir" &&
+    (idempotency.tempOutputDir === null || idempotency.finalOutputDir === null)
+  ) {
     throw new StepError("atomic_dir requires temp_output_dir and final_output_dir", INPUT_ERROR);
   }
-  if (plan.strategy === "marker" && plan.markerPath === null) {
+  if (idempotency.strategy === "marker" && idempotency.markerPath === null) {
     throw new StepError(
       "idempotency.strategy marker requires idempotency.marker_path or success.marker_file",
       INPUT_ERROR,
     );
   }
-  return plan;
-}
-
-function _planSuccess(success: Record<string, unknown>): { plan: SuccessPlan; markerFile: string | null } {
-  const exitCodes = _intList(success.exit_codes, "success.exit_codes");
-  const markerFile = _optionalPath(success.marker_file, "success.marker_file");
-  const requireFiles = _pathList(success.require_files, "success.require_files");
-  if (markerFile !== null) requireFiles.push(markerFile);
-  return {
-    plan: {
-      exitCodes: exitCodes.length === 0 ? [0] : exitCodes,
-      requireFiles,
-      requireGlob: _pathList(success.require_glob, "success.require_glob"),
-      forbidFiles: _pathList(success.forbid_files, "success.forbid_files"),
-    },
-    markerFile,
-  };
-}
-
-function _planRetry(retry: Record<string, unknown>): RetryPlan {
-  const maxAttempts = toInt(retry.max_attempts, _label("retry.max_attempts"), 1);
-  // [ours] upstream's loop never ran with 0 and failed with a bare `external_process_failed`.
-  if (maxAttempts < 1) throw new StepError(`${_label("retry.max_attempts")} must be >= 1`, INPUT_ERROR);
-  return {
-    maxAttempts,
-    backoffSeconds: _nonNegative(
-      toNumber(retry.backoff_seconds, _label("retry.backoff_seconds"), 0),
-      "retry.backoff_seconds",
-    ),
-    backoffMultiplier: toNumber(retry.backoff_multiplier, _label("retry.backoff_multiplier"), 1),
-    maxBackoffSeconds: toNumber(retry.max_backoff_seconds, _label("retry.max_backoff_seconds"), 0),
-    retryOnExitCodes: _intList(retry.retry_on_exit_codes, "retry.retry_on_exit_codes"),
-    retryOnTimeout: toBool(retry.retry_on_timeout, _label("retry.retry_on_timeout"), false),
-  };
-}
-
-function _planEnv(value: unknown): Record<string, string> {
-  if (value === null || value === undefined) return {};
-  if (!isPlainMap(value)) throw new StepError(`${_label("env")} must be a map`, INPUT_ERROR);
-  const env: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) env[key] = v === null || v === undefined ? "" : toText(v);
-  return env;
-}
-
-/**
- * Check and type rendered inputs. Throws StepError with the §4.4 / §0.2 messages.
- * `stepId` is only used for the generic `Step <id> missing inputs: […]` message (§0.1).
- */
-export function planExternalProcess(inputs: Record<string, unknown>, stepId: string): ProcessPlan {
-  if (!("command" in inputs)) throw new StepError(`Step ${stepId} missing inputs: ["command"]`, INPUT_ERROR);
-  for (const key of Object.keys(inputs)) {
-    if (!(INPUT_KEYS as readonly string[]).includes(key)) {
-      throw new StepError(`Unknown input ${key}`, INPUT_ERROR);
-    }
-  }
-  const shell = toBool(inputs.shell, _label("shell"), false);
-  const argv = buildArgv(inputs.command, { args: inputs.args, shell });
-  const timeoutSeconds = toNumber(inputs.timeout_seconds, _label("timeout_seconds"), null);
-  if (timeoutSeconds !== null) _nonNegative(timeoutSeconds, "timeout_seconds");
-  const outputs = inputs.outputs ?? {};
-  if (!isPlainMap(outputs)) throw new StepError(`${_label("outputs")} must be a map`, INPUT_ERROR);
-  const { plan: success, markerFile } = _planSuccess(_nestedMap(inputs, "success"));
+  const requireFiles = [...success.require_files];
+  if (success.marker_file !== null) requireFiles.push(success.marker_file);
   return {
     argv,
-    cwd: _optionalPath(inputs.cwd, "cwd"),
-    timeoutSeconds,
-    timeoutText: timeoutSeconds === null ? "" : toText(inputs.timeout_seconds).trim(),
-    killGraceSeconds: _nonNegative(
-      toNumber(inputs.kill_grace_seconds, _label("kill_grace_seconds"), DEFAULT_KILL_GRACE_SECONDS),
-      "kill_grace_seconds",
-    ),
-    inheritEnv: toBool(inputs.inherit_env, _label("inherit_env"), true),
-    env: _planEnv(inputs.env),
-    log: _planLog(_nestedMap(inputs, "log")),
-    idempotency: _planIdempotency(_nestedMap(inputs, "idempotency"), markerFile),
-    success,
-    retry: _planRetry(_nestedMap(inputs, "retry")),
-    outputs: outputs as JsonObject,
+    cwd: input.cwd,
+    timeoutSeconds: input.timeout_seconds?.seconds ?? null,
+    timeoutText: input.timeout_seconds?.text ?? "",
+    killGraceSeconds: input.kill_grace_seconds,
+    inheritEnv: input.inherit_env,
+    env: input.env,
+    log: {
+      stdout: log.stdout,
+      stderr: log.stderr,
+      filePath: log.file_path,
+      maxCaptureBytes: log.max_capture_kb === null ? null : log.max_capture_kb * 1024,
+    },
+    idempotency,
+    success: {
+      exitCodes: success.exit_codes.length === 0 ? [0] : success.exit_codes,
+      requireFiles,
+      requireGlob: success.require_glob,
+      forbidFiles: success.forbid_files,
+    },
+    retry: {
+      maxAttempts: retry.max_attempts,
+      backoffSeconds: retry.backoff_seconds,
+      backoffMultiplier: retry.backoff_multiplier,
+      maxBackoffSeconds: retry.max_backoff_seconds,
+      retryOnExitCodes: retry.retry_on_exit_codes,
+      retryOnTimeout: retry.retry_on_timeout,
+    },
+    // Rendered inputs are JSON values.
+    outputs: input.outputs as JsonObject,
   };
+}
+
+/** Parse rendered inputs, then plan them (what the runner and `run` do, in one call for tests). */
+export function planExternalProcess(rendered: Record<string, unknown>, stepId: string): ProcessPlan {
+  return planFromInput(
+    parseStepInputs({ type: STEP_TYPE, inputs: EXTERNAL_PROCESS_INPUTS }, rendered, stepId),
+  );
 }
 
 /**

@@ -1,15 +1,19 @@
-// Pure planning of external.process: argv, typing, env, backoff, retry decisions, validation (builtins.md §4.4).
+// Pure planning of external.process: argv, typing, env, backoff, retry decisions, validation
+// (docs/steps.md "external.process").
 import assert from "node:assert/strict";
 import {
   backoffDelay,
   buildArgv,
   buildChildEnv,
   decideAttempt,
+  EXTERNAL_PROCESS_INPUTS,
   planExternalProcess,
   type RetryPlan,
   shellQuote,
+  STEP_TYPE,
 } from "./_external_process_plan.ts";
 import { validateExternalProcess } from "./_external_process_validate.ts";
+import { stepInputIssues } from "./inputs.ts";
 import { CaptureBuffer, LineSplitter } from "./_output_capture.ts";
 import { globToRegExp } from "./_external_process_checks.ts";
 
@@ -36,7 +40,7 @@ Deno.test("buildArgv() runs a string through /bin/sh -c with args shell-quoted",
   assert.equal(shellQuote(""), "''");
 });
 
-Deno.test("buildArgv() rejects bad command shapes with the §4.4 messages", async (t) => {
+Deno.test("buildArgv() rejects bad command shapes with the contract messages", async (t) => {
   const CASES = [
     [
       "string without shell",
@@ -92,7 +96,7 @@ Deno.test("planExternalProcess() applies the documented defaults", () => {
   assert.deepEqual(plan.outputs, {});
 });
 
-Deno.test("planExternalProcess() types and coerces inputs (§0.2, D17)", () => {
+Deno.test("planExternalProcess() types and coerces inputs (D17)", () => {
   const plan = planExternalProcess({
     command: "exit 0",
     shell: "yes",
@@ -292,7 +296,7 @@ Deno.test("decideAttempt() retries only listed exit codes and timeouts when enab
   }
 });
 
-Deno.test("validateExternalProcess() reports every §4.4 rule on raw values", async (t) => {
+Deno.test("external.process validation reports every rule on raw values", async (t) => {
   const CASES = [
     ["valid list", { command: ["echo", "{{env.X}}"] }, []],
     ["valid shell string", { command: "echo hi", shell: true }, []],
@@ -344,13 +348,14 @@ Deno.test("validateExternalProcess() reports every §4.4 rule on raw values", as
       "atomic_dir requires temp_output_dir and final_output_dir",
     ]]],
     ["unknown keys with hints", { command: ["x"], timeout: 1, retry: { max_atempts: 2 }, log: { zzz: 1 } }, [
-      ["semantic:unknown_input", "timeout", "Extra inputs are not permitted"],
+      // Nested maps first, in schema order, then the unknown keys of the top level.
       ["semantic:unknown_input", "log.zzz", "Extra inputs are not permitted"],
       [
         "semantic:unknown_input",
         "retry.max_atempts",
         "Extra inputs are not permitted (did you mean 'max_attempts'?)",
       ],
+      ["semantic:unknown_input", "timeout", "Extra inputs are not permitted"],
     ]],
     ["typo at top level", { command: ["x"], timeout_second: 1 }, [[
       "semantic:unknown_input",
@@ -360,7 +365,8 @@ Deno.test("validateExternalProcess() reports every §4.4 rule on raw values", as
   ] as const;
   for (const [name, raw, want] of CASES) {
     await t.step(name, () => {
-      const got = validateExternalProcess(raw as Record<string, unknown>).map((i) => [i.code, i.loc, i.msg]);
+      const def = { type: STEP_TYPE, inputs: EXTERNAL_PROCESS_INPUTS, validate: validateExternalProcess };
+      const got = stepInputIssues(def, raw as Record<string, unknown>).map((i) => [i.code, i.loc, i.msg]);
       assert.deepEqual(got, want.map((row) => [...row]));
     });
   }

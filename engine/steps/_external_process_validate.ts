@@ -1,13 +1,9 @@
-// Static checks of `external.process` inputs on raw, unrendered values (builtins.md §4.4 validation table, §0.2
-// D6 unknown keys). A value that still holds a `{{…}}` template is not judged here: it is checked when the step runs.
+// The cross-field checks of `external.process` on raw, unrendered values (docs/steps.md "external.process"); types
+// and unknown keys come from the inputs schema. A value that still holds a `{{…}}` template is not judged here: it
+// is checked when the step runs.
+import { asBool, isPlainMap, isTemplated, toText } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
-import { isPlainMap, literalBool, toText } from "./_coerce.ts";
-import { INPUT_KEYS, LOG_MODES, NESTED_KEYS } from "./_external_process_plan.ts";
-import { unknownInputIssues } from "./_suggest.ts";
-
-function _isTemplate(value: unknown): boolean {
-  return typeof value === "string" && value.includes("{{");
-}
+import { LOG_MODES } from "./_external_process_plan.ts";
 
 /** A whole-string token like `{{steps.a.argv}}` keeps its type when rendered, so it may become a list. */
 function _isStandaloneToken(value: string): boolean {
@@ -22,7 +18,7 @@ function _isBlank(value: unknown): boolean {
 function _commandIssues(raw: Record<string, unknown>): Issue[] {
   const command = raw.command;
   if (_isBlank(command) || (Array.isArray(command) && command.length === 0)) {
-    // "no further checks" (§4.4): the other command rules need a command.
+    // No further checks: the other command rules need a command.
     return [{
       code: "semantic:external_process_missing_command",
       loc: "command",
@@ -38,7 +34,7 @@ function _commandIssues(raw: Record<string, unknown>): Issue[] {
   }
   // Only a literal `shell` is judged; a standalone command token may render to a list (argv).
   if (
-    typeof command === "string" && !_isStandaloneToken(command) && literalBool(raw.shell ?? false) === false
+    typeof command === "string" && !_isStandaloneToken(command) && asBool(raw.shell ?? false) === false
   ) {
     return [{
       code: "semantic:external_process_shell_required",
@@ -54,7 +50,7 @@ function _logIssues(log: Record<string, unknown>): Issue[] {
   const modes: string[] = [];
   for (const stream of ["stdout", "stderr"] as const) {
     const value = log[stream];
-    if (_isTemplate(value)) continue;
+    if (isTemplated(value)) continue;
     const mode = _isBlank(value) ? "inherit" : toText(value).trim().toLowerCase();
     modes.push(mode);
     if (!(LOG_MODES as readonly string[]).includes(mode)) {
@@ -86,15 +82,10 @@ function _idempotencyIssues(idem: Record<string, unknown>): Issue[] {
   }];
 }
 
-/** Every §4.4 validation issue for one step's raw inputs; locs are relative to the inputs map. */
+/** The cross-field validation issues of one step's raw inputs; locs are relative to the inputs map. */
 export function validateExternalProcess(raw: Record<string, unknown>): Issue[] {
-  const issues = [..._commandIssues(raw), ...unknownInputIssues(raw, INPUT_KEYS)];
-  for (const [key, allowed] of Object.entries(NESTED_KEYS)) {
-    const value = raw[key];
-    if (!isPlainMap(value)) continue;
-    issues.push(...unknownInputIssues(value, allowed, `${key}.`));
-    if (key === "log") issues.push(..._logIssues(value));
-    if (key === "idempotency") issues.push(..._idempotencyIssues(value));
-  }
+  const issues = _commandIssues(raw);
+  if (isPlainMap(raw.log)) issues.push(..._logIssues(raw.log));
+  if (isPlainMap(raw.idempotency)) issues.push(..._idempotencyIssues(raw.idempotency));
   return issues;
 }

@@ -1,23 +1,17 @@
-// `check_items`: a gate that is SKIPPED when a list has fewer than `min_count` items (builtins.md §1.12).
-import { StepError } from "../errors.ts";
-import type { StepDefinition, StepResult } from "./types.ts";
-import { unknownInputIssues } from "./_suggest.ts";
-import { inputLabel, toInt } from "./_coerce.ts";
+// `check_items`: a gate that is SKIPPED when a list has fewer than `min_count` items (docs/steps.md).
+import { fail, field, fields } from "../inputs/mod.ts";
+import { defineStep, type StepResult } from "./types.ts";
 
-const _TYPE = "check_items";
-const _INPUTS = ["items", "min_count"] as const;
-const _REQUIRED = ["items"] as const;
+const _NOT_A_LIST = "check_items expects 'items' to be a list or a comma-separated string";
 
 /** `items` as a list: a list as is, a comma string split, trimmed, empties dropped [verified upstream]. */
-export function itemsOf(value: unknown): unknown[] {
+export function itemsOf(value: unknown): unknown[] | undefined {
   if (Array.isArray(value)) return value;
   if (typeof value === "string") return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  throw new StepError("check_items expects 'items' to be a list or a comma-separated string", {
-    code: "step:invalid_input",
-  });
+  return undefined;
 }
 
-/** The pure gate decision (STYLE.md §3). */
+/** The pure gate decision. */
 export function checkItems(items: readonly unknown[], minCount: number): StepResult {
   const count = items.length;
   if (count >= minCount) return { status: "SUCCESS", outputs: { has_data: true, count } };
@@ -28,21 +22,12 @@ export function checkItems(items: readonly unknown[], minCount: number): StepRes
   };
 }
 
-export const checkItemsStep: StepDefinition = {
-  type: _TYPE,
+export const checkItemsStep = defineStep({
+  type: "check_items",
   origin: "builtin",
-  validate: (raw) => unknownInputIssues(raw, _INPUTS),
-  run(inputs, ctx) {
-    const missing = _REQUIRED.filter((k) => !(k in inputs));
-    if (missing.length > 0) {
-      throw new StepError(`Step ${ctx.stepId} missing inputs: ${JSON.stringify(missing)}`, {
-        code: "step:missing_inputs",
-      });
-    }
-    const unknown = unknownInputIssues(inputs, _INPUTS);
-    if (unknown[0]) {
-      throw new StepError(`Unknown input ${unknown[0].loc}`, { code: "semantic:unknown_input" });
-    }
-    return checkItems(itemsOf(inputs.items), toInt(inputs.min_count, inputLabel(_TYPE, "min_count"), 1));
-  },
-};
+  inputs: fields.fixedMap({
+    items: field((v, ctx) => itemsOf(v) ?? fail(ctx, _NOT_A_LIST, { verbatim: true }), { required: true }),
+    min_count: fields.int({ default: 1 }),
+  }),
+  run: (input) => checkItems(input.items, input.min_count),
+});

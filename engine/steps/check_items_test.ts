@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { checkItemsStep } from "./check_items.ts";
-import { fakeContext } from "./_test_context.ts";
+import { stepInputIssues } from "./inputs.ts";
+import { fakeContext, runStep } from "./_test_context.ts";
 
 const CASES = [
   ["a non-empty list passes", { items: [1, 2] }, {
@@ -37,10 +38,10 @@ const CASES = [
   }],
 ] as const;
 
-Deno.test("check_items gates on the item count (builtins.md §1.12)", async (t) => {
+Deno.test("check_items gates on the item count", async (t) => {
   for (const [name, inputs, want] of CASES) {
     await t.step(name, async () => {
-      assert.deepEqual(await checkItemsStep.run({ ...inputs }, fakeContext()), want);
+      assert.deepEqual(await runStep(checkItemsStep, { ...inputs }, fakeContext()), want);
     });
   }
 });
@@ -68,8 +69,8 @@ const ERRORS = [
 
 Deno.test("check_items errors carry the catalogue messages", async (t) => {
   for (const [name, inputs, msg] of ERRORS) {
-    await t.step(name, () => {
-      assert.throws(() => checkItemsStep.run({ ...inputs }, fakeContext()), {
+    await t.step(name, async () => {
+      await assert.rejects(runStep(checkItemsStep, { ...inputs }, fakeContext()), {
         name: "StepError",
         message: msg,
       });
@@ -77,13 +78,13 @@ Deno.test("check_items errors carry the catalogue messages", async (t) => {
   }
 });
 
-Deno.test("check_items validate() reports unknown keys with a hint", () => {
-  assert.deepEqual(checkItemsStep.validate?.({ items: "{{x}}", min_cuont: 2 }), [
+Deno.test("check_items validation reports unknown keys with a hint", () => {
+  assert.deepEqual(stepInputIssues(checkItemsStep, { items: "{{x}}", min_cuont: 2 }), [
     {
       code: "semantic:unknown_input",
       loc: "min_cuont",
       msg: "Extra inputs are not permitted (did you mean 'min_count'?)",
     },
   ]);
-  assert.deepEqual(checkItemsStep.validate?.({ items: [], min_count: 1 }), []);
+  assert.deepEqual(stepInputIssues(checkItemsStep, { items: [], min_count: 1 }), []);
 });

@@ -1,12 +1,11 @@
 /**
- * The `external.process` built-in step (builtins.md §4.4, D16): run an OS process in its own process group with
- * timeout, retries, success checks, marker / atomic-dir idempotency and explicit log modes.
+ * The `external.process` built-in step (docs/steps.md "external.process", D16): run an OS process in its own
+ * process group with timeout, retries, success checks, marker / atomic-dir idempotency and explicit log modes.
  * @module
  */
-import { resolve } from "node:path";
 import { StepError } from "../errors.ts";
 import type { JsonObject } from "../types.ts";
-import type { StepContext, StepDefinition, StepResult } from "./types.ts";
+import { defineStep, type StepContext, type StepPaths, type StepResult } from "./types.ts";
 import {
   finalizeAtomicDir,
   firstFailedCheck,
@@ -19,14 +18,15 @@ import {
   backoffDelay,
   buildChildEnv,
   decideAttempt,
-  planExternalProcess,
+  EXTERNAL_PROCESS_INPUTS,
+  type ExternalProcessInput,
+  planFromInput,
   type ProcessPlan,
   STEP_TYPE,
 } from "./_external_process_plan.ts";
 import { validateExternalProcess } from "./_external_process_validate.ts";
 import { type CaptureBuffer, SharedLogFile } from "./_output_capture.ts";
 import { canExecute } from "./_process_group.ts";
-import { resolveSandboxedPath, type SandboxOptions } from "./_sandbox.ts";
 
 const SIGNAL_NAME_REGEXP = /^SIG[A-Z0-9]+$/;
 
@@ -39,10 +39,9 @@ interface ResolvedPaths {
   checks: ResolvedChecks;
 }
 
-async function _resolvePaths(plan: ProcessPlan, sandbox: SandboxOptions): Promise<ResolvedPaths> {
-  const one = (raw: string | null) =>
-    raw === null ? Promise.resolve(null) : resolveSandboxedPath(raw, sandbox);
-  const many = (raws: string[]) => Promise.all(raws.map((raw) => resolveSandboxedPath(raw, sandbox)));
+async function _resolvePaths(plan: ProcessPlan, paths: StepPaths): Promise<ResolvedPaths> {
+  const one = (raw: string | null) => raw === null ? Promise.resolve(null) : paths.resolve(raw);
+  const many = (raws: string[]) => Promise.all(raws.map((raw) => paths.resolve(raw)));
   const usesFile = plan.log.stdout === "file" || plan.log.stderr === "file";
   const atomic = plan.idempotency.strategy === "atomic_dir";
   return {
@@ -55,7 +54,7 @@ async function _resolvePaths(plan: ProcessPlan, sandbox: SandboxOptions): Promis
       requireFiles: await many(plan.success.requireFiles),
       requireGlob: await Promise.all(plan.success.requireGlob.map(async (raw) => {
         const { dir, pattern } = splitGlob(raw);
-        return { raw, dir: await resolveSandboxedPath(dir, sandbox), pattern };
+        return { raw, dir: await paths.resolve(dir), pattern };
       })),
       forbidFiles: await many(plan.success.forbidFiles),
     },
@@ -85,23 +84,11 @@ async function _checkSpawnable(
   }
 }
 
-/** core.md §5.2: the runner aborts with the received signal's name as reason; default SIGTERM. */
+/** The runner aborts with the received signal's name as reason; default SIGTERM. */
 function _terminated(signal: AbortSignal): StepError {
   const reason = signal.reason;
   const name = typeof reason === "string" && SIGNAL_NAME_REGEXP.test(reason) ? reason : "SIGTERM";
   return new StepError(`terminated by ${name}`);
-}
-
-function _sleep(seconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const finish = () => {
-      clearTimeout(id);
-      signal.removeEventListener("abort", finish);
-      done();
-    };
-    const id = setTimeout(finish, seconds * 1000);
-    signal.addEventListener("abort", finish, { once: true });
-  });
 }
 
 /** Captured text plus the explicit truncation report [D16]; a WARNING names the cap. */
@@ -133,7 +120,7 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
 > {
   for (let attempt = 1;; attempt++) {
     const delay = backoffDelay(plan.retry, attempt);
-    if (delay > 0) await _sleep(delay, ctx.signal);
+    if (delay > 0) await ctx.clock.sleep(delay * 1000, ctx.signal);
     if (ctx.signal.aborted) throw _terminated(ctx.signal);
     ctx.log.info(
       `external_process_start step_id=${ctx.stepId} attempt=${attempt} command=${JSON.stringify(plan.argv)}`,
@@ -168,15 +155,9 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
   }
 }
 
-async function runExternalProcess(inputs: Record<string, unknown>, ctx: StepContext): Promise<StepResult> {
-  const plan = planExternalProcess(inputs, ctx.stepId);
-  // StepContext has no work_root yet; the job dir is `<work_root>/<flow_id>/<job_id>/<run_id>/` (core.md §5.6).
-  const sandbox = {
-    artifactsDir: ctx.artifactsDir,
-    workRoot: ctx.workRoot ?? resolve(ctx.jobDir, "..", "..", ".."),
-    env: ctx.env,
-  };
-  const paths = await _resolvePaths(plan, sandbox);
+async function runExternalProcess(input: ExternalProcessInput, ctx: StepContext): Promise<StepResult> {
+  const plan = planFromInput(input);
+  const paths = await _resolvePaths(plan, ctx.paths);
   if (
     paths.marker !== null && await _exists(paths.marker) && (await firstFailedCheck(paths.checks)) === null
   ) {
@@ -212,7 +193,7 @@ async function runExternalProcess(inputs: Record<string, unknown>, ctx: StepCont
       ..._captureOutputs("stdout", run.stdout, ctx, plan),
       ..._captureOutputs("stderr", run.stderr, ctx, plan),
       ...(logFile === null ? {} : { log_file: logFile.path }),
-      // §4.4: user `outputs` are merged last and may overwrite exit_code [verified upstream].
+      // User `outputs` are merged last and may overwrite exit_code [verified upstream].
       ...plan.outputs,
     };
     return { status: "SUCCESS", outputs };
@@ -222,9 +203,10 @@ async function runExternalProcess(inputs: Record<string, unknown>, ctx: StepCont
 }
 
 /** The `external.process` step definition (registered in `_builtins.ts`). */
-export const externalProcess: StepDefinition = {
+export const externalProcess = defineStep({
   type: STEP_TYPE,
   origin: "builtin",
+  inputs: EXTERNAL_PROCESS_INPUTS,
   validate: validateExternalProcess,
   run: runExternalProcess,
-};
+});

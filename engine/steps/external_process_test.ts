@@ -1,8 +1,20 @@
-// external.process against real child processes (builtins.md §4.4, core.md §5.2, D16).
+// external.process against real child processes (docs/steps.md "external.process", D16).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { StepContext } from "./types.ts";
 import { externalProcess } from "./external_process.ts";
+import { fakeContext, runStep } from "./_test_context.ts";
+import { createStepPaths } from "./sandbox.ts";
+
+/** `ctx` with more env: the sandbox reads its flags from the same snapshot. */
+function withEnv<C extends StepContext>(ctx: C, extra: Record<string, string>): C {
+  const env = { ...ctx.env, ...extra };
+  return {
+    ...ctx,
+    env,
+    paths: createStepPaths({ artifactsDir: ctx.artifactsDir, workRoot: ctx.workRoot, env }),
+  };
+}
 
 interface TestContext extends StepContext {
   lines: string[];
@@ -18,29 +30,28 @@ async function makeContext(env: Record<string, string> = {}): Promise<TestContex
   for (const dir of dirs) await Deno.mkdir(dir, { recursive: true });
   const lines: string[] = [];
   const controller = new AbortController();
-  return {
-    lines,
-    root,
-    controller,
-    flowId: "f1",
-    runId: "r1",
-    jobId: "j1",
+  const base = fakeContext({
+    workRoot: root,
+    jobDir,
     stepId: "s1",
     env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
-    jobDir,
-    artifactsDir: dirs[0]!,
-    scratchDir: dirs[1]!,
-    manifestsDir: dirs[2]!,
+    signal: controller.signal,
     log: {
       debug: (m) => lines.push(`DEBUG ${m}`),
       info: (m) => lines.push(`INFO ${m}`),
       warn: (m) => lines.push(`WARNING ${m}`),
       error: (m) => lines.push(`ERROR ${m}`),
     },
-    locks: { acquire: () => Promise.resolve(true), release: () => {} },
-    signal: controller.signal,
     runNested: () => Promise.reject(new Error("runNested is not used by external.process")),
-    addSecret: () => {},
+  });
+  return {
+    ...base,
+    lines,
+    root,
+    controller,
+    flowId: "f1",
+    runId: "r1",
+    jobId: "j1",
     async [Symbol.asyncDispose]() {
       await Deno.remove(root, { recursive: true });
     },
@@ -48,7 +59,7 @@ async function makeContext(env: Record<string, string> = {}): Promise<TestContex
 }
 
 function run(inputs: Record<string, unknown>, ctx: StepContext) {
-  return Promise.resolve(externalProcess.run(inputs, ctx));
+  return runStep(externalProcess, inputs, ctx);
 }
 
 /** True while `pid` is a live (non-zombie) process. */
@@ -405,7 +416,7 @@ Deno.test("run() success checks fail with the first failing reason, after atomic
   }
 });
 
-Deno.test("run() sandboxes paths and fails spawn errors without retrying (§0.3)", async (t) => {
+Deno.test("run() sandboxes paths and fails spawn errors without retrying ", async (t) => {
   await using ctx = await makeContext();
   const retry = { max_attempts: 3, retry_on_exit_codes: [1, 127] };
   await t.step("cwd outside the allowed roots", async () => {
@@ -416,12 +427,12 @@ Deno.test("run() sandboxes paths and fails spawn errors without retrying (§0.3)
     });
   });
   await t.step("sandbox off allows it", async () => {
-    const off = { ...ctx, env: { ...ctx.env, AETHERFLOW_STRICT_SANDBOX: "0" } };
+    const off = withEnv(ctx, { AETHERFLOW_STRICT_SANDBOX: "0" });
     const result = await run({ command: ["pwd"], cwd: "/", log: CAPTURE }, off);
     assert.equal(result.outputs?.stdout, "/\n");
   });
   await t.step("enterprise mode keeps paths in the artifacts dir", async () => {
-    const ent = { ...ctx, env: { ...ctx.env, AETHERFLOW_MODE_ENTERPRISE: "yes" } };
+    const ent = withEnv(ctx, { AETHERFLOW_MODE_ENTERPRISE: "yes" });
     await assert.rejects(run({ command: ["true"], cwd: "../scratch" }, ent), {
       message: "Path escapes job artifacts dir in enterprise mode: ../scratch",
     });

@@ -1,13 +1,13 @@
 /**
- * The step registry: an explicit record of built-ins plus whatever plugins register (core.md §7.5).
+ * The step registry: an explicit record of built-ins plus whatever plugins register (docs/plugins.md).
  * @module
  */
 import { AetherflowError, EXIT } from "../errors.ts";
-import type { StepDefinition } from "./types.ts";
+import type { AnyStepDefinition } from "./types.ts";
 import { BUILTIN_STEPS } from "./_builtins.ts";
 
 export class StepRegistry {
-  readonly #defs = new Map<string, StepDefinition>();
+  readonly #defs = new Map<string, AnyStepDefinition>();
 
   /** A registry holding the built-in steps. */
   static withBuiltins(): StepRegistry {
@@ -17,7 +17,7 @@ export class StepRegistry {
   }
 
   /** Register a step type; a duplicate type is an error naming the first origin [ours]. */
-  register(def: StepDefinition): void {
+  register(def: AnyStepDefinition): void {
     const prev = this.#defs.get(def.type);
     if (prev) {
       throw new AetherflowError(`Step type ${def.type} already registered by ${prev.origin}`, {
@@ -28,7 +28,7 @@ export class StepRegistry {
     this.#defs.set(def.type, def);
   }
 
-  get(type: string): StepDefinition | undefined {
+  get(type: string): AnyStepDefinition | undefined {
     return this.#defs.get(type);
   }
 

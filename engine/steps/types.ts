@@ -1,8 +1,14 @@
 /**
- * The step contract shared by built-in steps and plugin steps. The runner renders inputs, calls `run`,
- * normalises the result, persists it, and only then reports it (core.md §5.4).
+ * The step contract shared by built-in steps and plugin steps (docs/architecture.md "Step contract"). The
+ * runner renders inputs, parses them with the step's `inputs` schema, calls `run`, normalises the result,
+ * persists it, and only then reports it.
  * @module
  */
+import type { z } from "zod";
+import type { Clock } from "../clock.ts";
+import type { SettingValues } from "../config/settings.ts";
+import type { ConnectorsApi } from "../connectors/types.ts";
+import type { ConnectorKind } from "../connectors/kinds/mod.ts";
 import type { Issue, JsonObject } from "../types.ts";
 
 /** What a step returns. `status` defaults to SUCCESS; anything but SUCCESS/SKIPPED fails the step. */
@@ -22,11 +28,22 @@ export interface StepLogger {
   error(msg: string): void;
 }
 
-/** A lock lease handle (D15). */
+/** A lock lease handle (TTL locks in the state store, docs/state.md). */
 export interface LockApi {
   /** Try to take `key`; resolves false when held by someone else after `waitSeconds`. */
   acquire(key: string, options: { ttlSeconds: number; waitSeconds?: number }): Promise<boolean>;
   release(key: string): void;
+}
+
+/** Sandboxed file paths of a step (docs/steps.md "Sandboxed paths"). */
+export interface StepPaths {
+  /**
+   * Resolve a path input: relative to the job artifacts dir, symlinks followed, `..` collapsed, and kept under
+   * the allowed roots unless the sandbox is off.
+   * @throws {StepError} `Path not under allowed roots: <raw>. Allowed roots: [...]` or
+   * `Path escapes job artifacts dir in enterprise mode: <raw>`.
+   */
+  resolve(raw: string): Promise<string>;
 }
 
 /** Everything a step may touch. Steps never write state themselves. */
@@ -35,36 +52,101 @@ export interface StepContext {
   runId: string;
   jobId: string;
   stepId: string;
-  /** The immutable env snapshot (core.md §7.1). */
+  /** The immutable env snapshot (docs/configuration.md). */
   env: Readonly<Record<string, string>>;
-  /** The run's work root (`flow.workspace.root` rendered); base of sandboxed paths (builtins.md §0.3). */
-  workRoot?: string;
+  /** The run's work root (`flow.workspace.root` rendered): base of sandboxed paths. */
+  workRoot: string;
   /** `<work_root>/<flow_id>/<job_id>/<run_id>/` and its layout dirs (created by the runner). */
   jobDir: string;
   artifactsDir: string;
   scratchDir: string;
   manifestsDir: string;
+  /** The run's settings (docs/configuration.md "Settings"). */
+  settings: Readonly<SettingValues>;
+  /** Time and waiting; fake in tests, so retries and backoff never wait for real time. */
+  clock: Clock;
+  paths: StepPaths;
   log: StepLogger;
   locks: LockApi;
-  /** Aborted when the run receives SIGTERM/SIGINT (core.md §5.2): long steps must stop promptly. */
+  /** Aborted when the run receives SIGTERM/SIGINT (docs/execution-model.md): long steps must stop promptly. */
   signal: AbortSignal;
   /** Run a nested step (used by `with_lock`); the nested step is not persisted on its own. */
   runNested(step: { id: string; type: string; inputs: JsonObject }): Promise<StepResult>;
   /** Register a value that must be masked everywhere from now on (D18). */
   addSecret(value: string): void;
-  /** Connector accessor (core.md §5.7); typed loosely until the connector registry lands. */
-  connectors?: unknown;
+  /** The run's connectors by resource name, typed per kind. */
+  connectors: ConnectorsApi;
+}
+
+/** A step embedded in another step's raw inputs (`with_lock.step`), validated like a top-level step. */
+export interface NestedStep {
+  /** Where it sits, relative to the outer inputs (`step`). */
+  loc: string;
+  type: unknown;
+  inputs: unknown;
+}
+
+/** A doctor hint (`aetherflow doctor`): not an error, advice about a risky but valid setting. */
+export interface StepHint {
+  /** Relative to the step's inputs (`targets[0]`). */
+  loc: string;
+  code: string;
+  msg: string;
+}
+
+/** The connector a step uses, checked at validate time when the resource name is literal. */
+export interface StepConnectorUse {
+  /** The input naming the resource (`resource`). */
+  input: string;
+  /** Accepted resource kinds (`["sftp"]`). */
+  kinds: readonly ConnectorKind[];
+  /** Methods the step calls (a plugin connector must declare them). */
+  methods: readonly string[];
 }
 
 /** A step type: built-in (engine/steps/<type>.ts) or provided by a plugin. */
-export interface StepDefinition {
+export interface StepDefinition<I = Record<string, unknown>> {
   type: string;
   /** Where it comes from: `builtin` or `plugin:<name>@<version>`. */
   origin: string;
   /**
-   * Static checks on the raw, unrendered inputs (unknown keys, builtins.md rules). `loc` of each issue is
-   * relative to the inputs map (`command`, `env.X`); validation prefixes `jobs[i].steps[j].inputs.`.
+   * The inputs, as a strict schema built with `engine/inputs` field helpers (`fields.fixedMap({...})`): the one
+   * place for required / unknown / type checks and D17 coercions. Validation runs it on the raw inputs (templated
+   * values skipped), the runner on the rendered inputs, and `run` gets the parsed result. Absent (plugin steps):
+   * `run` gets the rendered map as is.
    */
-  validate?(rawInputs: Record<string, unknown>): Issue[];
-  run(inputs: Record<string, unknown>, ctx: StepContext): Promise<StepResult> | StepResult;
+  inputs?: z.ZodType<I>;
+  /**
+   * Extra validate-time rules on the raw inputs that a schema cannot express (cross-field rules; must skip
+   * templated values). A loc it reports replaces the schema's issues at the same loc (a more specific code).
+   * `loc` is relative to the inputs map.
+   */
+  validate?(raw: Record<string, unknown>): Issue[];
+  /** Steps embedded in the raw inputs, validated like top-level steps. */
+  nested?(raw: Record<string, unknown>): NestedStep[];
+  /** Doctor hints on the raw inputs. */
+  hints?(raw: Record<string, unknown>): StepHint[];
+  connector?: StepConnectorUse;
+  run(input: I, ctx: StepContext): Promise<StepResult> | StepResult;
+}
+
+/** A definition of any input type, as the registry stores it. */
+// deno-lint-ignore no-explicit-any
+export type AnyStepDefinition = StepDefinition<any>;
+
+/**
+ * Identity helper that infers `run`'s input type from the `inputs` schema.
+ * @example Usage
+ * ```ts
+ * import { defineStep } from "./types.ts";
+ * import { fields } from "../inputs/mod.ts";
+ * const step = defineStep({
+ *   type: "demo", origin: "builtin",
+ *   inputs: fields.fixedMap({ n: fields.int({ default: 1 }) }),
+ *   run: (input) => ({ outputs: { twice: input.n * 2 } }),
+ * });
+ * ```
+ */
+export function defineStep<I>(def: StepDefinition<I> & { inputs: z.ZodType<I> }): StepDefinition<I> {
+  return def;
 }

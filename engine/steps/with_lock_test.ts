@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { StepError } from "../errors.ts";
-import { innerStepOf, planWithLock, withLockStep } from "./with_lock.ts";
-import { fakeContext } from "./_test_context.ts";
+import { innerStepOf, withLockStep } from "./with_lock.ts";
+import { stepInputIssues } from "./inputs.ts";
+import { fakeContext, runStep } from "./_test_context.ts";
 
 Deno.test("with_lock runs the inner step under the lock and returns its result unchanged", async () => {
   const seen: unknown[] = [];
@@ -12,10 +13,11 @@ Deno.test("with_lock runs the inner step under the lock and returns its result u
       return Promise.resolve({ status: "SKIPPED", outputs: { has_data: false }, reason: "none" });
     },
   });
-  const res = await withLockStep.run(
-    { lock_key: "daily", step: { type: "check_items", inputs: { items: [] } }, wait_seconds: "1.5" },
-    ctx,
-  );
+  const res = await runStep(withLockStep, {
+    lock_key: "daily",
+    step: { type: "check_items", inputs: { items: [] } },
+    wait_seconds: "1.5",
+  }, ctx);
   assert.deepEqual(res, { status: "SKIPPED", outputs: { has_data: false }, reason: "none" });
   assert.deepEqual(seen, [{ id: "outer_inner", type: "check_items", inputs: { items: [] } }]);
   assert.deepEqual(ctx.calls, ["acquire daily ttl=600 wait=1.5", "release daily"]);
@@ -31,7 +33,7 @@ Deno.test("with_lock fails fast with `Lock not acquired` and runs nothing", asyn
     },
   });
   await assert.rejects(
-    Promise.resolve(withLockStep.run({ lock_key: "k", step: { type: "t" } }, ctx)),
+    Promise.resolve(runStep(withLockStep, { lock_key: "k", step: { type: "t" } }, ctx)),
     { name: "StepError", message: "Lock not acquired: k", code: "step:lock_not_acquired" },
   );
   assert.equal(ran, false);
@@ -41,7 +43,9 @@ Deno.test("with_lock fails fast with `Lock not acquired` and runs nothing", asyn
 Deno.test("with_lock releases the lock when the inner step fails", async () => {
   const ctx = fakeContext({ runNested: () => Promise.reject(new StepError("boom")) });
   await assert.rejects(
-    Promise.resolve(withLockStep.run({ lock_key: "k", step: { type: "t", id: "in" }, ttl_seconds: 5 }, ctx)),
+    Promise.resolve(
+      runStep(withLockStep, { lock_key: "k", step: { type: "t", id: "in" }, ttl_seconds: 5 }, ctx),
+    ),
     { message: "boom" },
   );
   assert.deepEqual(ctx.calls, ["acquire k ttl=5 wait=0", "release k"]);
@@ -52,7 +56,7 @@ Deno.test("with_lock keeps the inner error when the release fails too", async ()
   ctx.locks.release = () => {
     throw new Error("db gone");
   };
-  await assert.rejects(Promise.resolve(withLockStep.run({ lock_key: "k", step: { type: "t" } }, ctx)), {
+  await assert.rejects(Promise.resolve(runStep(withLockStep, { lock_key: "k", step: { type: "t" } }, ctx)), {
     message: "inner",
   });
   assert.ok(ctx.calls.includes("warn Lock release failed lock_key=k: db gone"));
@@ -77,7 +81,7 @@ const PLAN_ERRORS = [
   [
     "negative wait",
     { lock_key: "k", step: { type: "t" }, wait_seconds: -1 },
-    "with_lock inputs.wait_seconds must not be negative",
+    "with_lock inputs.wait_seconds must be >= 0",
   ],
   [
     "wait not a number",
@@ -91,40 +95,46 @@ const PLAN_ERRORS = [
   ],
 ] as const;
 
-Deno.test("planWithLock() rejects bad inputs with catalogue messages", async (t) => {
+Deno.test("with_lock rejects bad inputs with catalogue messages", async (t) => {
   for (const [name, inputs, msg] of PLAN_ERRORS) {
-    await t.step(
-      name,
-      () => assert.throws(() => planWithLock({ ...inputs }, "s"), { name: "StepError", message: msg }),
-    );
+    await t.step(name, async () => {
+      await assert.rejects(runStep(withLockStep, { ...inputs }, fakeContext()), {
+        name: "StepError",
+        message: msg,
+      });
+    });
   }
 });
 
-Deno.test("planWithLock() applies defaults and typed strings", () => {
-  assert.deepEqual(
-    planWithLock({ lock_key: 7, step: { type: "t", inputs: null }, ttl_seconds: " 30 " }, "s"),
-    {
-      key: "7",
-      ttlSeconds: 30,
-      waitSeconds: 0,
-      inner: { id: "s_inner", type: "t", inputs: {} },
+Deno.test("with_lock applies defaults and typed strings", async () => {
+  const seen: unknown[] = [];
+  const ctx = fakeContext({
+    runNested: (step) => {
+      seen.push(step);
+      return Promise.resolve({});
     },
-  );
+  });
+  await runStep(withLockStep, { lock_key: 7, step: { type: "t", inputs: null }, ttl_seconds: " 30 " }, ctx);
+  assert.deepEqual(ctx.calls, ["acquire 7 ttl=30 wait=0", "release 7"]);
+  assert.deepEqual(seen, [{ id: "s_inner", type: "t", inputs: {} }]);
 });
 
-Deno.test("with_lock validate() reports unknown keys, nested ones with their loc", () => {
-  assert.deepEqual(withLockStep.validate?.({ lock_kye: "k", step: { tpye: "x", inputs: { whatever: 1 } } }), [
-    {
-      code: "semantic:unknown_input",
-      loc: "lock_kye",
-      msg: "Extra inputs are not permitted (did you mean 'lock_key'?)",
-    },
-    {
-      code: "semantic:unknown_input",
-      loc: "step.tpye",
-      msg: "Extra inputs are not permitted (did you mean 'type'?)",
-    },
-  ]);
+Deno.test("with_lock validation reports unknown keys, nested ones with their loc", () => {
+  assert.deepEqual(
+    stepInputIssues(withLockStep, { lock_kye: "k", step: { tpye: "x", inputs: { whatever: 1 } } }),
+    [
+      {
+        code: "semantic:unknown_input",
+        loc: "step.tpye",
+        msg: "Extra inputs are not permitted (did you mean 'type'?)",
+      },
+      {
+        code: "semantic:unknown_input",
+        loc: "lock_kye",
+        msg: "Extra inputs are not permitted (did you mean 'lock_key'?)",
+      },
+    ],
+  );
   assert.deepEqual(innerStepOf({ step: { type: "check_items", inputs: { items: [] } } }), {
     type: "check_items",
     inputs: { items: [] },
@@ -148,13 +158,15 @@ Deno.test("with_lock against a real StateStore: a second run is refused while th
     const first = fakeContext({
       stepId: "a",
       runNested: async () => {
-        innerError = await Promise.resolve(withLockStep.run({ lock_key: "k", step: { type: "t" } }, second))
+        innerError = await Promise.resolve(
+          runStep(withLockStep, { lock_key: "k", step: { type: "t" } }, second),
+        )
           .then(() => null, (e: unknown) => e);
         return { status: "SUCCESS", outputs: {} };
       },
     });
     first.locks = bind("r1");
-    await withLockStep.run({ lock_key: "k", step: { type: "t" } }, first);
+    await runStep(withLockStep, { lock_key: "k", step: { type: "t" } }, first);
     assert.ok(
       innerError instanceof StepError && innerError.message === "Lock not acquired: k",
       String(innerError),

@@ -4,6 +4,7 @@
  * type-check against it without loading the runtime.
  * @module
  */
+import type { ConnectorsApi } from "../../engine/connectors/types.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -21,28 +22,11 @@ export interface CallScope {
   signal?: AbortSignal;
 }
 
-/** Whether `value` looks like a {@link ConnectorCaller}. */
-function _isConnectorCaller(value: unknown): value is ConnectorCaller {
-  return typeof value === "object" && value !== null &&
-    typeof (value as { call?: unknown }).call === "function";
-}
-
-interface _NamedConnectors {
-  named(name: string): Promise<{ call?(method: string, args: JsonValue): Promise<JsonValue> }>;
-}
-
-/**
- * A ConnectorCaller over `StepContext.connectors` (typed loosely there): either a caller already, or the
- * runner's ConnectorAccessor (`named(resource)` then the connector's generic `call`).
- */
-export function toConnectorCaller(value: unknown): ConnectorCaller | undefined {
-  if (_isConnectorCaller(value)) return value;
-  if (typeof value !== "object" || value === null) return undefined;
-  if (typeof (value as { named?: unknown }).named !== "function") return undefined;
-  const accessor = value as _NamedConnectors;
+/** A ConnectorCaller over `StepContext.connectors`: the resource's connector, then its generic `call`. */
+export function toConnectorCaller(connectors: ConnectorsApi): ConnectorCaller {
   return {
     async call(resource, method, args) {
-      const connector = await accessor.named(resource);
+      const connector = await connectors.named(resource);
       if (!connector.call) throw new Error(`the connector of resource '${resource}' has no generic call`);
       return await connector.call(method, args);
     },

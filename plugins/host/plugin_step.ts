@@ -45,6 +45,8 @@ export function pluginStepDefinition(plugin: WasmPlugin, step: StepDescriptor): 
 export interface PluginConnectorDefinition extends ConnectorDefinition {
   /** Declared methods; empty = any. */
   readonly methods: readonly string[];
+  /** Needs nothing but the resource (the plugin gets its resolved, decoded fields). */
+  create(resource: ConnectorResource): Connector;
 }
 
 /** The connector record for one connector a plugin declares. */

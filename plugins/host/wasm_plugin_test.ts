@@ -6,6 +6,7 @@ import type { GrantsInput } from "../abi/mod.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 import { loadWasmPlugin, type PluginRunMode, type WasmPlugin } from "./wasm_plugin.ts";
 import { pluginStepDefinition } from "./plugin_step.ts";
+import type { ConnectorCaller } from "./call_scope.ts";
 import { sha256Hex } from "./wasm_bytes.ts";
 import { compileWat } from "../../testdata/plugins/build.ts";
 
@@ -51,7 +52,7 @@ async function withPlugins<T>(plugins: WasmPlugin[], fn: () => Promise<T>): Prom
 }
 
 /** Run the plugin's one step type through StepDefinition.run with a hand-made StepContext. */
-async function runStep(plugin: WasmPlugin, inputs: JsonObject, connectors?: unknown) {
+async function runStep(plugin: WasmPlugin, inputs: JsonObject, connectors?: ConnectorCaller) {
   const artifactsDir = await Deno.makeTempDir({ dir: ROOT });
   const { ctx, lines } = testStepContext({ artifactsDir, connectors });
   const def = pluginStepDefinition(plugin, plugin.descriptor.steps[0]!);

@@ -1,7 +1,12 @@
-// Sandboxed paths for built-in file inputs (builtins.md §0.3). Relative paths live under the job artifacts dir;
-// the resolved path (symlinks followed, `..` collapsed) must stay under an allowed root unless the sandbox is off.
+/**
+ * Sandboxed paths for built-in file inputs (docs/steps.md "Sandboxed paths"). Relative paths live under the job
+ * artifacts dir; the resolved path (symlinks followed, `..` collapsed) must stay under an allowed root unless the
+ * sandbox is off. Steps reach it as `ctx.paths.resolve(raw)`.
+ * @module
+ */
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { StepError } from "../errors.ts";
+import type { StepPaths } from "./types.ts";
 
 const TRUTHY: ReadonlySet<string> = new Set(["1", "true", "yes", "y", "on"]);
 const LEADING_SEP_REGEXP = /^[/\\]+/;
@@ -50,13 +55,13 @@ async function _existingRoots(roots: string[]): Promise<string[]> {
       const real = await Deno.realPath(root);
       if (!out.includes(real)) out.push(real);
     } catch {
-      // §0.3: only the roots that exist count.
+      // Only the roots that exist count.
     }
   }
   return out;
 }
 
-/** Resolve `raw` per §0.3 and enforce the sandbox. Throws StepError with the contract messages. */
+/** Resolve `raw` and enforce the sandbox. Throws StepError with the contract messages. */
 export async function resolveSandboxedPath(raw: string, options: SandboxOptions): Promise<string> {
   const lexical = resolve(isAbsolute(raw) ? raw : join(options.artifactsDir, raw));
   const real = await _realpathLoose(lexical);
@@ -73,4 +78,9 @@ export async function resolveSandboxedPath(raw: string, options: SandboxOptions)
     throw new StepError(`Path not under allowed roots: ${raw}. Allowed roots: ${JSON.stringify(roots)}`);
   }
   return real;
+}
+
+/** The `StepContext.paths` of one step. */
+export function createStepPaths(options: SandboxOptions): StepPaths {
+  return { resolve: (raw) => resolveSandboxedPath(raw, options) };
 }

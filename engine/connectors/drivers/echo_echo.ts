@@ -1,16 +1,20 @@
 /**
- * `echo:echo`: a trivial built-in connector for tests and demos. `call` returns what it received, including
- * the resolved (decoded) config and options, so a test can check exactly what a connector gets.
+ * `echo:echo` (no library): a trivial built-in connector for tests and demos. `call` returns what it received,
+ * including the resolved (decoded) config and options, so a test can check exactly what a connector gets.
+ * Config and options are free-form maps.
  * @module
  */
-import type { JsonValue } from "../types.ts";
-import type { ConnectorDefinition } from "./types.ts";
+import { fields } from "../../inputs/mod.ts";
+import type { JsonValue } from "../../types.ts";
+import { type Connector, defineConnector } from "../types.ts";
 
-export const echoConnector: ConnectorDefinition = {
+export const echoConnector = defineConnector({
   kind: "echo",
   driver: "echo",
   origin: "builtin",
-  create(resource) {
+  config: fields.record(),
+  options: fields.record(),
+  create(resource): Connector {
     let closed = false;
     return {
       resource: resource.name,
@@ -24,4 +28,4 @@ export const echoConnector: ConnectorDefinition = {
       },
     };
   },
-};
+});

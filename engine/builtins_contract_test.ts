@@ -1,0 +1,268 @@
+// The one contract suite of the built-in steps and connector drivers (docs/architecture.md "Step contract",
+// "Connector contract"). It loops over every registered built-in: a built-in without a row here fails, so each new
+// step or driver adds its row (minimal valid inputs, required inputs, wrong types, templated inputs).
+import assert from "node:assert/strict";
+import { ConnectorRegistry, fitToKind, isConnectorKind, resourceIssues } from "./connectors/mod.ts";
+import { ConnectorAccessor } from "./connectors/accessor.ts";
+import { BUILTIN_CONNECTORS } from "./connectors/_builtins.ts";
+import { StepError } from "./errors.ts";
+import { formatPath, valueAt } from "./inputs/mod.ts";
+import { BUILTIN_STEPS } from "./steps/_builtins.ts";
+import { parseStepInputs, stepInputIssues } from "./steps/inputs.ts";
+import { StepRegistry } from "./steps/registry.ts";
+import type { AnyStepDefinition } from "./steps/types.ts";
+
+interface StepRow {
+  /** Minimal valid raw inputs. */
+  valid: Record<string, unknown>;
+  /** Required inputs, in declaration order (dotted paths). */
+  required: string[];
+  /** Validate code when one required input is missing, if the step has a more specific one. */
+  missingCode?: Record<string, string>;
+  /**
+   * [path, wrong value, run message, loc when not the path]; validate reports `semantic:invalid_input` (or
+   * `invalidCode`) there.
+   */
+  wrongType: [string, unknown, string, string?][];
+  invalidCode?: Record<string, string>;
+  /** Inputs that may hold a `{{…}}` template at validate time. */
+  templated: string[];
+}
+
+const STEP_ROWS: Record<string, StepRow> = {
+  check_items: {
+    valid: { items: [1] },
+    required: ["items"],
+    wrongType: [
+      ["items", 3, "check_items expects 'items' to be a list or a comma-separated string"],
+      ["min_count", "2.5", "check_items inputs.min_count must be an integer"],
+    ],
+    templated: ["items", "min_count"],
+  },
+  "external.process": {
+    valid: { command: ["true"] },
+    required: ["command"],
+    missingCode: { command: "semantic:external_process_missing_command" },
+    wrongType: [
+      ["shell", "maybe", "external.process inputs.shell must be a boolean"],
+      ["timeout_seconds", "soon", "external.process inputs.timeout_seconds must be a number"],
+      ["retry.max_attempts", 0, "external.process inputs.retry.max_attempts must be >= 1"],
+      ["log.stdout", "pipe", "Unknown log mode: pipe"],
+      [
+        "success.exit_codes",
+        ["x"],
+        "external.process inputs.success.exit_codes[0] must be an integer",
+        "success.exit_codes[0]",
+      ],
+      ["env", [1], "external.process inputs.env must be a map"],
+    ],
+    invalidCode: { "log.stdout": "semantic:external_process_log_mode" },
+    templated: ["command", "shell", "timeout_seconds", "log", "retry.max_attempts", "env"],
+  },
+  with_lock: {
+    valid: { lock_key: "k", step: { type: "check_items", inputs: { items: [] } } },
+    required: ["lock_key", "step"],
+    wrongType: [
+      ["lock_key", "", "with_lock inputs.lock_key must be a non-empty string"],
+      ["step", "x", "with_lock inputs.step must be a map"],
+      ["ttl_seconds", 1.5, "with_lock inputs.ttl_seconds must be an integer"],
+      ["wait_seconds", -1, "with_lock inputs.wait_seconds must be >= 0"],
+    ],
+    templated: ["lock_key", "step", "ttl_seconds", "wait_seconds"],
+  },
+};
+
+/** `value` with `path` (dotted) set to `leaf`, or removed when `leaf` is undefined. */
+function _with(value: Record<string, unknown>, path: string, leaf: unknown): Record<string, unknown> {
+  const out = structuredClone(value);
+  const keys = path.split(".");
+  let cur: Record<string, unknown> = out;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof cur[key] !== "object" || cur[key] === null) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  const last = keys.at(-1)!;
+  if (leaf === undefined) delete cur[last];
+  else cur[last] = leaf;
+  return out;
+}
+
+function _brief(issues: { code: string; loc: string }[]): string[] {
+  return issues.map((i) => `${i.loc} ${i.code}`);
+}
+
+function _runError(def: AnyStepDefinition, inputs: Record<string, unknown>): StepError {
+  try {
+    parseStepInputs(def, inputs, "s");
+  } catch (err) {
+    assert.ok(err instanceof StepError, String(err));
+    return err;
+  }
+  assert.fail(`${def.type} accepted ${JSON.stringify(inputs)}`);
+}
+
+Deno.test("every built-in step has a contract row, a schema and a unique type", () => {
+  assert.deepEqual(BUILTIN_STEPS.map((d) => d.type).sort(), Object.keys(STEP_ROWS).sort());
+  const registry = StepRegistry.withBuiltins();
+  for (const def of BUILTIN_STEPS) {
+    assert.equal(def.origin, "builtin");
+    assert.ok(def.inputs, `${def.type} declares its inputs schema`);
+    assert.equal(registry.get(def.type), def);
+  }
+});
+
+for (const def of BUILTIN_STEPS) {
+  const row = STEP_ROWS[def.type];
+  if (!row) continue;
+  Deno.test(`step contract: ${def.type}`, async (t) => {
+    await t.step("minimal valid inputs pass validation and parse", () => {
+      assert.deepEqual(stepInputIssues(def, row.valid), []);
+      parseStepInputs(def, row.valid, "s");
+    });
+
+    await t.step("an unknown input is semantic:unknown_input with a hint, Unknown input at run time", () => {
+      const first = Object.keys(row.valid)[0]!;
+      const typo = `${first}x`;
+      const raw = { ...row.valid, [typo]: 1, zz_unknown: 1 };
+      const issues = stepInputIssues(def, raw);
+      assert.deepEqual(issues.map((i) => [i.code, i.loc, i.msg]), [
+        ["semantic:unknown_input", typo, `Extra inputs are not permitted (did you mean '${first}'?)`],
+        ["semantic:unknown_input", "zz_unknown", "Extra inputs are not permitted"],
+      ]);
+      const err = _runError(def, { ...row.valid, zz_unknown: 1 });
+      assert.deepEqual([err.code, err.message], ["step:unknown_input", "Unknown input zz_unknown"]);
+    });
+
+    await t.step("missing required inputs: one issue each, one run message in declaration order", () => {
+      for (const path of row.required) {
+        const issues = stepInputIssues(def, _with(row.valid, path, undefined));
+        const code = row.missingCode?.[path] ?? "semantic:missing_input";
+        assert.deepEqual(_brief(issues), [`${path} ${code}`]);
+      }
+      let none = row.valid;
+      for (const path of row.required) none = _with(none, path, undefined);
+      const err = _runError(def, none);
+      assert.deepEqual(
+        [err.code, err.message],
+        ["step:missing_inputs", `Step s missing inputs: ${JSON.stringify(row.required)}`],
+      );
+    });
+
+    await t.step("a wrong type is reported at validate time and fails the step at run time", () => {
+      for (const [path, value, message, loc] of row.wrongType) {
+        const raw = _with(row.valid, path, value);
+        const code = row.invalidCode?.[path] ?? "semantic:invalid_input";
+        assert.deepEqual(_brief(stepInputIssues(def, raw)), [`${loc ?? path} ${code}`], path);
+        const err = _runError(def, raw);
+        assert.deepEqual([err.code, err.message], ["step:invalid_input", message], path);
+      }
+    });
+
+    await t.step("a templated value is not judged at validate time", () => {
+      for (const path of row.templated) {
+        const raw = _with(row.valid, path, "{{steps.x.y}}");
+        assert.deepEqual(stepInputIssues(def, raw), [], path);
+        assert.notEqual(valueAt(raw, path.split(".")), undefined);
+      }
+    });
+  });
+}
+
+interface ConnectorRow {
+  config: Record<string, unknown>;
+  options?: Record<string, unknown>;
+  /** Free-form config (any key accepted): no unknown-key row. */
+  freeForm?: boolean;
+  required: string[];
+  wrongType: [string, unknown][];
+}
+
+const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
+  "echo:echo": { config: { anything: 1 }, freeForm: true, required: [], wrongType: [] },
+};
+
+Deno.test("every built-in connector has a contract row, config schemas and a unique key", () => {
+  const keys = BUILTIN_CONNECTORS.map((d) => `${d.kind}:${d.driver}`);
+  assert.deepEqual(keys.sort(), Object.keys(CONNECTOR_ROWS).sort());
+  const registry = ConnectorRegistry.withBuiltins();
+  assert.deepEqual(registry.keys(), keys.sort());
+  for (const def of BUILTIN_CONNECTORS) {
+    assert.equal(def.origin, "builtin");
+    assert.ok(def.config && def.options, `${def.kind}:${def.driver} declares config and options schemas`);
+  }
+});
+
+Deno.test("an unknown kind:driver is a validation error naming the loaded connectors", () => {
+  const registry = ConnectorRegistry.withBuiltins();
+  const issues = resourceIssues({ r: { kind: "db", driver: "nope" } }, { registry });
+  assert.deepEqual(issues, [{
+    code: "semantic:unknown_connector",
+    loc: "resources.r.driver",
+    msg: `Unknown connector: db:nope. Loaded: ${JSON.stringify(registry.keys())}`,
+  }]);
+});
+
+for (const def of BUILTIN_CONNECTORS) {
+  const key = `${def.kind}:${def.driver}`;
+  const row = CONNECTOR_ROWS[key];
+  if (!row) continue;
+  Deno.test(`connector contract: ${key}`, async (t) => {
+    const registry = ConnectorRegistry.withBuiltins();
+    const check = (config: Record<string, unknown>) =>
+      resourceIssues({ r: { kind: def.kind, driver: def.driver, config, options: row.options ?? {} } }, {
+        registry,
+      });
+
+    await t.step("a valid config passes validation; templated values are not judged", () => {
+      assert.deepEqual(check(row.config), []);
+      for (const k of Object.keys(row.config)) {
+        assert.deepEqual(check({ ...row.config, [k]: "{{env.X}}" }), []);
+      }
+    });
+
+    await t.step(
+      "missing, unknown and mistyped config keys are reported at resources.<name>.config.<key>",
+      () => {
+        for (const k of row.required) {
+          assert.deepEqual(_brief(check(_with(row.config, k, undefined))), [
+            `resources.r.config.${k} semantic:missing_config`,
+          ]);
+        }
+        if (!row.freeForm) {
+          assert.deepEqual(_brief(check({ ...row.config, zz_unknown: 1 })), [
+            "resources.r.config.zz_unknown semantic:unknown_config",
+          ]);
+        }
+        for (const [k, value] of row.wrongType) {
+          assert.deepEqual(_brief(check(_with(row.config, k, value))), [
+            `resources.r.config.${k} semantic:invalid_config`,
+          ]);
+        }
+      },
+    );
+
+    await t.step("the accessor creates it lazily, fits it to its kind and closes it", async () => {
+      const acc = new ConnectorAccessor({
+        registry,
+        resources: {
+          r: {
+            kind: def.kind,
+            driver: def.driver,
+            config: row.config,
+            options: row.options ?? {},
+            decode: {},
+          },
+        },
+        settings: { connector_cache_disabled: false, connector_cache_default: "run" },
+      });
+      const created = await acc.get(def.kind, "r");
+      assert.equal(created.resource, "r");
+      if (isConnectorKind(def.kind)) fitToKind(def.kind, { def, instance: created });
+      assert.deepEqual(await acc.closeAll(), []);
+    });
+  });
+}
+
+Deno.test("formatPath() names nested inputs the way messages do", () => {
+  assert.equal(formatPath(["success", "exit_codes", 0]), "success.exit_codes[0]");
+});
