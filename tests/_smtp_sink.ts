@@ -3,6 +3,7 @@
 // Note smtp-server waits ~100 ms before each greeting (hard-coded): pool connections when sending many.
 import { Buffer } from "node:buffer";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import type { ParsedMail } from "mailparser";
 
 export type SmtpSinkMode = "plain" | "starttls" | "tls";
@@ -16,6 +17,8 @@ export interface SmtpSinkOptions {
   auth?: { user: string; pass: string };
   /** Answer every DATA with this SMTP error (e.g. `{ code: 452, message: "mailbox full" }`). */
   rejectData?: { code: number; message: string };
+  /** Also save each message as `<n>.eml` in this directory. */
+  saveDir?: string;
 }
 
 export interface ReceivedMail {
@@ -74,6 +77,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         let off = 0;
         for (const c of chunks) raw.set(c, (off += c.length) - c.length);
         const env = session.envelope;
+        if (options.saveDir) Deno.writeFileSync(join(options.saveDir, `${messages.length + 1}.eml`), raw);
         messages.push({
           from: env.mailFrom ? env.mailFrom.address : false,
           to: env.rcptTo.map((r) => r.address),

@@ -2,6 +2,8 @@
 // three modes and parsed by mailparser, and the HTTP(S) helper driven by fetch with a pinned test CA.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { join } from "node:path";
+import { tempDir } from "./_helpers.ts";
 import { startHttpServer } from "./_http_server.ts";
 import { startSmtpSink } from "./_smtp_sink.ts";
 import { testCertificates } from "./_tls_certs.ts";
@@ -51,6 +53,26 @@ Deno.test("smtp sink: nodemailer delivers plain, STARTTLS+AUTH (CA pinned) and i
       assert.deepEqual([...parsed.attachments[0].content], [0, 1, 2, 255]);
     });
   }
+});
+
+Deno.test("smtp sink: saveDir keeps each message as an .eml file", async () => {
+  const { default: nodemailer } = await import("nodemailer");
+  await using dir = await tempDir();
+  await using sink = await startSmtpSink({ saveDir: dir.path });
+  const transport = nodemailer.createTransport({
+    host: sink.host,
+    port: sink.port,
+    ignoreTLS: true,
+    name: "client.localhost",
+  });
+  try {
+    await transport.sendMail({ from: "a@x.test", to: "b@x.test", subject: "saved", text: "body" });
+  } finally {
+    transport.close();
+  }
+  await sink.waitForMessages(1);
+  assert.deepEqual(await Deno.readFile(join(dir.path, "1.eml")), sink.messages[0].raw);
+  assert.match(new TextDecoder().decode(sink.messages[0].raw), /^Subject: saved\r$/m);
 });
 
 Deno.test("smtp sink: a wrong password is refused with 535", async () => {

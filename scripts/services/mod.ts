@@ -119,8 +119,19 @@ async function sweepStaleRuns(log: (line: string) => void): Promise<void> {
     return;
   }
   for (const e of entries) {
-    if (!e.isDirectory || !e.name.startsWith("test-")) continue;
     const dir = join(SERVICES_BASE, e.name);
+    if (e.isDirectory && e.name.startsWith("services-")) {
+      // `services start` dirs whose servers all died (a reboot) and were never stopped.
+      const env = JSON.parse(await Deno.readTextFile(join(dir, "env.json")).catch(() => "null")) as
+        | ServicesEnv
+        | null;
+      const alive = env
+        ? await Promise.all(env.processes.map(async (p) => await processStartTime(p.pid) === p.startTime))
+        : [];
+      if (env && !alive.includes(true)) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      continue;
+    }
+    if (!e.isDirectory || !e.name.startsWith("test-")) continue;
     const owner = JSON.parse(await Deno.readTextFile(join(dir, "owner.json")).catch(() => "null"));
     if (owner && await processStartTime(owner.pid) === owner.startTime) continue; // its harness still runs
     const stat = await Deno.stat(dir).catch(() => undefined);
