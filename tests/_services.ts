@@ -118,39 +118,20 @@ export interface TestDatabase extends AsyncDisposable {
 export async function postgresDatabase(info = postgresService().get()): Promise<TestDatabase> {
   const { default: postgres } = await import("postgres");
   const name = `t_${_suffix()}`;
-  const admin = postgres({
-    host: info.host,
-    port: info.port,
-    user: info.user,
-    password: info.password,
-    database: "postgres",
-    onnotice: () => {},
-    max: 1,
-  });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  const exec = async (statement: string) => {
+    const { host, port, user, password } = info;
+    const admin = postgres({ host, port, user, password, database: "postgres", onnotice: () => {}, max: 1 });
+    try {
+      await admin.unsafe(statement);
+    } finally {
+      await admin.end();
+    }
+  };
+  await exec(`CREATE DATABASE ${name}`);
   return {
     name,
     url: `postgres://${info.user}:${encodeURIComponent(info.password)}@${info.host}:${info.port}/${name}`,
-    async [Symbol.asyncDispose]() {
-      const a = postgres({
-        host: info.host,
-        port: info.port,
-        user: info.user,
-        password: info.password,
-        database: "postgres",
-        onnotice: () => {},
-        max: 1,
-      });
-      try {
-        await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await a.end();
-      }
-    },
+    [Symbol.asyncDispose]: () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
@@ -159,12 +140,8 @@ export async function mariadbDatabase(info = mariadbService().get()): Promise<Te
   const mysql = await import("mysql2/promise");
   const name = `t_${_suffix()}`;
   const exec = async (sql: string) => {
-    const conn = await mysql.createConnection({
-      host: info.host,
-      port: info.port,
-      user: info.user,
-      password: info.password,
-    });
+    const { host, port, user, password } = info;
+    const conn = await mysql.createConnection({ host, port, user, password });
     try {
       await conn.query(sql);
     } finally {
