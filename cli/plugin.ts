@@ -1,7 +1,7 @@
 // `aetherflow plugin inspect|hash|verify|pin|new` (docs/plugins.md). The Extism runtime is imported only by
 // the subcommands that run a plugin, so other commands start fast.
 import type { Command } from "@commander-js/extra-typings";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { EXIT, UsageError } from "../engine/errors.ts";
 import { type GrantsInput, GrantsSchema } from "../plugins/abi/mod.ts";
 import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
@@ -48,6 +48,10 @@ export function registerPlugin(program: Command): void {
       [] as string[],
     )
     .option("--run <mode>", "worker (default, sandboxed) or foreground (trusted only)")
+    .option(
+      "--no-copy",
+      "pin the module where it is (default: a module outside the lock's folder is copied to <lock dir>/plugins/)",
+    )
     .action(async (wasm, opts) => await _pin(wasm, opts));
   plugin.command("new")
     .description("Scaffold an AssemblyScript plugin (sources, build script, test)")
@@ -68,7 +72,13 @@ export function registerPlugin(program: Command): void {
       const { scaffoldPlugin } = await import("../plugins/sdk/scaffold.ts");
       const files = await scaffoldPlugin({ name, dir });
       for (const f of files) console.log(`created ${relative(Deno.cwd(), f) || f}`);
-      console.log(`next: cd ${relative(Deno.cwd(), dir) || "."} && deno task build && deno task test`);
+      const where = relative(Deno.cwd(), dir) || ".";
+      console.log(`next: cd ${where} && deno task build && deno task test`);
+      console.log(
+        `then: aetherflow plugin pin ${
+          join(where, "build", `${name}.wasm`)
+        } --lock <flows>/${PLUGIN_LOCK_FILE}`,
+      );
     });
 }
 
@@ -187,10 +197,11 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
 
 async function _pin(
   wasm: string,
-  opts: { lock?: string; grant: string[]; run?: string },
+  opts: { lock?: string; grant: string[]; run?: string; copy: boolean },
 ): Promise<void> {
-  const path = resolve(wasm);
-  const sha256 = await sha256Hex(await _readWasm(path));
+  const source = resolve(wasm);
+  const bytes = await _readWasm(source);
+  const sha256 = await sha256Hex(bytes);
   const grants = parseGrantOptions(opts.grant);
   if (opts.run !== undefined && opts.run !== "worker" && opts.run !== "foreground") {
     throw new UsageError(`--run must be worker or foreground, got ${JSON.stringify(opts.run)}`);
@@ -198,18 +209,26 @@ async function _pin(
   const env = Deno.env.get(PLUGIN_LOCK_ENV)?.trim();
   const lockFile = resolve(opts.lock ?? (env ? env : PLUGIN_LOCK_FILE));
   if (_isDir(lockFile)) throw new UsageError(`Plugin lock ${lockFile} is a directory, not a file`);
-  if (!_isDir(dirname(lockFile))) {
-    throw new UsageError(`Plugin lock folder does not exist: ${dirname(lockFile)}`);
-  }
+  const lockDir = dirname(lockFile);
+  if (!_isDir(lockDir)) throw new UsageError(`Plugin lock folder does not exist: ${lockDir}`);
   const lock: PluginLock = await isFile(lockFile)
     ? await readPluginLock(lockFile)
     : { file: lockFile, plugins: [] };
   // Refuse to pin what would not load (ABI, exports, grants) rather than fail at the next run.
   const host = await import("../plugins/host/mod.ts");
   const mode = opts.run === "foreground" ? "foreground" : "worker";
-  const p = await host.loadWasmPlugin({ path, sha256, grants, mode });
+  const p = await host.loadWasmPlugin({ path: source, sha256, grants, mode });
   await p.close();
-  const rel = relative(dirname(lockFile), path);
+  // A module from elsewhere (a plugin project's build/ folder) is copied beside the lock: the pin then points at
+  // a file that ships with the flows and that a rebuild of the project does not change under it.
+  let path = source;
+  const rel0 = relative(lockDir, source);
+  if (opts.copy && (rel0 === ".." || rel0.startsWith("../") || isAbsolute(rel0))) {
+    path = join(lockDir, "plugins", basename(source));
+    await _writeAtomic(path, bytes);
+    console.log(`Copied ${relative(Deno.cwd(), source) || source} to ${relative(Deno.cwd(), path) || path}`);
+  }
+  const rel = relative(lockDir, path);
   const next = upsertPin(lock, {
     path: isAbsolute(rel) ? path : rel,
     sha256,
@@ -218,6 +237,19 @@ async function _pin(
   });
   await writePluginLock(next);
   console.log(`Pinned ${rel} (${p.label}, sha256 ${sha256}) in ${lockFile}`);
+}
+
+/** Write `bytes` to `path` through a temporary sibling and a rename (never a half-written module). */
+async function _writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.tmp`);
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new UsageError(`Cannot copy the module to ${path}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**

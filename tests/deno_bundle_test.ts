@@ -32,6 +32,14 @@ Deno.test("deno bundle output runs the CLI: --version, validate ok and invalid",
   const report = JSON.parse(bad.stdout);
   assert.equal(report.ok, false);
   assert.ok(report.errors.length > 0);
+
+  // The scaffold's SDK travels inside the bundle (no loose files next to it).
+  const scaffold = await run(["plugin", "new", "acme"]);
+  assert.equal(scaffold.code, 0, scaffold.stderr);
+  assert.match(
+    await Deno.readTextFile(join(dir.path, "acme", "assembly", "aetherflow", "extism.ts")),
+    /input_length/,
+  );
 });
 
 Deno.test("compile task bakes narrow permissions (no --allow-all, no --allow-ffi) into dist/aetherflow", () => {

@@ -1,12 +1,14 @@
 // Builds the example plugins (AssemblyScript) into testdata/plugins/examples/*.wasm, outside the project's
-// dependency graph: AssemblyScript is not a project dependency. Needs npm and the npm registry.
+// dependency graph: AssemblyScript is not a project dependency. Needs only Deno and the npm registry (once:
+// the package lands in Deno's cache), with the same pinned versions as a `plugin new` scaffold.
 // Run: `deno run -A plugins/examples/build.ts` (the `plugins:build` task). Exact commands, per example:
-//   npm install --no-save assemblyscript@0.28.20 @extism/as-pdk@1.0.0        (in a temp dir)
-//   (the `.as` sources copied there as `.ts`)
-//   npx asc plugins/examples/<name>/index.ts --outFile <name>.wasm \
+//   (the `.as` sources copied to a temp dir as `.ts`, with a scaffold's deno.json and deno.lock)
+//   deno run --frozen --allow-read --allow-write --allow-env npm:assemblyscript@0.28.20/asc \
+//     plugins/examples/<name>/index.ts --outFile <name>.wasm \
 //     --use abort=plugins/sdk/assembly/aetherflow/aetherflowAbort --optimize
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { ASSEMBLYSCRIPT, EXTISM } from "../sdk/scaffold.ts";
 
 export const EXAMPLES = ["csv_select", "rest_get", "b64_secrets"] as const;
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -28,24 +30,29 @@ async function _renameAsSources(dir: string): Promise<void> {
 if (import.meta.main) {
   const work = await Deno.makeTempDir({ prefix: "af-asbuild-" });
   try {
-    await sh(work, "npm", ["init", "-y", "--silent"]);
-    await sh(work, "npm", [
-      "install",
-      "--no-save",
-      "--silent",
-      "assemblyscript@0.28.20",
-      "@extism/as-pdk@1.0.0",
-    ]);
     await Deno.mkdir(join(work, "plugins"));
     for (const dir of ["sdk", "examples"]) {
       await sh(ROOT, "cp", ["-r", join(ROOT, "plugins", dir), join(work, "plugins")]);
     }
     // AssemblyScript sources are stored as `.as` so Deno's check/lint/fmt skip them; asc wants `.ts`.
     await _renameAsSources(join(work, "plugins"));
+    await Deno.writeTextFile(
+      join(work, "deno.json"),
+      JSON.stringify({
+        imports: { assemblyscript: ASSEMBLYSCRIPT, "@extism/extism": EXTISM },
+        nodeModulesDir: "none",
+      }),
+    );
+    await Deno.copyFile(join(ROOT, "plugins/sdk/scaffold.lock.json"), join(work, "deno.lock"));
     await Deno.mkdir(OUT, { recursive: true });
     for (const name of EXAMPLES) {
-      await sh(work, "npx", [
-        "asc",
+      await sh(work, Deno.execPath(), [
+        "run",
+        "--frozen",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        `${ASSEMBLYSCRIPT}/asc`,
         `plugins/examples/${name}/index.ts`,
         "--outFile",
         join(OUT, `${name}.wasm`),

@@ -1,14 +1,23 @@
 /**
- * `aetherflow plugin new <name>`: a self-contained AssemblyScript step plugin (a copy of the SDK, a build task,
- * a Deno test that calls the built module through Extism). AssemblyScript stays outside the engine's
- * dependencies: the scaffold installs it with npm into its own folder.
+ * `aetherflow plugin new <name>`: a self-contained AssemblyScript step plugin — a copy of the SDK, a deno.json
+ * with `build` and `test` tasks, a lockfile, and a Deno test that calls the built module through Extism
+ * (docs/plugins.md "From nothing to a running step").
+ *
+ * The only build dependency is `assemblyscript` (which brings `binaryen` and `long`): the SDK declares the
+ * Extism host functions itself, so no PDK package is needed. Deno fetches the packages from the npm registry
+ * into its own cache, checked against the lockfile (`--frozen`): no npm, no node_modules folder, and a rebuild
+ * never installs anything again. The SDK sources come from `_sources.gen.ts` (strings), so this also works in a
+ * compiled binary.
  * @module
  */
 import { join } from "node:path";
 import { UsageError } from "../../engine/errors.ts";
+import { SCAFFOLD_LOCK, SDK_SOURCES } from "./_sources.gen.ts";
 
 const _NAME_REGEXP = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-const _SDK_FILES = ["aetherflow.ts", "json.ts"] as const;
+/** The versions the lockfile pins (plugins/sdk/scaffold.lock.json). */
+export const ASSEMBLYSCRIPT = "npm:assemblyscript@0.28.20";
+export const EXTISM = "npm:@extism/extism@1.0.3";
 
 export interface ScaffoldOptions {
   /** Plugin name (also the step type prefix: `<name>.hello`). */
@@ -30,18 +39,12 @@ export async function scaffoldPlugin(options: ScaffoldOptions): Promise<string[]
   const files: Record<string, string> = {
     "assembly/index.ts": _indexTs(name),
     "deno.json": _denoJson(name),
-    "package.json": _packageJson(name),
+    "deno.lock": SCAFFOLD_LOCK,
     "plugin_test.ts": _testTs(name),
     "README.md": _readme(name),
-    ".gitignore": "node_modules/\nbuild/\n",
+    ".gitignore": "build/\n",
   };
-  for (const f of _SDK_FILES) {
-    // Kept as `.as` in this repository so Deno's check/lint/fmt never read AssemblyScript (not TypeScript).
-    const source = await Deno.readTextFile(
-      new URL(`./assembly/${f.replace(/\.ts$/, ".as")}`, import.meta.url),
-    );
-    files[`assembly/aetherflow/${f}`] = source;
-  }
+  for (const [file, text] of Object.entries(SDK_SOURCES)) files[`assembly/aetherflow/${file}`] = text;
   const written: string[] = [];
   for (const [rel, text] of Object.entries(files)) {
     const path = join(dir, rel);
@@ -67,7 +70,10 @@ import { fail, log, output, quote, stepCall, succeed } from "./aetherflow/aether
 export { aetherflowAbort } from "./aetherflow/aetherflow";
 
 export function aetherflow_describe(): i32 {
-  output('{"abi":1,"name":"${name}","version":"0.1.0","steps":[{"type":"${name}.hello","inputs":{"who":"string"}}]}');
+  output(
+    '{"abi":1,"name":"${name}","version":"0.1.0","steps":[{"type":"${name}.hello",' +
+      '"inputs":{"who":"string","shout":"boolean","times":"integer"}}]}',
+  );
   return 0;
 }
 
@@ -75,34 +81,29 @@ export function aetherflow_step(): i32 {
   const call = stepCall();
   const who = call.inputs.getString("who");
   if (who.length == 0) return fail("inputs.who is required");
+  const times = call.inputs.getInt("times", 1);
+  if (times < 1 || times > 10) return fail("inputs.times must be 1..10");
+  let greeting = "Hello, " + who + "!";
+  if (call.inputs.getBool("shout")) greeting = greeting.toUpperCase();
   log("info", "greeting " + who);
-  return succeed('{"greeting":' + quote("Hello, " + who + "!") + "}");
+  let all = greeting;
+  for (let i: i64 = 1; i < times; i++) all += " " + greeting;
+  return succeed('{"greeting":' + quote(all) + "}");
 }
 `;
 }
 
 function _denoJson(name: string): string {
-  const build = `npm install --silent && npx asc assembly/index.ts --outFile build/${name}.wasm ` +
-    `--use abort=assembly/aetherflow/aetherflow/aetherflowAbort --optimize`;
+  const build = `deno run --frozen --allow-read --allow-write --allow-env ${ASSEMBLYSCRIPT}/asc ` +
+    `assembly/index.ts --outFile build/${name}.wasm --use abort=assembly/aetherflow/aetherflow/aetherflowAbort ` +
+    "--optimize";
   return JSON.stringify(
     {
-      tasks: { build, test: "deno test --allow-read --allow-env plugin_test.ts" },
-      imports: { "@extism/extism": "npm:@extism/extism@1.0.3" },
-      nodeModulesDir: "auto",
-      exclude: ["assembly/", "node_modules/"],
-    },
-    null,
-    2,
-  ) + "\n";
-}
-
-function _packageJson(name: string): string {
-  return JSON.stringify(
-    {
-      name,
-      version: "0.1.0",
-      private: true,
-      devDependencies: { "assemblyscript": "0.28.20", "@extism/as-pdk": "1.0.0" },
+      tasks: { build, test: "deno test --frozen --allow-read --allow-env plugin_test.ts" },
+      imports: { "assemblyscript": ASSEMBLYSCRIPT, "@extism/extism": EXTISM },
+      nodeModulesDir: "none",
+      // AssemblyScript is not TypeScript: keep Deno's check, lint and fmt out of it.
+      exclude: ["assembly/", "build/"],
     },
     null,
     2,
@@ -137,10 +138,15 @@ Deno.test("${name} describes itself and greets", async () => {
     assert.equal(d.abi, 1);
     assert.equal(d.steps[0].type, "${name}.hello");
     const call = { type: "${name}.hello", flow_id: "f", job_id: "j", run_id: "r", step_id: "s", inputs: { who: "Zoë" } };
-    const out = (await plugin.call("aetherflow_step", JSON.stringify(call)))!.json();
-    assert.deepEqual(out, { status: "SUCCESS", outputs: { greeting: "Hello, Zoë!" } });
-    assert.deepEqual(logs, ["greeting Zoë"]);
-    await assert.rejects(plugin.call("aetherflow_step", JSON.stringify({ ...call, inputs: {} })), /inputs.who is required/);
+    const step = async (inputs: Record<string, unknown>) =>
+      (await plugin.call("aetherflow_step", JSON.stringify({ ...call, inputs })))!.json();
+    assert.deepEqual(await step({ who: "Zoë" }), { status: "SUCCESS", outputs: { greeting: "Hello, Zoë!" } });
+    assert.deepEqual(await step({ who: "Zoë", shout: true, times: 2 }), {
+      status: "SUCCESS",
+      outputs: { greeting: "HELLO, ZOË! HELLO, ZOË!" },
+    });
+    assert.deepEqual(logs, ["greeting Zoë", "greeting Zoë"]);
+    await assert.rejects(step({}), /inputs.who is required/);
   } finally {
     await plugin.close();
   }
@@ -151,13 +157,17 @@ Deno.test("${name} describes itself and greets", async () => {
 function _readme(name: string): string {
   return `# ${name}
 
-An aetherflow step plugin in AssemblyScript (plugin ABI v1, see the aetherflow docs: plugins.md).
+An aetherflow step plugin in AssemblyScript (plugin ABI v1; see the aetherflow docs, plugins.md).
 
-    deno task build     # npm install + asc -> build/${name}.wasm
+    deno task build     # asc -> build/${name}.wasm (packages from deno.lock, fetched once into Deno's cache)
     deno task test      # runs plugin_test.ts against the built module
-    aetherflow plugin pin build/${name}.wasm --lock /path/to/flows/aetherflow.plugins.yaml
+    aetherflow plugin pin build/${name}.wasm --lock ../flows/aetherflow.plugins.yaml
 
-Then use it in a flow: \`{id: greet, type: ${name}.hello, inputs: {who: world}}\`.
-\`assembly/aetherflow/\` is a copy of the aetherflow SDK; \`assembly/index.ts\` is your plugin.
+\`plugin pin\` copies the module next to the lock (\`plugins/${name}.wasm\`) and pins that copy, so rebuilding
+here never breaks a flow; pin again to ship a new build. Then use the step in a flow:
+\`{id: greet, type: ${name}.hello, inputs: {who: world, shout: true}}\`.
+
+\`assembly/aetherflow/\` is a copy of the aetherflow SDK; \`assembly/index.ts\` is your plugin. The build needs
+only Deno (no npm): \`assemblyscript\` is the one dependency, pinned in \`deno.lock\`.
 `;
 }

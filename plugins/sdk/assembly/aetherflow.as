@@ -1,7 +1,7 @@
-// aetherflow plugin SDK for AssemblyScript (ABI v1, docs/plugin-abi.md), over @extism/as-pdk 1.0.0.
+// aetherflow plugin SDK for AssemblyScript (ABI v1, docs/plugin-abi.md). Needs only AssemblyScript: the Extism
+// host functions are declared in ./extism.
 // Build with `--use abort=<path to this file>/aetherflowAbort` so the module never imports `env.abort`.
-import { Host, Memory } from "@extism/as-pdk";
-import { error_set, http_request, length } from "@extism/as-pdk/lib/env";
+import { fromHost, http_request, http_status_code, inputBytes, setError, setOutput, toHost, utf8 } from "./extism";
 import { JKind, JValue, parseJson, quote } from "./json";
 
 export { JKind, JValue, parseJson, quote };
@@ -15,39 +15,31 @@ declare function _af_log(offset: u64): u64;
 @external("extism:host/user", "af_connector_call")
 declare function _af_connector_call(offset: u64): u64;
 
-@external("extism:host/env", "http_status_code")
-declare function _http_status_code(): i32;
-
 /** The call input as text (UTF-8). */
 export function inputText(): string {
-  return Host.inputString();
+  return String.UTF8.decode(inputBytes().buffer);
 }
 
 /** The call input parsed as JSON. */
 export function inputJson(): JValue {
-  return parseJson(Host.inputString());
+  return parseJson(inputText());
 }
 
-/**
- * Set the call output. Encodes UTF-8 first: as-pdk 1.0.0 `Host.outputString` sizes its buffer by UTF-16
- * length and throws on non-ASCII text (stack-notes.md §3).
- */
+/** Set the call output (UTF-8). */
 export function output(text: string): void {
-  Host.output(Uint8Array.wrap(String.UTF8.encode(text)));
+  setOutput(utf8(text));
 }
 
 /** Report a failure (the step or connector fails with `message`); return its value from the export. */
 export function fail(message: string): i32 {
-  const mem = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(message)));
-  error_set(mem.offset);
+  setError(message);
   return 1;
 }
 
 function _callHost(fn: (offset: u64) => u64, json: string): string {
-  const mem = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(json)));
-  const reply = fn(mem.offset);
+  const reply = fn(toHost(utf8(json)));
   if (reply == 0) return "{}";
-  return new Memory(reply, length(reply)).toString();
+  return String.UTF8.decode(fromHost(reply).buffer);
 }
 
 /** Log through the host (`af_log`); level is debug, info, warn or error. `fieldsJson` is a JSON object. */
@@ -83,14 +75,12 @@ export class HttpReply {
 
 /** HTTP through Extism `http_request` (worker mode; host must be granted). `headersJson` is a JSON object. */
 export function httpRequest(method: string, url: string, headersJson: string = "{}", body: string = ""): HttpReply {
-  const req = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(
-    '{"method":' + quote(method) + ',"url":' + quote(url) + ',"headers":' + headersJson + "}",
-  )));
+  const req = toHost(utf8('{"method":' + quote(method) + ',"url":' + quote(url) + ',"headers":' + headersJson + "}"));
   let bodyOffset: u64 = 0;
-  if (body.length > 0) bodyOffset = Memory.allocateBytes(Uint8Array.wrap(String.UTF8.encode(body))).offset;
-  const reply = http_request(req.offset, bodyOffset);
-  const text = reply == 0 ? "" : new Memory(reply, length(reply)).toString();
-  return new HttpReply(_http_status_code(), text);
+  if (body.length > 0) bodyOffset = toHost(utf8(body));
+  const reply = http_request(req, bodyOffset);
+  const text = reply == 0 ? "" : String.UTF8.decode(fromHost(reply).buffer);
+  return new HttpReply(http_status_code(), text);
 }
 
 /** A step call envelope (docs/plugin-abi.md "Step call"). */

@@ -44,6 +44,43 @@ export class JValue {
     const v = this.get(key);
     return v != null && v.kind == JKind.Num ? v.num : fallback;
   }
+
+  /** The boolean member `key` (JSON `true`/`false` only), or `fallback`. */
+  getBool(key: string, fallback: bool = false): bool {
+    const v = this.get(key);
+    return v != null && v.kind == JKind.Bool ? v.flag : fallback;
+  }
+
+  /** The integer member `key` (a number without a fractional part, within i64), or `fallback`. */
+  getInt(key: string, fallback: i64 = 0): i64 {
+    const v = this.get(key);
+    if (v == null || v.kind != JKind.Num) return fallback;
+    const n = v.num;
+    if (n != Math.floor(n) || n < -9.2233720368547758e18 || n >= 9.2233720368547758e18) return fallback;
+    return <i64>n;
+  }
+
+  /** The array member `key`'s elements; empty when absent or not an array. */
+  getArray(key: string): JValue[] {
+    const v = this.get(key);
+    return v != null && v.kind == JKind.Arr ? v.items : [];
+  }
+
+  /** The object member `key`, or null when absent or not an object. */
+  getObject(key: string): JValue | null {
+    const v = this.get(key);
+    return v != null && v.kind == JKind.Obj ? v : null;
+  }
+
+  /** Whether the object has member `key` (even `null`). */
+  has(key: string): bool {
+    return this.get(key) != null;
+  }
+
+  /** Whether this value is JSON `null`. */
+  isNull(): bool {
+    return this.kind == JKind.Null;
+  }
 }
 
 class _Parser {
