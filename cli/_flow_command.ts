@@ -51,10 +51,11 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
     const target = flowTarget(flowArg, opts);
     const [spec, { isUnusableInput, prepareFlow }] = await Promise.all([
       import("../engine/flow/mod.ts"),
-      import("./_prepare.ts"),
+      import("../compose/mod.ts"),
     ]);
     const prepared = await prepareFlow(target.flowPath, {
       strictEnv: false,
+      log: (line) => console.error(line),
       ...(target.bundle ? { bundle: target.bundle } : {}),
     });
     await prepared.close();

@@ -9,7 +9,7 @@ import { DEFAULT_STATE_PATH, DEFAULT_WORKSPACE_ROOT, type FlowSpec } from "../en
 import { tmpdir as osTmp } from "node:os";
 import { renderFlowMeta } from "../engine/runner/mod.ts";
 import type { ItemPosition, PathNeed, ScheduleItem } from "../engine/scheduler/mod.ts";
-import { prepareFlow, workRootPath } from "./_prepare.ts";
+import { prepareFlow, workRootPath } from "../compose/mod.ts";
 
 export interface ItemCheckOptions {
   /** Item path -> absolute path. */

@@ -36,7 +36,7 @@ async function _context(opts: _Common) {
   const [config, bundles, { workRootPath }, observe] = await Promise.all([
     import("../engine/config/mod.ts"),
     import("../engine/bundles/mod.ts"),
-    import("./_prepare.ts"),
+    import("../compose/mod.ts"),
     import("../engine/observe/mod.ts"),
   ]);
   const snapshot = config.buildSnapshot();

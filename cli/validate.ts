@@ -13,12 +13,15 @@ export function registerValidate(program: Command): void {
       const target = flowTarget(flowArg, opts);
       const [spec, { prepareFlow }] = await Promise.all([
         import("../engine/flow/mod.ts"),
-        import("./_prepare.ts"),
+        import("../compose/mod.ts"),
       ]);
       // The same composition as run: snapshot, pinned plugins (their step types, the secrets provider's
       // expand_env), validation with that finalized snapshot [D10]; with a manifest, the synced bundle's
       // entry flow and wiring (docs/bundles.md).
-      const prepared = await prepareFlow(target.flowPath, target.bundle ? { bundle: target.bundle } : {});
+      const prepared = await prepareFlow(target.flowPath, {
+        log: (line) => console.error(line),
+        ...(target.bundle ? { bundle: target.bundle } : {}),
+      });
       await prepared.close();
       const { report, masker } = prepared;
       console.log(masker.mask(opts.json ? spec.formatReportJson(report) : spec.formatReportText(report)));

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { ConnectorRegistry, fitToKind, isConnectorKind, resourceIssues } from "./connectors/mod.ts";
 import { ConnectorAccessor } from "./connectors/accessor.ts";
-import { BUILTIN_CONNECTORS } from "./connectors/_builtins.ts";
+import { BUILTIN_CONNECTORS } from "./connectors/builtins.ts";
 import { StepError } from "./errors.ts";
 import { formatPath, valueAt } from "./inputs/mod.ts";
-import { BUILTIN_STEPS } from "./steps/_builtins.ts";
+import { BUILTIN_STEPS } from "./steps/builtins.ts";
 import { parseStepInputs, stepInputIssues } from "./steps/inputs.ts";
 import { StepRegistry } from "./steps/registry.ts";
 import type { AnyStepDefinition } from "./steps/types.ts";

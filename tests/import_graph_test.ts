@@ -1,6 +1,7 @@
-// The static import graph: `--help` and `validate` must not load a heavy npm package, and built-in steps and
-// connector drivers import their npm drivers lazily (`await import("pkg")` with a literal specifier, which
-// `deno compile` and `deno bundle` still include). See docs/architecture.md "Lazy heavy dependencies".
+// The import graph of the program (everything cli/main.ts and mod.ts reach): layering (docs/architecture.md
+// "Layering"), and lazy heavy dependencies: `--help` and `validate` must not load a heavy npm package, and built-in
+// steps and connector drivers import their npm drivers lazily (`await import("pkg")` with a literal specifier,
+// which `deno compile` and `deno bundle` still include). See docs/architecture.md "Lazy heavy dependencies".
 import assert from "node:assert/strict";
 import { relative } from "node:path";
 import { fileURLToPath as fromFileUrl, pathToFileURL } from "node:url";
@@ -33,6 +34,7 @@ const LIGHT_FOR_BUILTINS = ["zod"];
 
 interface _Dep {
   code?: { specifier: string };
+  type?: { specifier: string };
   isDynamic?: boolean;
 }
 interface _Module {
@@ -44,19 +46,48 @@ interface _Module {
 
 let _graph: Map<string, _Module> | undefined;
 
+/** The module graph of the CLI and of the embedding API (`deno info` takes one root at a time). */
 async function _moduleGraph(): Promise<Map<string, _Module>> {
   if (_graph) return _graph;
-  const roots = ["cli/main.ts"];
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", ...roots],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: _Module[] };
-  _graph = new Map(info.modules.map((m) => [m.specifier, m]));
-  return _graph;
+  const graph = new Map<string, _Module>();
+  for (const root of ["cli/main.ts", "mod.ts"]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", root],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: _Module[] };
+    for (const m of info.modules) graph.set(m.specifier, m);
+  }
+  _graph = graph;
+  return graph;
+}
+
+/** Every local import edge [from, to, kind] between repository files (relative paths). */
+function _localEdges(graph: Map<string, _Module>): [string, string, "static" | "dynamic" | "type"][] {
+  const out: [string, string, "static" | "dynamic" | "type"][] = [];
+  const local = (spec: string | undefined) =>
+    spec?.startsWith("file://") && !spec.includes("/node_modules/") ? _rel(spec) : undefined;
+  for (const [spec, mod] of graph) {
+    const from = local(spec);
+    if (from === undefined) continue;
+    for (const dep of mod.dependencies ?? []) {
+      const code = local(dep.code?.specifier);
+      if (code !== undefined) out.push([from, code, dep.isDynamic ? "dynamic" : "static"]);
+      const type = local(dep.type?.specifier);
+      if (type !== undefined && type !== code) out.push([from, type, "type"]);
+    }
+  }
+  return out;
+}
+
+/** The folder a private file or folder (`_name`) belongs to: the directory holding its first `_` segment. */
+function _privateOwner(path: string): string | undefined {
+  const parts = path.split("/");
+  const at = parts.findIndex((p) => p.startsWith("_"));
+  return at === -1 ? undefined : parts.slice(0, at).join("/");
 }
 
 /** `npm:/@scope/name@1.2.3/sub` or `npm:name@1` -> the package name. */
@@ -137,4 +168,51 @@ Deno.test("the graph walk tells a lazy import from a static one", async () => {
   assert.ok(all, "the plugin runtime is part of the program");
   const host = new URL("plugins/host/wasm_plugin.ts", pathToFileURL(ROOT)).href;
   assert.ok(_staticClosure(graph, [host]).npm.has("@extism/extism"));
+});
+
+Deno.test("layering: engine imports neither cli/ nor compose/; plugins neither cli/ nor compose/; compose not cli/", async () => {
+  const edges = _localEdges(await _moduleGraph());
+  const UP: [string, string[]][] = [
+    ["engine/", ["cli/", "compose/", "mod.ts"]],
+    ["plugins/", ["cli/", "compose/", "mod.ts"]],
+    ["compose/", ["cli/", "mod.ts"]],
+  ];
+  const bad = edges.filter(([from, to]) =>
+    UP.some(([layer, above]) => from.startsWith(layer) && above.some((a) => to.startsWith(a)))
+  );
+  assert.deepEqual(bad, []);
+  assert.ok(
+    edges.some(([from, to]) => from.startsWith("cli/") && to.startsWith("compose/")),
+    "the walk sees cli -> compose",
+  );
+});
+
+Deno.test("layering: no file imports another folder's private (_name) file", async () => {
+  const edges = _localEdges(await _moduleGraph());
+  const bad = edges.filter(([from, to]) => {
+    const owner = _privateOwner(to);
+    return owner !== undefined && !from.startsWith(owner === "" ? "" : `${owner}/`);
+  });
+  assert.deepEqual(bad, []);
+  assert.ok(edges.some(([, to]) => _privateOwner(to) !== undefined), "the walk sees private files");
+});
+
+Deno.test("layering: no import cycle between files (static runtime imports)", async () => {
+  const edges = _localEdges(await _moduleGraph()).filter(([, , kind]) => kind === "static");
+  const next = new Map<string, string[]>();
+  for (const [from, to] of edges) next.set(from, [...(next.get(from) ?? []), to]);
+  const state = new Map<string, "open" | "done">();
+  const cycles: string[] = [];
+  const visit = (file: string, trail: string[]) => {
+    if (state.get(file) === "done") return;
+    if (state.get(file) === "open") {
+      cycles.push([...trail.slice(trail.indexOf(file)), file].join(" -> "));
+      return;
+    }
+    state.set(file, "open");
+    for (const to of next.get(file) ?? []) visit(to, [...trail, file]);
+    state.set(file, "done");
+  };
+  for (const file of next.keys()) visit(file, []);
+  assert.deepEqual(cycles, []);
 });

@@ -19,7 +19,7 @@ import {
   syncDir,
 } from "./_fs.ts";
 import type { BundleLayout } from "./layout.ts";
-import type { FetchPolicy } from "./schema.ts";
+import type { FetchPolicy } from "./manifest_model.ts";
 
 /** The version directory `active` resolves to, or undefined when it does not resolve to a directory. */
 export async function resolveActive(layout: BundleLayout): Promise<string | undefined> {

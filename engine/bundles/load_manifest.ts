@@ -13,7 +13,7 @@ import { suggestKey } from "../suggest.ts";
 import type { Issue } from "../types.ts";
 import { KEYS_MARKER } from "./_fields.ts";
 import { readManifestBytes } from "./_manifest_file.ts";
-import { type ManifestDoc, manifestSchema } from "./schema.ts";
+import { type ManifestDoc, manifestSchema } from "./manifest_model.ts";
 
 /** A validated manifest plus where it was read from. */
 export interface BundleManifest extends ManifestDoc {

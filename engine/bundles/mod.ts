@@ -5,8 +5,8 @@
  */
 export { formatManifestIssue, loadManifest, ManifestError, parseManifest } from "./load_manifest.ts";
 export type { BundleManifest } from "./load_manifest.ts";
-export { archiveFormat, BUNDLE_ID_REGEXP, manifestSchema, SOURCE_TYPES } from "./schema.ts";
-export type { FetchPolicy, ManifestMode, SourceSpec, SourceType } from "./schema.ts";
+export { archiveFormat, BUNDLE_ID_REGEXP, manifestSchema, SOURCE_TYPES } from "./manifest_model.ts";
+export type { FetchPolicy, ManifestMode, SourceSpec, SourceType } from "./manifest_model.ts";
 export { bundleFingerprint, compareCodePoints, entrySignature, mtimeSig } from "./fingerprint.ts";
 export { bundleLayout } from "./layout.ts";
 export type { BundleLayout } from "./layout.ts";

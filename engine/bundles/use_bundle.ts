@@ -11,7 +11,7 @@ import { type Snapshot, withSnapshotChanges } from "../config/snapshot.ts";
 import { UsageError } from "../errors.ts";
 import type { JsonObject } from "../types.ts";
 import { realPath } from "./_fs.ts";
-import { homeDir } from "./sources/_home.ts";
+import { homeDir } from "./sources/home_dir.ts";
 import { loadManifest } from "./load_manifest.ts";
 import type { BundleManifest } from "./load_manifest.ts";
 import { syncBundle, type SyncResult } from "./sync.ts";

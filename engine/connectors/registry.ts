@@ -3,7 +3,7 @@
  * @module
  */
 import { AetherflowError } from "../errors.ts";
-import { BUILTIN_CONNECTORS } from "./_builtins.ts";
+import { BUILTIN_CONNECTORS } from "./builtins.ts";
 import type { AnyConnectorDefinition } from "./types.ts";
 
 function _key(kind: string, driver: string): string {

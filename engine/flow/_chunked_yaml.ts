@@ -13,7 +13,7 @@
 // (and falls back) instead of giving another value.
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
-import { locatePath, nodePos } from "./_locate.ts";
+import { locatePath, nodePos } from "./locate_path.ts";
 import type { PathSegment, SourcePos } from "./load_yaml.ts";
 
 // Target size of one chunk of sequence items, in UTF-16 units. Small chunks keep each piece's parser state

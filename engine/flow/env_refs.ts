@@ -1,7 +1,7 @@
 // Which env keys a flow depends on (docs/state.md "Run history"): the run record keeps their masked values so
 // `runs diff` can answer "what changed since it worked".
 import { stringLeaves, templateEnvKeys } from "../resolver/mod.ts";
-import type { FlowSpec, ProfileSpec } from "./schema.ts";
+import type { FlowSpec, ProfileSpec } from "./flow_model.ts";
 
 /**
  * Every env key named by a `{{env.KEY}}` token anywhere in the flow (flow block, resources, steps) and in the

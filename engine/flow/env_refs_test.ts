@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { referencedEnvKeys } from "./env_refs.ts";
-import type { FlowSpec, ProfileSpec } from "./schema.ts";
+import type { FlowSpec, ProfileSpec } from "./flow_model.ts";
 
 Deno.test("referencedEnvKeys() collects env keys from the flow and the profiles its resources use", () => {
   const flow = {

@@ -8,7 +8,7 @@ import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } fro
 import { YAML11_OPTIONS } from "../yaml11.ts";
 import type { Issue } from "../types.ts";
 import { loadChunked } from "./_chunked_yaml.ts";
-import { dateSegment, locatePath } from "./_locate.ts";
+import { dateSegment, locatePath } from "./locate_path.ts";
 
 /** Inputs larger than this are refused before parsing (bounded time/memory). */
 export const MAX_YAML_BYTES = 10 * 1024 * 1024;

@@ -24,7 +24,7 @@ export {
   profilesDocSchema,
   resourceSchema,
   stepSchema,
-} from "./schema.ts";
+} from "./flow_model.ts";
 export type {
   DecodeSpec,
   FlowMeta,
@@ -37,7 +37,7 @@ export type {
   StateSpec,
   StepSpec,
   WorkspaceSpec,
-} from "./schema.ts";
+} from "./flow_model.ts";
 export { parseFlow } from "./parse_flow.ts";
 export type { ParsedFlow } from "./parse_flow.ts";
 export { checkSemantics, checkStep } from "./semantic.ts";

@@ -5,7 +5,7 @@
 import type { Issue } from "../types.ts";
 import { mapZodIssues } from "./_zod_issues.ts";
 import { formatLoc, type PathSegment } from "./load_yaml.ts";
-import { flowSchema, type FlowSpec } from "./schema.ts";
+import { flowSchema, type FlowSpec } from "./flow_model.ts";
 
 /** Parsed flow (defaults applied) or the schema issues. */
 export interface ParsedFlow {

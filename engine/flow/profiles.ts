@@ -6,7 +6,7 @@
 import { isStandaloneToken, STRICT_ERR, stringLeaves } from "../resolver/mod.ts";
 import type { Issue } from "../types.ts";
 import { mapZodIssues } from "./_zod_issues.ts";
-import { profilesDocSchema, type ProfileSpec } from "./schema.ts";
+import { profilesDocSchema, type ProfileSpec } from "./flow_model.ts";
 import { scanLeaf, type ScanResult } from "./template_scan.ts";
 
 /** Validated profiles plus schema issues (locs `profiles`, `profiles.<p>.<key>`). */

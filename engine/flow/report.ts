@@ -3,7 +3,7 @@
  * @module
  */
 import type { Issue } from "../types.ts";
-import type { FlowSpec, ProfileSpec } from "./schema.ts";
+import type { FlowSpec, ProfileSpec } from "./flow_model.ts";
 
 /** What `validateFlow` returns. `ok` = no errors; warnings never affect it. */
 export interface ValidationReport {

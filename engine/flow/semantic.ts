@@ -7,7 +7,7 @@ import { stepInputIssues } from "../steps/inputs.ts";
 import { isPlainMap } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
 import { checkWhen } from "../when/mod.ts";
-import type { FlowSpec } from "./schema.ts";
+import type { FlowSpec } from "./flow_model.ts";
 
 export interface SemanticOptions {
   registry: StepRegistry;

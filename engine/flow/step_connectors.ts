@@ -8,7 +8,7 @@ import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { isPlainMap, isTemplated } from "../inputs/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
-import type { FlowSpec } from "./schema.ts";
+import type { FlowSpec } from "./flow_model.ts";
 
 interface _Options {
   steps: StepRegistry;

@@ -5,7 +5,7 @@
 import { isPlainMap } from "../inputs/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
-import type { FlowSpec } from "./schema.ts";
+import type { FlowSpec } from "./flow_model.ts";
 
 function _hintsOf(
   step: { type: unknown; inputs: unknown },

@@ -15,7 +15,7 @@ import {
   templateRoots,
 } from "../resolver/mod.ts";
 import type { Issue } from "../types.ts";
-import type { FlowSpec } from "./schema.ts";
+import type { FlowSpec } from "./flow_model.ts";
 
 /** Scan results: `errors` and `warnings` each in detection order. */
 export interface ScanResult {

@@ -12,7 +12,7 @@ import { readFlowBytes } from "./_read_file.ts";
 import { decodeSource, type LoadedYaml, loadYaml, parseLoc } from "./load_yaml.ts";
 import { scanProfiles, validateProfiles } from "./profiles.ts";
 import type { ValidationReport } from "./report.ts";
-import type { FlowSpec } from "./schema.ts";
+import type { FlowSpec } from "./flow_model.ts";
 import { parseFlow } from "./parse_flow.ts";
 import { checkSemantics } from "./semantic.ts";
 import { scanFlowTemplates } from "./template_scan.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 import { nextFire, prevFire } from "./next_fire.ts";
-import type { ScheduleItem } from "./schema.ts";
+import type { ScheduleItem } from "./parse_scheduler_yaml.ts";
 
 export type DueDecision =
   | { readonly kind: "fire"; readonly slot: number }

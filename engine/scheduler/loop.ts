@@ -13,7 +13,7 @@ import type { JsonValue } from "../types.ts";
 import { decideDue, type DueDecision, recheckWaiting } from "./decide.ts";
 import { nextFire } from "./next_fire.ts";
 import { runArgs, runIdFor } from "./run_args.ts";
-import { DEFAULT_TIMEOUT_S, type ScheduleItem, type SchedulerConfig } from "./schema.ts";
+import { DEFAULT_TIMEOUT_S, type ScheduleItem, type SchedulerConfig } from "./parse_scheduler_yaml.ts";
 import { TIMEOUT_KILLED_ERROR } from "./mark_killed.ts";
 
 export interface Clock {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { JsonValue } from "../types.ts";
 import { type ChildHandle, type Clock, parseRunStartState, Scheduler, type SpawnRequest } from "./loop.ts";
-import { parseSchedulerYaml, type SchedulerConfig } from "./schema.ts";
+import { parseSchedulerYaml, type SchedulerConfig } from "./parse_scheduler_yaml.ts";
 
 // Everything is injected: a fake clock that only moves when the test says so, fake children, captured logs.
 

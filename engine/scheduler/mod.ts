@@ -13,8 +13,8 @@ export {
   parseDurationSeconds,
   parseSchedulerYaml,
   unsafeItemId,
-} from "./schema.ts";
-export type { ItemPosition, ScheduleItem, SchedulerConfig, SchedulerReport } from "./schema.ts";
+} from "./parse_scheduler_yaml.ts";
+export type { ItemPosition, ScheduleItem, SchedulerConfig, SchedulerReport } from "./parse_scheduler_yaml.ts";
 export {
   badUserName,
   DEFAULT_STOP_GRACE_S,

@@ -1,7 +1,7 @@
 // What a fire runs (B.4) [D13]: `run [--flow-yaml F] [--flow-job J] [--bundle-manifest M] [--allow-stale-bundle]
 // --run-id <item_id>-<YYYYMMDDTHHMMZ>`. The run id comes from the SCHEDULED slot, so a re-fire of the same slot
 // resumes that run (D4) instead of starting a duplicate.
-import type { ScheduleItem } from "./schema.ts";
+import type { ScheduleItem } from "./parse_scheduler_yaml.ts";
 
 /** `<item_id>-<scheduled time, UTC, YYYYMMDDTHHMMZ>` [D13]. */
 export function runIdFor(itemId: string, slot: number): string {

@@ -8,8 +8,8 @@
  * in lists) and a value that could still break a line is refused.
  * @module
  */
-import type { ScheduleItem } from "./schema.ts";
-import { DEFAULT_TIMEOUT_S } from "./schema.ts";
+import type { ScheduleItem } from "./parse_scheduler_yaml.ts";
+import { DEFAULT_TIMEOUT_S } from "./parse_scheduler_yaml.ts";
 import { cronToOnCalendar } from "./oncalendar.ts";
 import { runArgs } from "./run_args.ts";
 import type { PathPlan } from "./unit_paths.ts";

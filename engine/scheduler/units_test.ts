@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseSchedulerYaml, type ScheduleItem } from "./schema.ts";
+import { parseSchedulerYaml, type ScheduleItem } from "./parse_scheduler_yaml.ts";
 import { renderUnits, type UnitAccount, unitBaseName, type UnitOptions, UnitRenderError } from "./units.ts";
 import { type PathPlan, planUnitPaths } from "./unit_paths.ts";
 import { renderNotifyUnit } from "./notify_unit.ts";

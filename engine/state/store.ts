@@ -3,7 +3,7 @@ import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
 import { dirname, resolve } from "node:path";
 import { errorMessage, StateError } from "../errors.ts";
 import type { Status } from "../types.ts";
-import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_schema.ts";
+import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_migrations.ts";
 
 export { SCHEMA_VERSION };
 import { hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";

@@ -202,7 +202,7 @@ async function runExternalProcess(input: ExternalProcessInput, ctx: StepContext)
   }
 }
 
-/** The `external.process` step definition (registered in `_builtins.ts`). */
+/** The `external.process` step definition (registered in `builtins.ts`). */
 export const externalProcess = defineStep({
   type: STEP_TYPE,
   origin: "builtin",

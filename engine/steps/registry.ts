@@ -4,7 +4,7 @@
  */
 import { AetherflowError, EXIT } from "../errors.ts";
 import type { AnyStepDefinition } from "./types.ts";
-import { BUILTIN_STEPS } from "./_builtins.ts";
+import { BUILTIN_STEPS } from "./builtins.ts";
 
 export class StepRegistry {
   readonly #defs = new Map<string, AnyStepDefinition>();

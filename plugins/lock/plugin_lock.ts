@@ -10,7 +10,7 @@ import { LineCounter, parseDocument, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { AetherflowError, EXIT } from "../../engine/errors.ts";
 import { DirGrantSchema, GrantsSchema } from "../abi/mod.ts";
-import { locatePath } from "../../engine/flow/_locate.ts";
+import { locatePath } from "../../engine/flow/locate_path.ts";
 import { suggestKey } from "../../engine/suggest.ts";
 
 /** The lock file looked for beside the flow when `AETHERFLOW_PLUGIN_LOCK` is unset. */

@@ -7,11 +7,11 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { compareCodePoints, sha256Bytes } from "../fingerprint.ts";
-import type { ArchiveSourceSpec } from "../schema.ts";
+import type { ArchiveSourceSpec } from "../manifest_model.ts";
 import { archiveFormat } from "../_paths.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { redactUrl } from "./_git.ts";
-import { homeDir } from "./_home.ts";
+import { homeDir } from "./home_dir.ts";
 import { type ArchiveMember, MAX_ARCHIVE_BYTES, readCapped, unsafeArchiveEntry } from "./_archive_entries.ts";
 import type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./types.ts";
 

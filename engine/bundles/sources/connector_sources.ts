@@ -6,7 +6,7 @@
  * @module
  */
 import { AetherflowError, EXIT } from "../../errors.ts";
-import type { ConnectorSourceSpec } from "../schema.ts";
+import type { ConnectorSourceSpec } from "../manifest_model.ts";
 
 /** The connector kind each source type adapts. */
 export const CONNECTOR_KIND: Readonly<Record<ConnectorSourceSpec["type"], string>> = {

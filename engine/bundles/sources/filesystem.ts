@@ -7,8 +7,8 @@
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { compareCodePoints } from "../fingerprint.ts";
-import type { FilesystemSourceSpec } from "../schema.ts";
-import { homeDir } from "./_home.ts";
+import type { FilesystemSourceSpec } from "../manifest_model.ts";
+import { homeDir } from "./home_dir.ts";
 import type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./types.ts";
 
 /** The base directory: blank -> the manifest's directory; `~` expanded; relative -> joined to it. */

@@ -7,7 +7,7 @@
 import { posix } from "node:path";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { compareCodePoints } from "../fingerprint.ts";
-import type { GitSourceSpec } from "../schema.ts";
+import type { GitSourceSpec } from "../manifest_model.ts";
 import { unsafeEntryError } from "./filesystem.ts";
 import { gitError, redactUrl, runGit } from "./_git.ts";
 import type { BundleSource, SourceContext, SourceEntry, SourceIdentity } from "./types.ts";

@@ -2,7 +2,7 @@
  * Bundle sources: the contract and one implementation per `bundle.source.type`.
  * @module
  */
-import type { SourceSpec } from "../schema.ts";
+import type { SourceSpec } from "../manifest_model.ts";
 import { ArchiveSource } from "./archive.ts";
 import { connectorSourceUnavailable } from "./connector_sources.ts";
 import { FilesystemSource } from "./filesystem.ts";

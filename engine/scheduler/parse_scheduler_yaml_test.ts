@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSchedulerYaml } from "./schema.ts";
+import { parseSchedulerYaml } from "./parse_scheduler_yaml.ts";
 
 const codes = (text: string) => parseSchedulerYaml(text, "s.yaml").errors.map((i) => `${i.loc} ${i.code}`);
 

@@ -1,13 +1,18 @@
-// The composition root shared by validate, doctor, explain and run (core.md §2.1, §7.1, D10): one snapshot,
-// pinned plugins loaded into fresh registries, the secrets provider's expand_env applied, then validation with
-// that same finalized snapshot. Every later read (run, resources, masking) uses what this returns.
+/**
+ * Load and validate a flow the way every command does (docs/architecture.md "Composition root", D10): one
+ * snapshot (with a bundle: one sync and its wiring), pinned plugins loaded into fresh step and connector
+ * registries, the secrets provider's expand_env applied, then validation with that same finalized snapshot.
+ * Every later read (run, resources, masking) uses what this returns.
+ * @module
+ */
 import { isAbsolute, join, resolve } from "node:path";
 import { buildSnapshot, finalizeSnapshot, loadSettings, Masker, resolveMode } from "../engine/config/mod.ts";
 import type { Mode, SecretsProvider, Snapshot } from "../engine/config/mod.ts";
-import { ConnectorRegistry } from "../engine/connectors/mod.ts";
+import { type AnyConnectorDefinition, ConnectorRegistry } from "../engine/connectors/mod.ts";
 import { UsageError } from "../engine/errors.ts";
 import { validateFlow, type ValidationReport } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
+import type { AnyStepDefinition } from "../engine/steps/types.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";
 import type { JsonObject } from "../engine/types.ts";
 
@@ -34,15 +39,20 @@ export interface PrepareFlowOptions {
   env?: Readonly<Record<string, string>>;
   /** The directory the run will start in (default: the process cwd); relative env/profile paths use it. */
   cwd?: string;
-  /** Where plugin load-time log lines go (already masked). */
+  /** Where plugin load-time and bundle log lines go (already masked); default: dropped. */
   log?: (line: string) => void;
   /** `--bundle-manifest` / `--allow-stale-bundle`: the flow is the bundle's entry flow (docs/bundles.md). */
   bundle?: { manifestPath: string; allowStale: boolean };
+  /** In-process step types to register besides the built-ins and plugins (embedding). */
+  steps?: readonly AnyStepDefinition[];
+  /** In-process connector types to register besides the built-ins and plugins (embedding). */
+  connectorTypes?: readonly AnyConnectorDefinition[];
 }
 
 /**
- * Snapshot (with a bundle: one sync and its wiring), plugins, validation — in the order of core.md §2.1.
- * `flowArg` may be omitted only with a bundle. Throws UsageError (exit 2) on unusable input.
+ * Snapshot (with a bundle: one sync and its wiring), plugins, validation — in that order. `flowArg` may be
+ * omitted only with a bundle. Call `close()` on the result on every path (it stops plugin workers).
+ * @throws {UsageError} (exit 2) on unusable input: a missing flow file, bad env files, a failed bundle sync.
  */
 export async function prepareFlow(
   flowArg: string | undefined,
@@ -51,14 +61,14 @@ export async function prepareFlow(
   let base = buildSnapshot({ env: options.env ? { ...options.env } : undefined, cwd: options.cwd });
   const masker = new Masker();
   masker.addFromSnapshot(base);
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? (() => {});
   let flowPath = flowArg;
   let bundle: PreparedFlow["bundle"];
   let bundleDirs: { activeDir: string; cacheDir: string } | undefined;
   let manifestPins: Awaited<ReturnType<typeof _useBundle>>["pins"] = [];
   let archiveAllowList: string[] | undefined;
   if (options.bundle) {
-    const used = await _useBundle(base, flowArg, options.bundle, masker, log);
+    const used = await _useBundle(base, flowArg, options.bundle, { masker, log, cwd: options.cwd });
     base = used.snapshot;
     masker.addFromSnapshot(base);
     flowPath = used.flowPath;
@@ -74,7 +84,9 @@ export async function prepareFlow(
   if (kind !== "file") throw new UsageError(`Flow file is not a regular file: ${flowPath}`);
   const mode = resolveMode(base);
   const registry = StepRegistry.withBuiltins();
+  for (const def of options.steps ?? []) registry.register(def);
   const connectors = ConnectorRegistry.withBuiltins();
+  for (const def of options.connectorTypes ?? []) connectors.register(def);
   const loaded = await loadPluginsForFlow({
     flowPath,
     snapshot: base,
@@ -128,11 +140,11 @@ async function _useBundle(
   base: Readonly<Record<string, string>>,
   flowArg: string | undefined,
   opts: { manifestPath: string; allowStale: boolean },
-  masker: Masker,
-  log: (line: string) => void,
+  context: { masker: Masker; log: (line: string) => void; cwd?: string },
 ) {
+  const { masker, log } = context;
   const { useBundle } = await import("../engine/bundles/mod.ts");
-  const cwd = Deno.cwd();
+  const cwd = context.cwd ?? Deno.cwd();
   return await useBundle({
     manifestPath: opts.manifestPath,
     snapshot: base,
@@ -162,7 +174,7 @@ async function _pathKind(path: string): Promise<"file" | "other" | "missing"> {
 
 /**
  * doctor/explain: a YAML/schema failure or broken profiles leave nothing sound to diagnose, so the command
- * prints the validate report and exits 2 (core.md §9.4, §9.5).
+ * prints the validate report and exits 2 (docs/cli.md).
  */
 export function isUnusableInput(report: ValidationReport): boolean {
   if (!report.flow) return true;

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { DEFAULT_ZIP_DRIVERS } from "../config/modes.ts";
 import type { EnvFileSpec } from "../config/env_files.ts";
-import { decodeSchema } from "../flow/schema.ts";
+import { decodeSchema } from "../flow/flow_model.ts";
 import { PluginPinSchema } from "../../plugins/lock/plugin_lock.ts";
 import {
   boolValue,
