@@ -29,7 +29,78 @@ interface StepRow {
   templated: string[];
 }
 
+// The sftp_* / smb_* steps come from one factory per operation: the same rows for both prefixes.
+function _filesRows(prefix: "sftp" | "smb"): Record<string, StepRow> {
+  const files = [{ path: "/in/a.csv", rel_path: "a.csv" }];
+  return {
+    [`${prefix}_list_files`]: {
+      valid: { resource: "r", remote_dir: "/in" },
+      required: ["resource", "remote_dir"],
+      wrongType: [
+        ["recursive", "maybe", `${prefix}_list_files inputs.recursive must be a boolean`],
+        ["min_count", "2.5", `${prefix}_list_files inputs.min_count must be an integer`],
+        ["resource", "", `${prefix}_list_files inputs.resource must be a non-empty string`],
+      ],
+      templated: ["resource", "remote_dir", "pattern", "recursive", "min_count"],
+    },
+    [`${prefix}_download_files`]: {
+      valid: { resource: "r", files, dest_dir: "inbox" },
+      required: ["resource", "files", "dest_dir"],
+      wrongType: [
+        [
+          "files",
+          [{ rel_path: "a" }],
+          `${prefix}_download_files inputs.files must be a list of file entries (maps with path and rel_path) or paths`,
+        ],
+        ["dest_dir", 3, `${prefix}_download_files inputs.dest_dir must be a path string`],
+      ],
+      templated: ["resource", "files", "dest_dir"],
+    },
+    [`${prefix}_delete_files`]: {
+      valid: { resource: "r", files },
+      required: ["resource", "files"],
+      wrongType: [[
+        "files",
+        [1],
+        `${prefix}_delete_files inputs.files must be a list of file entries (maps with path and rel_path) or paths`,
+      ]],
+      templated: ["resource", "files"],
+    },
+  };
+}
+
 const STEP_ROWS: Record<string, StepRow> = {
+  ..._filesRows("sftp"),
+  ..._filesRows("smb"),
+  sftp_upload_files: {
+    valid: { resource: "r", items: ["a.csv"], remote_dir: "/out" },
+    required: ["resource", "items", "remote_dir"],
+    wrongType: [
+      [
+        "items",
+        [{ file: "a", nope: 1 }],
+        "sftp_upload_files inputs.items must be a list of paths or maps {file, id?, remote_name?} (non-empty strings)",
+      ],
+      ["parallelism.workers", 0, "sftp_upload_files inputs.parallelism.workers must be >= 1"],
+      [
+        "parallelism.fail_fast",
+        "perhaps",
+        "sftp_upload_files inputs.parallelism.fail_fast must be a boolean",
+      ],
+    ],
+    templated: ["resource", "items", "remote_dir", "parallelism.enabled", "parallelism.workers"],
+  },
+  smb_upload_files: {
+    valid: { resource: "r", local_files: ["out/a.zip"], remote_dir: "Share:/out" },
+    required: ["resource", "local_files", "remote_dir"],
+    wrongType: [[
+      "local_files",
+      [3],
+      "smb_upload_files inputs.local_files[0] must be a non-empty string",
+      "local_files[0]",
+    ]],
+    templated: ["resource", "local_files", "remote_dir"],
+  },
   check_items: {
     valid: { items: [1] },
     required: ["items"],
@@ -179,6 +250,12 @@ interface ConnectorRow {
 
 const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
   "echo:echo": { config: { anything: 1 }, freeForm: true, required: [], wrongType: [] },
+  "sftp:paramiko": {
+    config: { host: "h", user: "u", password: "p" },
+    options: { timeout: 10 },
+    required: ["host", "user"],
+    wrongType: [["port", "22x"], ["host_key_fingerprint", "SHA256:short"], ["host", ""]],
+  },
 };
 
 Deno.test("every built-in connector has a contract row, config schemas and a unique key", () => {

@@ -170,7 +170,13 @@ export async function writeServedFile(
   data: Uint8Array | string,
 ): Promise<string> {
   const path = join(dir.local, relative);
-  await Deno.mkdir(join(path, ".."), { recursive: true });
+  // Parents created here belong to the user too, so it may delete what it finds in them.
+  const parts = relative.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const sub = join(dir.local, ...parts.slice(0, i));
+    await Deno.mkdir(sub, { recursive: true });
+    await Deno.chown(sub, dir.uid, dir.gid);
+  }
   if (typeof data === "string") await Deno.writeTextFile(path, data);
   else await Deno.writeFile(path, data);
   await Deno.chown(path, dir.uid, dir.gid);

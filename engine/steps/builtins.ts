@@ -4,9 +4,21 @@ import type { AnyStepDefinition } from "./types.ts";
 import { checkItemsStep } from "./check_items.ts";
 import { externalProcess } from "./external_process.ts";
 import { withLockStep } from "./with_lock.ts";
+import { sftpDeleteFiles, smbDeleteFiles } from "./files/delete_files.ts";
+import { sftpDownloadFiles, smbDownloadFiles } from "./files/download_files.ts";
+import { sftpListFiles, smbListFiles } from "./files/list_files.ts";
+import { sftpUploadFiles, smbUploadFiles } from "./files/upload_files.ts";
 
 export const BUILTIN_STEPS: readonly AnyStepDefinition[] = [
   checkItemsStep,
   externalProcess,
   withLockStep,
+  sftpListFiles,
+  sftpDownloadFiles,
+  sftpUploadFiles,
+  sftpDeleteFiles,
+  smbListFiles,
+  smbDownloadFiles,
+  smbUploadFiles,
+  smbDeleteFiles,
 ];
