@@ -256,6 +256,17 @@ const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
     required: ["host", "user"],
     wrongType: [["port", "22x"], ["host_key_fingerprint", "SHA256:short"], ["host", ""]],
   },
+  "smb:smbclient": {
+    config: { server: "fs01", share: "data", username: "u", password: "p" },
+    options: { timeout: 10 },
+    required: ["server"],
+    wrongType: [["port", "x"], ["protection", "maybe"], ["server", ""]],
+  },
+  "smb:pysmb": {
+    config: { server: "fs01", share: "data", username: "u", password: "p", client_name: "af" },
+    required: ["server"],
+    wrongType: [["port", 1.5], ["protection", "always"]],
+  },
 };
 
 Deno.test("every built-in connector has a contract row, config schemas and a unique key", () => {
