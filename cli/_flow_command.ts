@@ -5,6 +5,7 @@ import { EXIT } from "../engine/errors.ts";
 import type { ValidationReport } from "../engine/flow/mod.ts";
 import type { Issue } from "../engine/types.ts";
 import { setExitCode } from "./_exit.ts";
+import { collect, ENV_FILE_HELP } from "./_env_help.ts";
 import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 
 /** `program.command(name)` with the flow argument, `--flow-yaml` and `--json`. */
@@ -16,19 +17,27 @@ export function flowCommand(program: Command, name: string, description: string)
     .option("--flow-yaml <path>", "the flow file (instead of FLOW_YAML)")
     .option("--bundle-manifest <path>", "sync this bundle and use its entry flow (docs/bundles.md)")
     .option("--allow-stale-bundle", "if the bundle sync fails, use the active bundle")
+    .option("--env-file <path>", ENV_FILE_HELP, collect, [] as string[])
     .option("--json", "print the report as one line of JSON");
 }
 
 /** The flow path and prepareFlow options of a flow command (the flow is optional with a bundle manifest). */
 export function flowTarget(
   flowArg: string | undefined,
-  opts: { flowYaml?: string; bundleManifest?: string; allowStaleBundle?: boolean },
-): { flowPath: string | undefined; bundle?: { manifestPath: string; allowStale: boolean } } {
+  opts: { flowYaml?: string; bundleManifest?: string; allowStaleBundle?: boolean; envFile?: string[] },
+): {
+  flowPath: string | undefined;
+  options: { bundle?: { manifestPath: string; allowStale: boolean }; envFiles?: string[] };
+} {
   const given = { positional: flowArg, option: opts.flowYaml };
-  if (opts.bundleManifest === undefined) return { flowPath: resolveFlowPath(given) };
+  const envFiles = opts.envFile ?? [];
+  if (opts.bundleManifest === undefined) return { flowPath: resolveFlowPath(given), options: { envFiles } };
   return {
     flowPath: resolveOptionalFlowPath(given),
-    bundle: { manifestPath: opts.bundleManifest, allowStale: opts.allowStaleBundle === true },
+    options: {
+      envFiles,
+      bundle: { manifestPath: opts.bundleManifest, allowStale: opts.allowStaleBundle === true },
+    },
   };
 }
 
@@ -56,7 +65,7 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
     const prepared = await prepareFlow(target.flowPath, {
       strictEnv: false,
       log: (line) => console.error(line),
-      ...(target.bundle ? { bundle: target.bundle } : {}),
+      ...target.options,
     });
     await prepared.close();
     const { report, masker } = prepared;

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import denoJson from "../deno.json" with { type: "json" };
 import { EXIT } from "../engine/errors.ts";
 import { exitCode, reportError } from "./_exit.ts";
+import { printJson, printJsonError, wantsJson } from "./_json.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -11,16 +12,21 @@ type _Register = (program: Command) => void;
 // Each command's module is imported only when needed: `aetherflow validate` loads neither the runner nor the
 // plugin host (start-up time). In help order.
 const _COMMANDS: Readonly<Record<string, () => Promise<_Register>>> = {
+  init: async () => (await import("./init.ts")).registerInit,
   validate: async () => (await import("./validate.ts")).registerValidate,
   schema: async () => (await import("./schema.ts")).registerSchema,
   run: async () => (await import("./run.ts")).registerRun,
   doctor: async () => (await import("./doctor.ts")).registerDoctor,
   explain: async () => (await import("./explain.ts")).registerExplain,
+  graph: async () => (await import("./graph.ts")).registerGraph,
+  runs: async () => (await import("./runs.ts")).registerRuns,
+  locks: async () => (await import("./locks.ts")).registerLocks,
   state: async () => (await import("./state.ts")).registerState,
   plugin: async () => (await import("./plugin.ts")).registerPlugin,
   bundle: async () => (await import("./bundle.ts")).registerBundle,
   schedule: async () => (await import("./schedule.ts")).registerSchedule,
   settings: async () => (await import("./settings.ts")).registerSettings,
+  completions: async () => (await import("./completions.ts")).registerCompletions,
 };
 
 /**
@@ -58,6 +64,7 @@ function _propagate(cmd: Command): void {
 export async function main(argv: string[]): Promise<number> {
   const debug = (Deno.env.get("AETHERFLOW_DEBUG") ?? "") !== "" || argv.includes("--debug");
   const args = argv.filter((a) => a !== "--debug");
+  const json = wantsJson(args);
   const program = await buildProgram(args[0]);
   try {
     await program.parseAsync(args, { from: "user" });
@@ -67,9 +74,18 @@ export async function main(argv: string[]): Promise<number> {
         err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
         err.code === "commander.help"
       ) return EXIT.OK;
+      // Under --json a usage error is JSON too (the usage text stays on stderr for a person).
+      if (json) {
+        printJson(
+          { errors: [{ code: "usage", loc: "<argv>", msg: err.message.replace(/^error: /, "") }] },
+          false,
+        );
+      }
       return EXIT.INVALID;
     }
-    return reportError(err, debug);
+    const code = reportError(err, debug);
+    if (json) printJsonError(err);
+    return code;
   }
   return exitCode();
 }

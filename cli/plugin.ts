@@ -54,7 +54,9 @@ export function registerPlugin(program: Command): void {
     )
     .action(async (wasm, opts) => await _pin(wasm, opts));
   plugin.command("new")
-    .description("Scaffold an AssemblyScript plugin (sources, build script, test)")
+    .description(
+      "Scaffold an AssemblyScript plugin (sources, build script, test); a project: aetherflow init",
+    )
     .argument("<name>", "plugin name (letters, digits, _ . -)")
     .option("--dir <path>", "where to create it (default: ./<name>)")
     .action(async (name, opts) => {

@@ -9,6 +9,7 @@ import { LiveProgress, Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import type { RunSession } from "../engine/runner/mod.ts";
 import { checkFlowJob, checkRunId, type PreparedFlow, prepareFlow, runPreparedFlow } from "../compose/mod.ts";
 import { setExitCode } from "./_exit.ts";
+import { collect, ENV_FILE_HELP, RUN_ENV_HELP } from "./_env_help.ts";
 import { stderrLineWriter, writeAllSync } from "./_stderr_log.ts";
 import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 
@@ -18,6 +19,7 @@ interface RunCliOptions {
   flowJob?: string;
   bundleManifest?: string;
   allowStaleBundle?: boolean;
+  envFile?: string[];
 }
 
 export function registerRun(program: Command): void {
@@ -30,6 +32,8 @@ export function registerRun(program: Command): void {
     .option("--flow-job <job>", "run only this job (its dependencies must have succeeded in this run)")
     .option("--bundle-manifest <path>", "sync this bundle and run its entry flow (docs/bundles.md)")
     .option("--allow-stale-bundle", "if the bundle sync fails, run the active bundle")
+    .option("--env-file <path>", ENV_FILE_HELP, collect, [] as string[])
+    .addHelpText("after", RUN_ENV_HELP)
     .action(async (flowArg, opts) => {
       setExitCode(await runCommand(flowArg, opts));
     });
@@ -52,6 +56,7 @@ export async function runCommand(flowArg: string | undefined, opts: RunCliOption
   const prepared = await prepareFlow(flowPath, {
     cwd,
     log: (line) => console.error(line),
+    envFiles: opts.envFile,
     ...(opts.bundleManifest !== undefined
       ? { bundle: { manifestPath: opts.bundleManifest, allowStale: opts.allowStaleBundle === true } }
       : {}),

@@ -20,7 +20,7 @@ export function registerValidate(program: Command): void {
       // entry flow and wiring (docs/bundles.md).
       const prepared = await prepareFlow(target.flowPath, {
         log: (line) => console.error(line),
-        ...(target.bundle ? { bundle: target.bundle } : {}),
+        ...target.options,
       });
       await prepared.close();
       const { report, masker } = prepared;

@@ -47,6 +47,8 @@ export interface PrepareFlowOptions {
   steps?: readonly AnyStepDefinition[];
   /** In-process connector types to register besides the built-ins and plugins (embedding). */
   connectorTypes?: readonly AnyConnectorDefinition[];
+  /** `--env-file` paths, after `AETHERFLOW_ENV_FILES_JSON` (docs/configuration.md). */
+  envFiles?: readonly string[];
 }
 
 /**
@@ -58,7 +60,11 @@ export async function prepareFlow(
   flowArg: string | undefined,
   options: PrepareFlowOptions = {},
 ): Promise<PreparedFlow> {
-  let base = buildSnapshot({ env: options.env ? { ...options.env } : undefined, cwd: options.cwd });
+  let base = buildSnapshot({
+    env: options.env ? { ...options.env } : undefined,
+    cwd: options.cwd,
+    envFiles: options.envFiles,
+  });
   const masker = new Masker();
   masker.addFromSnapshot(base);
   const log = options.log ?? (() => {});

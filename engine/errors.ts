@@ -17,6 +17,8 @@ export interface AetherflowErrorOptions {
   code?: string;
   /** Exit code the CLI should use when this error ends a command. */
   exitCode?: ExitCode;
+  /** Where the bad input is (an option `--db`, an argument `RUN_ID`, a file path); JSON errors carry it. */
+  loc?: string;
   cause?: unknown;
 }
 
@@ -24,11 +26,13 @@ export interface AetherflowErrorOptions {
 export class AetherflowError extends Error {
   readonly code: string;
   readonly exitCode: ExitCode;
+  readonly loc?: string;
   constructor(message: string, options: AetherflowErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "AetherflowError";
     this.code = options.code ?? "error";
     this.exitCode = options.exitCode ?? EXIT.FAILED;
+    if (options.loc !== undefined) this.loc = options.loc;
   }
 }
 

@@ -15,6 +15,11 @@ export interface BuildSnapshotOptions {
   env?: Record<string, string>;
   /** Base for relative env file paths; defaults to the current working directory. */
   cwd?: string;
+  /**
+   * `--env-file` paths, loaded after the `AETHERFLOW_ENV_FILES_JSON` files (later wins): dotenv, or JSON when
+   * the name ends in `.json`. A missing file is an error.
+   */
+  envFiles?: readonly string[];
 }
 
 /** Parse `AETHERFLOW_ENV_FILES_JSON` into raw spec entries (checked one by one by `loadEnvFiles`). */
@@ -45,6 +50,14 @@ export function buildSnapshot(options: BuildSnapshotOptions = {}): Snapshot {
   const filesJson = (base.AETHERFLOW_ENV_FILES_JSON ?? "").trim();
   if (filesJson !== "") {
     const specs = parseEnvFilesJson(filesJson);
+    const loaded = loadEnvFiles(specs, { cwd: options.cwd ?? currentDir() });
+    for (const [k, v] of Object.entries(loaded)) out.set(k, v);
+  }
+  if (options.envFiles !== undefined && options.envFiles.length > 0) {
+    const specs = options.envFiles.map((path) => ({
+      type: path.toLowerCase().endsWith(".json") ? "json" : "dotenv",
+      path,
+    }));
     const loaded = loadEnvFiles(specs, { cwd: options.cwd ?? currentDir() });
     for (const [k, v] of Object.entries(loaded)) out.set(k, v);
   }

@@ -44,6 +44,8 @@ export { checkSemantics, checkStep } from "./semantic.ts";
 export type { SemanticOptions } from "./semantic.ts";
 export { collectDecodeRequests, scanFlowTemplates, scanLeaf } from "./template_scan.ts";
 export { referencedEnvKeys } from "./env_refs.ts";
+export { flowToDot, flowToMermaid } from "./graph.ts";
+export type { GraphFlow, GraphOptions } from "./graph.ts";
 export type { DecodeRequest, ScanOptions, ScanResult } from "./template_scan.ts";
 export { scanProfiles, validateProfiles } from "./profiles.ts";
 export type { ValidatedProfiles } from "./profiles.ts";

@@ -8,6 +8,8 @@ import type { StateStore } from "../state/mod.ts";
 import { isStaleRun } from "./run_view.ts";
 import { removeTreeStrict } from "./_runtime.ts";
 
+export { parseAge } from "./age.ts";
+
 /** The documented default of `--older-than`. */
 export const DEFAULT_RETENTION = "30d";
 
@@ -116,16 +118,4 @@ export async function applyPrune(store: StateStore, plan: PrunePlan): Promise<Pr
     out.push(result);
   }
   return out;
-}
-
-/**
- * Parse a retention age: `<n>d`, `<n>h`, `<n>m`, `<n>s` or `<n>w` (integers). Returns milliseconds, or null when
- * the text is not one.
- */
-export function parseAge(text: string): number | null {
-  const m = /^\s*(\d+)\s*([smhdw])\s*$/i.exec(text);
-  if (m === null) return null;
-  const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2]!.toLowerCase() as "s"]!;
-  const ms = Number(m[1]) * unit * 1000;
-  return Number.isSafeInteger(ms) ? ms : null;
 }

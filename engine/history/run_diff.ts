@@ -8,7 +8,8 @@ export interface DiffSide {
   flowSha256: string | null;
   version: string | null;
   plugins: readonly PluginRecord[];
-  bundle: JsonObject | null;
+  /** undefined: not known on this side (today's flow without a bundle manifest), so not compared. */
+  bundle: JsonObject | null | undefined;
   env: Readonly<Record<string, string | null>> | null;
   settings: JsonObject | null;
   /** `job_id/step_id` -> recorded inputs (null: the step did not run with inputs). */
@@ -17,7 +18,7 @@ export interface DiffSide {
 
 /** One difference. `key` names the thing (`t_echo`, `REGION`, `load/call inputs.region`). */
 export interface Change {
-  kind: "flow" | "version" | "plugin" | "bundle" | "env" | "settings" | "step" | "step_inputs";
+  kind: "flow" | "version" | "plugin" | "bundle" | "env" | "settings" | "step_inputs";
   key: string;
   before: JsonValue;
   after: JsonValue;
@@ -52,7 +53,9 @@ export function diffRuns(before: DiffSide, after: DiffSide): Change[] {
     out.push({ kind: "version", key: "version", before: before.version, after: after.version });
   }
   out.push(..._plugins(before.plugins, after.plugins));
-  out.push(..._maps("bundle", before.bundle, after.bundle));
+  if (before.bundle !== undefined && after.bundle !== undefined) {
+    out.push(..._maps("bundle", before.bundle, after.bundle));
+  }
   if (before.env !== null && after.env !== null) out.push(..._maps("env", before.env, after.env));
   if (before.settings !== null && after.settings !== null) {
     out.push(..._maps("settings", before.settings, after.settings));
@@ -99,18 +102,11 @@ function _steps(
 ): Change[] {
   const out: Change[] = [];
   for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    // Only steps that ran in both: a missing row is an outcome (a failing step has none), not a cause; a step
+    // added to or removed from the flow shows as a changed flow_sha256.
     const x = a.get(key);
     const y = b.get(key);
-    if (x === undefined || y === undefined) {
-      out.push({
-        kind: "step",
-        key,
-        before: x === undefined ? null : "recorded",
-        after: y === undefined ? null : "recorded",
-      });
-      continue;
-    }
-    if (x.inputs === null || y.inputs === null) continue;
+    if (x === undefined || y === undefined || x.inputs === null || y.inputs === null) continue;
     for (const d of _leafDiff(x.inputs, y.inputs, "inputs")) {
       out.push({ kind: "step_inputs", key: `${key} ${d.path}`, before: d.before, after: d.after });
     }

@@ -161,6 +161,24 @@ export class Logger {
   }
 }
 
+const _HEAD_KEYS = new Set(["ts_ms", "ts", "level", "logger", "event", "message"]);
+
+/**
+ * A stored record (run log) as the console's text line: events as `<event> key=value …`, messages as the
+ * message alone (context fields are for JSON readers).
+ */
+export function formatRecordText(record: LogRecord): string {
+  const head = `${formatLocalTime(record.ts_ms)} ${record.level} ${record.logger} - `;
+  if (typeof record.event === "string") {
+    let text = record.event;
+    for (const [k, v] of Object.entries(record)) {
+      if (!_HEAD_KEYS.has(k)) text += ` ${k}=${renderFieldValue(v)}`;
+    }
+    return head + text;
+  }
+  return head + String(record.message ?? "");
+}
+
 /** Event values in text lines: strings as is, everything else compact JSON [D17]. */
 export function renderFieldValue(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value);

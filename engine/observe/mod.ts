@@ -3,7 +3,14 @@
  * live terminal progress view (core.md §8).
  * @module
  */
-export { formatLocalTime, LOG_LEVELS, Logger, parseLogLevel, renderFieldValue } from "./logger.ts";
+export {
+  formatLocalTime,
+  formatRecordText,
+  LOG_LEVELS,
+  Logger,
+  parseLogLevel,
+  renderFieldValue,
+} from "./logger.ts";
 export type {
   EventFields,
   EventListener,
