@@ -49,6 +49,8 @@ export interface DiagnosisCommand<T> {
   formatText(doc: T): string;
   /** Whether the command exits 0; otherwise 2. */
   isOk(doc: T): boolean;
+  /** Why it is not ok, as `{code, loc, msg}` issues (the `errors` of the one JSON style). */
+  errors?(doc: T): { code: string; loc: string; msg: string }[];
 }
 
 /**
@@ -76,7 +78,14 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
     }
     const hints = report.flow ? spec.collectStepHints(report.flow, prepared.registry) : [];
     const doc = command.build(report, { hints });
-    console.log(masker.mask(opts.json ? JSON.stringify(doc) : command.formatText(doc)));
+    // One JSON style (docs/cli.md "JSON output"): `ok` first; doctor's report already starts with it.
+    const json = () =>
+      JSON.stringify({
+        ok: command.isOk(doc),
+        ...doc,
+        ...(command.errors ? { errors: command.errors(doc) } : {}),
+      });
+    console.log(masker.mask(opts.json ? json() : command.formatText(doc)));
     setExitCode(command.isOk(doc) ? EXIT.OK : EXIT.INVALID);
   });
 }

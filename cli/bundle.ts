@@ -69,6 +69,7 @@ async function _sync(
   });
   if (opts.json) {
     const doc: Record<string, unknown> = {
+      ok: true, // one JSON style (docs/cli.md "JSON output")
       bundle_manifest: r.bundle_manifest,
       local_root: r.local_root,
       active_dir: r.active_dir,
@@ -91,7 +92,7 @@ async function _sync(
 async function _status(opts: _Common): Promise<typeof EXIT.OK> {
   const { bundles, masker, manifest, workRoot } = await _context(opts);
   const s = await bundles.bundleStatus(manifest, workRoot);
-  const text = opts.json ? JSON.stringify(s) : [
+  const text = opts.json ? JSON.stringify({ ok: true, ...s }) : [
     `bundle_id=${s.bundle_id} fingerprint=${s.fingerprint ?? "(none)"} has_active=${
       s.has_active ? "yes" : "no"
     }`,

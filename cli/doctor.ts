@@ -63,5 +63,7 @@ export function registerDoctor(program: Command): void {
     build: buildDoctorReport,
     formatText: formatDoctorText,
     isOk: (doc) => doc.ok,
+    // The missing keys are why doctor fails: listed again under `errors` (docs/cli.md "JSON output").
+    errors: (doc) => doc.missing_env,
   });
 }

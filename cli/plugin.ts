@@ -36,7 +36,8 @@ export function registerPlugin(program: Command): void {
     .description("Check every pin of a plugin lock: file present, sha256, ABI and exports")
     .argument("[flow_yaml]", "the flow whose lock (aetherflow.plugins.yaml beside it) is checked")
     .option("--lock <path>", "the lock file to check")
-    .action(async (flow, opts) => await _verify(flow, opts.lock));
+    .option("--json", "print one JSON object")
+    .action(async (flow, opts) => await _verify(flow, opts.lock, opts.json === true));
   plugin.command("pin")
     .description("Add or update a plugin's entry (sha256 and grants) in a plugin lock")
     .argument("<wasm>", "the plugin file")
@@ -138,7 +139,20 @@ async function _inspect(wasm: string, json: boolean): Promise<void> {
     error = (err as Error).message;
   }
   if (json) {
-    console.log(JSON.stringify({ path, sha256, size: bytes.length, exports, imports, descriptor, error }));
+    // One JSON style (docs/cli.md "JSON output"): `ok` first; a failure is listed under `errors`.
+    const errors = error === null ? [] : [{ code: "plugin", loc: path, msg: error }];
+    console.log(
+      JSON.stringify({
+        ok: error === null,
+        path,
+        sha256,
+        size: bytes.length,
+        exports,
+        imports,
+        descriptor,
+        errors,
+      }),
+    );
   } else {
     console.log(`File: ${path}\nsha256: ${sha256}\nSize: ${bytes.length} bytes`);
     console.log(`Exports:\n${exports.map((e) => `  ${e}`).join("\n")}`);
@@ -150,7 +164,7 @@ async function _inspect(wasm: string, json: boolean): Promise<void> {
   if (error) setExitCode(EXIT.INVALID);
 }
 
-async function _verify(flow: string | undefined, lockOpt: string | undefined): Promise<void> {
+async function _verify(flow: string | undefined, lockOpt: string | undefined, json = false): Promise<void> {
   let lockFile: string | null = lockOpt ? resolve(lockOpt) : null;
   if (!lockFile) {
     lockFile = await findPluginLock({ flowPath: flow ?? "./flow.yaml", snapshot: Deno.env.toObject() });
@@ -167,6 +181,10 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
   const registry = StepRegistry.withBuiltins();
   const connectors = ConnectorRegistry.withBuiltins();
   let failed = 0;
+  const pins: { path: string; ok: boolean; plugin?: string; sha256?: string; error?: string }[] = [];
+  const say = (line: string) => {
+    if (!json) console.log(line);
+  };
   for (const pin of resolvePins(lock)) {
     try {
       const p = await host.loadWasmPlugin({
@@ -182,7 +200,8 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
       } finally {
         await p.close();
       }
-      console.log(`OK ${pin.path} ${p.label} sha256 ${p.sha256}`);
+      pins.push({ path: pin.path, ok: true, plugin: p.label, sha256: p.sha256 });
+      say(`OK ${pin.path} ${p.label} sha256 ${p.sha256}`);
     } catch (err) {
       failed++;
       const msg = _isDir(pin.path)
@@ -190,10 +209,15 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined): P
         : err instanceof Deno.errors.NotFound
         ? `Plugin path not found: ${pin.path}`
         : (err as Error).message;
-      console.log(`FAIL ${pin.path}: ${msg}`);
+      pins.push({ path: pin.path, ok: false, error: msg });
+      say(`FAIL ${pin.path}: ${msg}`);
     }
   }
-  console.log(`${lock.plugins.length - failed} of ${lock.plugins.length} pins OK (${lockFile})`);
+  if (json) {
+    const errors = pins.filter((p) => !p.ok).map((p) => ({ code: "plugin", loc: p.path, msg: p.error! }));
+    console.log(JSON.stringify({ ok: failed === 0, lock: lockFile, pins, errors }));
+  }
+  say(`${lock.plugins.length - failed} of ${lock.plugins.length} pins OK (${lockFile})`);
   if (failed > 0) setExitCode(EXIT.INVALID);
 }
 

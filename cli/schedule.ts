@@ -87,13 +87,15 @@ export function registerSchedule(program: Command): void {
         timezone: config.timezone,
         next: nextFires(item.spec, config.timezone, from, opts.count).map((t) => ({
           local: _localTime(t, config.timezone),
-          utc: new Date(t).toISOString().replace(".000Z", "Z"),
+          utc: new Date(t).toISOString(),
+          utc_ms: t,
         })),
       }));
-      if (opts.json) return outLine(JSON.stringify({ items }));
+      // One JSON style (docs/cli.md "JSON output"): `ok` first, ISO times with milliseconds plus `*_ms`.
+      if (opts.json) return outLine(JSON.stringify({ ok: true, items }));
       for (const item of items) {
         outLine(`${item.id}  ${item.cron}  (${item.timezone})`);
-        for (const n of item.next) outLine(`  ${n.local}  ${n.utc}`);
+        for (const n of item.next) outLine(`  ${n.local}  ${n.utc.replace(".000Z", "Z")}`);
       }
     });
 

@@ -16,7 +16,12 @@ export function registerSettings(program: Command): void {
       for (const w of settings.warnings) console.error(masker.mask(`WARNING ${w}`));
       if (opts.json) {
         const values = Object.fromEntries(SETTING_NAMES.map((n) => [n, settings[n]]));
-        const out = { settings: values, sources: settings.sources, settings_file: settings.settings_file };
+        const out = {
+          ok: true,
+          settings: values,
+          sources: settings.sources,
+          settings_file: settings.settings_file,
+        };
         console.log(masker.mask(JSON.stringify(out)));
         return;
       }

@@ -58,6 +58,7 @@ Deno.test("bundle sync/status: CHANGED then UNCHANGED, JSON keys, status before 
   assert.equal(before.code, 0, before.stderr);
   const s0 = JSON.parse(before.stdout);
   assert.deepEqual(Object.keys(s0), [
+    "ok",
     "bundle_manifest",
     "bundle_id",
     "work_root",
@@ -75,6 +76,7 @@ Deno.test("bundle sync/status: CHANGED then UNCHANGED, JSON keys, status before 
   assert.equal(first.code, 0, first.stderr);
   const j = JSON.parse(first.stdout);
   assert.deepEqual(Object.keys(j), [
+    "ok",
     "bundle_manifest",
     "local_root",
     "active_dir",

@@ -85,9 +85,19 @@ Deno.test("schedule next: Europe/Berlin across both 2025 DST changes (B.8)", asy
     "2025-10-25T12:00:00Z",
     "--json",
   ]);
-  assert.deepEqual(JSON.parse(autumn.stdout).items[0].next, [
-    { local: "2025-10-26 02:30:00+02:00", utc: "2025-10-26T00:30:00Z" },
-    { local: "2025-10-27 02:30:00+01:00", utc: "2025-10-27T01:30:00Z" },
+  const doc = JSON.parse(autumn.stdout);
+  assert.equal(doc.ok, true);
+  assert.deepEqual(doc.items[0].next, [
+    {
+      local: "2025-10-26 02:30:00+02:00",
+      utc: "2025-10-26T00:30:00.000Z",
+      utc_ms: Date.UTC(2025, 9, 26, 0, 30),
+    },
+    {
+      local: "2025-10-27 02:30:00+01:00",
+      utc: "2025-10-27T01:30:00.000Z",
+      utc_ms: Date.UTC(2025, 9, 27, 1, 30),
+    },
   ]);
 });
 

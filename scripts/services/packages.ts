@@ -12,6 +12,8 @@ export const SERVICE_PACKAGES: Readonly<Record<string, string>> = {
   "smbclient": "/usr/bin/smbclient",
   // systemd-analyze checks the generated timer units (tests skip without it).
   "systemd": "/usr/bin/systemd-analyze",
+  // Headless Chromium renders `runs show --html` pages in tests/runs_history_test.ts (skipped without it).
+  "chromium": "/usr/bin/chromium",
 };
 
 const LOCK_FILE = "/var/lock/aetherflow-test-packages.lock";
