@@ -6,6 +6,29 @@ import type { ValidationReport } from "../engine/flow/mod.ts";
 import type { Issue } from "../engine/types.ts";
 import { setExitCode } from "./_exit.ts";
 import { collect, ENV_FILE_HELP } from "./_env_help.ts";
+import type { ProbeResult } from "../engine/connectors/probe.ts";
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+
+function _seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(value) || !(n > 0) || n > 3600) {
+    throw new InvalidArgumentError("must be a number of seconds between 0 and 3600");
+  }
+  return n;
+}
+
+function formatProbes(results: readonly ProbeResult[]): string {
+  if (results.length === 0) return "connect: no resources";
+  const width = Math.max(...results.map((r) => r.resource.length));
+  return [
+    "connect:",
+    ...results.map((r) =>
+      `  ${r.status.padEnd(4)} ${
+        r.resource.padEnd(width)
+      } (${r.kind}/${r.driver}) ${r.duration_ms} ms - ${r.detail}`
+    ),
+  ].join("\n");
+}
 import { resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 
 /** `program.command(name)` with the flow argument, `--flow-yaml` and `--json`. */
@@ -51,6 +74,8 @@ export interface DiagnosisCommand<T> {
   isOk(doc: T): boolean;
   /** Why it is not ok, as `{code, loc, msg}` issues (the `errors` of the one JSON style). */
   errors?(doc: T): { code: string; loc: string; msg: string }[];
+  /** Offer `--connect [--timeout S]`: probe every resource (docs/architecture.md "Connection probes"). */
+  connect?: boolean;
 }
 
 /**
@@ -58,7 +83,21 @@ export interface DiagnosisCommand<T> {
  * else print the command's document (masked [D18]). The engine is imported when the command runs.
  */
 export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand<T>): void {
-  flowCommand(program, command.name, command.description).action(async (flowArg, opts) => {
+  let cmd = flowCommand(program, command.name, command.description);
+  if (command.connect) {
+    cmd = cmd
+      .option("--connect", "also open every resource the flow declares and check it answers (OK/FAIL/SKIP)")
+      .option("--timeout <seconds>", "with --connect: time budget of each probe (default 10)", _seconds)
+      .addHelpText(
+        "after",
+        `
+Examples:
+  aetherflow doctor flows/daily.yaml
+  aetherflow doctor flows/daily.yaml --connect --timeout 5 --env-file prod.env`,
+      ) as unknown as typeof cmd;
+  }
+  cmd.action(async (flowArg, rawOpts) => {
+    const opts = rawOpts as typeof rawOpts & { connect?: boolean; timeout?: number };
     const target = flowTarget(flowArg, opts);
     const [spec, { isUnusableInput, prepareFlow }] = await Promise.all([
       import("../engine/flow/mod.ts"),
@@ -69,8 +108,19 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
       log: (line) => console.error(line),
       ...target.options,
     });
-    await prepared.close();
     const { report, masker } = prepared;
+    let probes: ProbeResult[] | undefined;
+    try {
+      if (opts.connect && !isUnusableInput(report)) {
+        const { probeFlowResources } = await import("./_connect.ts");
+        probes = await probeFlowResources(prepared, {
+          timeoutMs: (opts.timeout ?? 10) * 1000,
+          warn: (msg) => console.error(masker.mask(`WARNING ${msg}`)),
+        });
+      }
+    } finally {
+      await prepared.close(); // plugin connectors are probed through their workers
+    }
     if (isUnusableInput(report)) {
       console.log(masker.mask(opts.json ? spec.formatReportJson(report) : spec.formatReportText(report)));
       setExitCode(EXIT.INVALID);
@@ -78,14 +128,29 @@ export function registerDiagnosis<T>(program: Command, command: DiagnosisCommand
     }
     const hints = report.flow ? spec.collectStepHints(report.flow, prepared.registry) : [];
     const doc = command.build(report, { hints });
+    const failed = (probes ?? []).filter((p) => p.status === "FAIL");
+    const ok = command.isOk(doc) && failed.length === 0;
     // One JSON style (docs/cli.md "JSON output"): `ok` first; doctor's report already starts with it.
-    const json = () =>
-      JSON.stringify({
-        ok: command.isOk(doc),
-        ...doc,
-        ...(command.errors ? { errors: command.errors(doc) } : {}),
-      });
-    console.log(masker.mask(opts.json ? json() : command.formatText(doc)));
-    setExitCode(command.isOk(doc) ? EXIT.OK : EXIT.INVALID);
+    const json = () => {
+      // `ok` first; doctor's report has its own, which the probes' verdict then overrides in place.
+      const out: Record<string, unknown> = { ok, ...doc };
+      out.ok = ok;
+      if (probes) out.connect = probes;
+      if (command.errors) {
+        out.errors = [
+          ...command.errors(doc),
+          ...failed.map((p) => ({ code: "connect:failed", loc: `resources.${p.resource}`, msg: p.detail })),
+        ];
+      }
+      return JSON.stringify(out);
+    };
+    const text = () => {
+      const body = command.formatText(doc);
+      if (probes === undefined) return body;
+      return `${body}\n${formatProbes(probes)}`;
+    };
+    console.log(masker.mask(opts.json ? json() : text()));
+    // Missing env is invalid input (2); a resource that does not answer is a runtime failure (1).
+    setExitCode(!command.isOk(doc) ? EXIT.INVALID : failed.length > 0 ? EXIT.FAILED : EXIT.OK);
   });
 }

@@ -131,6 +131,14 @@ export const OUTPUT_SCHEMAS = {
     flow_yaml: z.string(),
     missing_env: z.array(issue),
     warnings: z.array(issue),
+    connect: z.array(z.strictObject({
+      resource: z.string(),
+      kind: z.string(),
+      driver: z.string(),
+      status: z.enum(["OK", "FAIL", "SKIP"]),
+      detail: z.string(),
+      duration_ms: z.number().int(),
+    })).optional().describe("with --connect: one probe per resource, in YAML order"),
     errors: z.array(issue),
   }),
   "explain": z.strictObject({

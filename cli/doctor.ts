@@ -65,5 +65,6 @@ export function registerDoctor(program: Command): void {
     isOk: (doc) => doc.ok,
     // The missing keys are why doctor fails: listed again under `errors` (docs/cli.md "JSON output").
     errors: (doc) => doc.missing_env,
+    connect: true,
   });
 }

@@ -99,11 +99,16 @@ Deno.test("every command's --json output validates against its published schema"
     steps:
       - {id: s, type: external.process, inputs: {command: [sh, -c, "exit {{env.RC:0}}"]}}
 `,
+    {
+      resources:
+        "  ok: {kind: echo, driver: echo, config: {}}\n  down: {kind: echo, driver: echo, config: {host: 127.0.0.1, port: 1}}",
+    },
   );
   const db = join(d, "state.sqlite");
   const cases: [string, string[], string, number][] = [
     ["validate", ["validate", flow, "--json"], "validate", 0],
     ["doctor", ["doctor", flow, "--json"], "doctor", 0],
+    ["doctor --connect", ["doctor", flow, "--connect", "--json"], "doctor", 1],
     ["explain", ["explain", flow, "--json"], "explain", 0],
     ["settings", ["settings", "--json"], "settings", 0],
     ["plugin inspect", ["plugin", "inspect", plugin.path, "--json"], "plugin-inspect", 0],

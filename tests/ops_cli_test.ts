@@ -240,3 +240,56 @@ Deno.test("with stderr on the journal (JOURNAL_STREAM names it), log lines carry
   const plain = await runCli(["run", flow], { env: { JOURNAL_STREAM: "1:1" } });
   assert.ok(plain.stderr.trim().split("\n").every((l) => !l.startsWith("<")), plain.stderr);
 });
+
+Deno.test("doctor --connect probes every resource: OK, FAIL with the reason (exit 1), secrets masked", async () => {
+  await using dir = await tempDir();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const flow = await writeDemoFlow(
+    dir.path,
+    "  - id: a\n    steps:\n      - {id: s, type: check_items, inputs: {items: [1]}}\n",
+    {
+      resources: [
+        "  api: {kind: echo, driver: echo, config: {greeting: hi}}",
+        `  db: {kind: echo, driver: echo, config: {host: 127.0.0.1, port: ${closedPort}, password: "{{env.DB_PASSWORD}}"}}`,
+      ].join("\n"),
+    },
+  );
+  const env = { DB_PASSWORD: "hunter2-secret" };
+  const text = await runCli(["doctor", flow, "--connect", "--timeout", "5"], { env });
+  assert.equal(text.code, 1, text.stdout + text.stderr);
+  assert.match(text.stdout, /^OK: /m);
+  assert.match(text.stdout, /^ {2}OK {3}api \(echo\/echo\) \d+ ms - probe answered$/m);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `^  FAIL db  \\(echo/echo\\) \\d+ ms - cannot connect to 127\\.0\\.0\\.1:${closedPort}: `,
+      "m",
+    ),
+  );
+  const json = await runCli(["doctor", flow, "--connect", "--json"], { env });
+  assert.equal(json.code, 1);
+  assert.ok(!json.stdout.includes("hunter2-secret"));
+  const doc = JSON.parse(json.stdout);
+  assert.equal(doc.ok, false);
+  assert.deepEqual(doc.connect.map((c: { resource: string; status: string }) => [c.resource, c.status]), [
+    ["api", "OK"],
+    ["db", "FAIL"],
+  ]);
+  assert.deepEqual(doc.errors.map((e: { code: string; loc: string }) => [e.code, e.loc]), [
+    ["connect:failed", "resources.db"],
+  ]);
+  // Without --connect nothing is opened: doctor stays about env keys.
+  const plain = await runCli(["doctor", flow], { env });
+  assert.equal(plain.code, 0, plain.stdout);
+  assert.doesNotMatch(plain.stdout, /connect:/);
+  // Missing env still exits 2 (invalid input), and the resource that needs it fails alone.
+  const missing = await runCli(["doctor", flow, "--connect"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stdout, /needs env DB_PASSWORD/);
+  assert.match(missing.stdout, /^ {2}OK {3}api /m);
+  const bad = await runCli(["doctor", flow, "--connect", "--timeout", "soon"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /seconds/);
+});

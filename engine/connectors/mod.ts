@@ -7,6 +7,8 @@ export { ConnectorRegistry, unknownConnectorMessage } from "./registry.ts";
 export { closeProcessConnectors, ConnectorAccessor, fitToKind } from "./accessor.ts";
 export type { AccessorResource, CachePolicy, ConnectorAccessorOptions } from "./accessor.ts";
 export { parseResourceConfig, resourceIssues } from "./config.ts";
+export { probeEndpoint, probeResource } from "./probe.ts";
+export type { ProbeableConnector, ProbeOptions, ProbeResult } from "./probe.ts";
 export type { RawResource } from "./config.ts";
 export { echoConnector } from "./drivers/echo_echo.ts";
 export { defineConnector } from "./types.ts";
