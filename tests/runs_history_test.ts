@@ -255,7 +255,7 @@ Deno.test("runs show --html writes one self-contained page that renders its bars
     steps:
       - id: push
         type: external.process
-        inputs: {command: ["sh", "-c", "sleep 0.3; echo 'upstream said <no>' >&2; exit 4"]}
+        inputs: {command: ["sh", "-c", "sleep 0.3; echo 'upstream said <no>' >&2; exit {{env.PUB_RC:4}}"]}
 `,
   );
   const r = await runCli(["run", flow, "--run-id", "H"]);
@@ -270,6 +270,15 @@ Deno.test("runs show --html writes one self-contained page that renders its bars
     "self-contained: no script, no network",
   );
   assert.match(page, /external\.process failed with exit code 4/);
+  // The resumed run's page marks the steps restored from the first invocation.
+  const resumed = await runCli(["run", flow, "--run-id", "H"], { env: { PUB_RC: "0" } });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const html2 = join(dir.path, "resumed.html");
+  assert.equal((await runCli(["runs", "show", "H", flow, "--html", html2])).code, 0);
+  const page2 = await Deno.readTextFile(html2);
+  assert.equal([...page2.matchAll(/data-resumed="true"/g)].length, 2, "count and wait were restored");
+  assert.match(page2, /data-id="publish" data-status="SUCCESS"/);
+  // The browser checks the failed run's page, written before the resume.
 
   const chromium = findChromium();
   if (chromium === null) {
