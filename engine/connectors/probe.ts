@@ -6,7 +6,7 @@
  *    unreachable host fails fast with the OS's reason, whatever the driver;
  * 2. the connector is created (drivers connect and log in here);
  * 3. the driver's own `probe()` when it has one, else the kind's read-only check: db `SELECT 1`, sftp/smb
- *    `list` of the base directory, rest `HEAD` (then `GET`) of the base URL; a plugin connector whose methods
+ *    `list` of the base directory (`.`, smb `/`), rest `HEAD` (then `GET`) of the base URL; a plugin connector whose methods
  *    include `probe` (or any method) is called with `probe`; mail without a driver probe is skipped (sending a
  *    message is not a probe).
  * @module
@@ -188,7 +188,7 @@ async function _check(
     case "smb": {
       const files = resource.kind === "sftp" ? await accessor.sftp(name) : await accessor.smb(name);
       const dir = _str(resource.config.base_dir) ?? _str(resource.config.root) ??
-        _str(resource.config.path) ?? ".";
+        _str(resource.config.path) ?? (resource.kind === "smb" ? "/" : ".");
       const entries = await files.list({ path: dir });
       return `listed ${dir}: ${entries.length} entr${entries.length === 1 ? "y" : "ies"}`;
     }
