@@ -53,15 +53,16 @@ async function _context(opts: _Common) {
     mask: (s) => masker.mask(s),
     write: (line) => console.error(line),
   });
-  return { bundles, masker, manifest, workRoot, logger };
+  return { bundles, masker, manifest, workRoot, logger, snapshot };
 }
 
 async function _sync(
   opts: _Common & { allowStaleBundle?: boolean; printLocalRoot?: boolean },
 ): Promise<typeof EXIT.OK> {
-  const { bundles, masker, manifest, workRoot, logger } = await _context(opts);
+  const { bundles, masker, manifest, workRoot, logger, snapshot } = await _context(opts);
   const r = await bundles.syncBundle({
     manifest,
+    snapshot,
     workRoot,
     allowStale: opts.allowStaleBundle === true,
     warn: (msg) => logger.log("WARNING", "aetherflow.bundles", msg),

@@ -21,6 +21,7 @@ import {
 import { activateVersion, recoverBundleRoot, resolveActive } from "./activate.ts";
 import { bundleFingerprint, mtimeSig, sha256Bytes } from "./fingerprint.ts";
 import { type BundleLayout, bundleLayout } from "./layout.ts";
+import type { Snapshot } from "../config/snapshot.ts";
 import type { BundleManifest } from "./load_manifest.ts";
 import { type BundleSource, createSource, type SourceEntry, type SourceIdentity } from "./sources/mod.ts";
 import { unsafeRelPath } from "./_paths.ts";
@@ -37,6 +38,8 @@ export interface SyncOptions {
   mask?: (text: string) => string;
   /** Wall clock (tests). */
   now?: () => Date;
+  /** Renders the bootstrap resource of an sftp/smb source (`{{env.X}}`); default: no env. */
+  snapshot?: Snapshot;
   /**
    * A source to use instead of the one the manifest's `bundle.source` opens (embedding: a source type this
    * build does not have). It gets the same checks: path safety, checksums, entry flow, activation.
@@ -98,6 +101,9 @@ export async function syncBundle(options: SyncOptions): Promise<SyncResult> {
     bundleRoot: layout.root,
     workRoot: options.workRoot,
     cacheDir: layout.cache,
+    resources: manifest.resources,
+    env: options.snapshot,
+    warn: options.warn,
   });
   const lock = await lockFile(layout.lock);
   let oldFp: string | null = null;

@@ -71,6 +71,7 @@ export async function useBundle(options: UseBundleOptions): Promise<UsedBundle> 
   const manifest = await loadManifest(options.manifestPath);
   const sync = await syncBundle({
     manifest,
+    snapshot: options.snapshot,
     workRoot: options.workRoot,
     allowStale: options.allowStale,
     warn: options.warn,

@@ -4,7 +4,7 @@
  */
 import type { SourceSpec } from "../manifest_model.ts";
 import { ArchiveSource } from "./archive.ts";
-import { connectorSourceUnavailable } from "./connector_sources.ts";
+import { connectorSourceUnavailable, FilesConnectorSource } from "./connector_sources.ts";
 import { FilesystemSource } from "./filesystem.ts";
 import { GitSource } from "./git.ts";
 import type { BundleSource, SourceContext } from "./types.ts";
@@ -21,6 +21,13 @@ export function createSource(spec: SourceSpec, ctx: SourceContext): BundleSource
       return new GitSource(spec, ctx);
     case "archive":
       return new ArchiveSource(spec, ctx);
+    case "sftp":
+    case "smb":
+      return new FilesConnectorSource({ ...spec, type: spec.type }, {
+        resources: ctx.resources ?? {},
+        env: ctx.env ?? {},
+        warn: ctx.warn,
+      });
     default:
       return connectorSourceUnavailable(spec);
   }

@@ -3,7 +3,9 @@
  * Every source type implements it; sync never needs to know which one it talks to.
  * @module
  */
+import type { Snapshot } from "../../config/snapshot.ts";
 import type { SignedEntry } from "../fingerprint.ts";
+import type { BootstrapResource } from "../manifest_model.ts";
 
 /** One listed file. `rel_path` uses `/`, is relative to the source's base and is checked by sync. */
 export interface SourceEntry extends SignedEntry {
@@ -51,4 +53,8 @@ export interface SourceContext {
   workRoot: string;
   /** Content-addressed blobs (`cache/<sha256>`): a downloaded archive is kept here. */
   cacheDir: string;
+  /** Connector sources: the manifest's bootstrap resources and the env that renders them. */
+  resources?: Readonly<Record<string, BootstrapResource>>;
+  env?: Snapshot;
+  warn?: (message: string) => void;
 }
