@@ -2,11 +2,11 @@
 // files contract, unicode and space names, permission denied, a wrong password, a large file sha-exact, and
 // the server going away mid-transfer (docs/connectors.md "sftp:paramiko").
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { createSftp, SFTP_CONFIG, SFTP_OPTIONS } from "../engine/connectors/drivers/sftp_paramiko.ts";
 import { sftpDir, sftpService, writeServedFile } from "./_services.ts";
 import { tempDir } from "./_helpers.ts";
+import { sha256File, writeRandomFile } from "./_files_kit.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
 
 const sftp = sftpService();
@@ -32,32 +32,6 @@ function passwordConfig(extra: Record<string, unknown> = {}) {
     host_key_fingerprint: info.hostKeyFingerprint,
     ...extra,
   };
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  using f = await Deno.open(path);
-  for await (const chunk of f.readable) h.update(chunk);
-  return h.digest("hex");
-}
-
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
-  return out;
-}
-
-async function writeRandomFile(path: string, size: number): Promise<string> {
-  const h = createHash("sha256");
-  using f = await Deno.open(path, { write: true, create: true, truncate: true });
-  const block = 1 << 20;
-  for (let done = 0; done < size; done += block) {
-    const chunk = randomBytes(Math.min(block, size - done));
-    h.update(chunk);
-    let off = 0;
-    while (off < chunk.length) off += await f.write(chunk.subarray(off));
-  }
-  return h.digest("hex");
 }
 
 Deno.test({

@@ -3,12 +3,12 @@
 // sha-exact (credentials never on a command line), and the server going away mid-transfer
 // (docs/connectors.md "smb:smbclient, smb:pysmb").
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ConnectorAccessor, ConnectorRegistry } from "../engine/connectors/mod.ts";
 import type { FilesConnector } from "../engine/connectors/kinds/files.ts";
 import { smbDir, smbService, writeServedFile } from "./_services.ts";
 import { tempDir } from "./_helpers.ts";
+import { sha256File, writeRandomFile } from "./_files_kit.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
 
 const smb = smbService();
@@ -46,27 +46,6 @@ async function withSmb<T>(
   } finally {
     await acc.closeAll();
   }
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  using f = await Deno.open(path);
-  for await (const chunk of f.readable) h.update(chunk);
-  return h.digest("hex");
-}
-
-async function writeRandomFile(path: string, size: number): Promise<string> {
-  const h = createHash("sha256");
-  using f = await Deno.open(path, { write: true, create: true, truncate: true });
-  const block = new Uint8Array(1 << 20);
-  for (let done = 0; done < size; done += block.length) {
-    const chunk = block.subarray(0, Math.min(block.length, size - done));
-    for (let o = 0; o < chunk.length; o += 65536) crypto.getRandomValues(chunk.subarray(o, o + 65536));
-    h.update(chunk);
-    let off = 0;
-    while (off < chunk.length) off += await f.write(chunk.subarray(off));
-  }
-  return h.digest("hex");
 }
 
 Deno.test({

@@ -28,6 +28,34 @@ export interface SmbSettings {
   atomicUploads: boolean;
 }
 
+/** The settings of a parsed SMB resource (both drivers' config and options share these keys). */
+export function smbSettingsOf(
+  c: {
+    server: string;
+    port: number;
+    share: string;
+    username: string | null;
+    user: string | null;
+    password: string;
+    domain: string;
+    protection: SmbSettings["protection"];
+  },
+  o: { timeout: number; smbclient: string; atomic_uploads: boolean },
+): SmbSettings {
+  return {
+    server: c.server,
+    port: c.port,
+    share: c.share,
+    username: c.username ?? c.user ?? "",
+    password: c.password,
+    domain: c.domain,
+    protection: c.protection,
+    timeoutSeconds: o.timeout,
+    program: o.smbclient,
+    atomicUploads: o.atomic_uploads,
+  };
+}
+
 export interface SmbFlavour {
   driver: "smbclient" | "pysmb";
   /** smbclient: a UNC path names the host and share; pysmb: only the share, and only without config.share. */

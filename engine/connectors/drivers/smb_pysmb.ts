@@ -7,7 +7,7 @@
 import { fields } from "../../inputs/mod.ts";
 import type { FilesConnector } from "../kinds/files.ts";
 import { defineConnector } from "../types.ts";
-import { createSmb, PYSMB_FLAVOUR } from "./_smb_common.ts";
+import { createSmb, PYSMB_FLAVOUR, smbSettingsOf } from "./_smb_common.ts";
 import { SMB_EXTRA_CONFIG, SMB_OPTIONS } from "./smb_smbclient.ts";
 
 export const smbPysmb = defineConnector({
@@ -28,24 +28,6 @@ export const smbPysmb = defineConnector({
   }),
   options: SMB_OPTIONS,
   create(resource, ctx): FilesConnector & { probe(): Promise<string> } {
-    const c = resource.config;
-    const o = resource.options;
-    return createSmb(
-      resource.name,
-      {
-        server: c.server,
-        port: c.port,
-        share: c.share,
-        username: c.username ?? c.user ?? "",
-        password: c.password,
-        domain: c.domain,
-        protection: c.protection,
-        timeoutSeconds: o.timeout,
-        program: o.smbclient,
-        atomicUploads: o.atomic_uploads,
-      },
-      PYSMB_FLAVOUR,
-      ctx,
-    );
+    return createSmb(resource.name, smbSettingsOf(resource.config, resource.options), PYSMB_FLAVOUR, ctx);
   },
 });

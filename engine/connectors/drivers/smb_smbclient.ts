@@ -7,7 +7,7 @@
 import { fields } from "../../inputs/mod.ts";
 import type { FilesConnector } from "../kinds/files.ts";
 import { defineConnector } from "../types.ts";
-import { createSmb, SMBCLIENT_FLAVOUR } from "./_smb_common.ts";
+import { createSmb, SMBCLIENT_FLAVOUR, smbSettingsOf } from "./_smb_common.ts";
 
 /** Keys both SMB drivers accept beyond upstream's (docs/connectors.md). */
 export const SMB_EXTRA_CONFIG = {
@@ -37,24 +37,6 @@ export const smbSmbclient = defineConnector({
   }),
   options: SMB_OPTIONS,
   create(resource, ctx): FilesConnector & { probe(): Promise<string> } {
-    const c = resource.config;
-    const o = resource.options;
-    return createSmb(
-      resource.name,
-      {
-        server: c.server,
-        port: c.port,
-        share: c.share,
-        username: c.username ?? c.user ?? "",
-        password: c.password,
-        domain: c.domain,
-        protection: c.protection,
-        timeoutSeconds: o.timeout,
-        program: o.smbclient,
-        atomicUploads: o.atomic_uploads,
-      },
-      SMBCLIENT_FLAVOUR,
-      ctx,
-    );
+    return createSmb(resource.name, smbSettingsOf(resource.config, resource.options), SMBCLIENT_FLAVOUR, ctx);
   },
 });
