@@ -578,10 +578,13 @@ Deno.test("validateFlowSource() checks resources' connectors and the resources s
   ].join("\n");
   const report = validateFlowSource({ flowYaml: "f.yaml", source, snapshot: {}, registry, connectors });
   assert.deepEqual(report.errors.map((i) => `${i.loc} ${i.code} ${i.msg}`), [
-    'resources.bad.driver semantic:unknown_connector Unknown connector: db:nope. Loaded: ["echo:echo","sftp:plug"]',
+    `resources.bad.driver semantic:unknown_connector Unknown connector: db:nope. Loaded: ${
+      JSON.stringify(connectors.keys())
+    }`,
     "jobs[0].steps[0].inputs.resource semantic:resource_kind Resource e is kind=echo, requested kind=sftp|smb",
     'jobs[0].steps[1].inputs.resource semantic:unknown_resource Unknown resource: zz. Known: ["bad","e","s"]',
     'jobs[0].steps[2].inputs.resource semantic:connector_methods Connector sftp:plug of resource s does not declare ["list"]',
   ]);
   assert.equal(report.errors[0]?.line, 5);
+  assert.ok(connectors.keys().includes("sftp:plug")); // the plugin's driver is among the loaded ones
 });
