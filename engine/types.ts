@@ -20,6 +20,14 @@ export interface Issue {
   file?: string;
 }
 
+/**
+ * A plain map: a YAML mapping or a JSON object (not a list, not null, not a Date from a YAML 1.1 timestamp).
+ * The one map test of the engine.
+ */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
 /** Job and step statuses (state rows and events). */
 export const STATUS = {
   RUNNING: "RUNNING",

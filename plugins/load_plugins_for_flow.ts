@@ -11,7 +11,7 @@ import type { StepRegistry } from "../engine/steps/registry.ts";
 import { findPluginLock, isFile, readPluginLock, type ResolvedPin, resolvePins } from "./lock/plugin_lock.ts";
 import { EXPORTS } from "./abi/mod.ts";
 import { sha256Hex } from "./host/wasm_bytes.ts";
-import type { LogLevel } from "./host/call_scope.ts";
+import type { PluginLogLevel } from "./host/call_scope.ts";
 import type { PluginConnectorDefinition } from "./host/plugin_step.ts";
 import type { WasmPlugin } from "./host/wasm_plugin.ts";
 import type { SecretsProvider } from "./secrets/plugin_secrets_provider.ts";
@@ -36,7 +36,7 @@ export interface LoadPluginsOptions {
    */
   pinsOnlyAuthorize?: boolean;
   /** Load-time plugin logs and warnings (a missing path when not strict). */
-  log?: (level: LogLevel, message: string) => void;
+  log?: (level: PluginLogLevel, message: string) => void;
   /** Base for relative `AETHERFLOW_*` paths; defaults to the process cwd. */
   cwd?: string;
 }
@@ -222,7 +222,7 @@ async function _pinFor(file: string, pins: readonly ResolvedPin[]): Promise<Reso
 async function _discover(
   path: string,
   strict: boolean,
-  log: (level: LogLevel, message: string) => void,
+  log: (level: PluginLogLevel, message: string) => void,
 ): Promise<string[]> {
   let info: Deno.FileInfo;
   try {
@@ -245,7 +245,11 @@ async function _discover(
   return out;
 }
 
-function _missing(path: string, strict: boolean, log: (level: LogLevel, message: string) => void): void {
+function _missing(
+  path: string,
+  strict: boolean,
+  log: (level: PluginLogLevel, message: string) => void,
+): void {
   if (strict) throw _refuse(`Plugin path not found: ${path}`, "plugin:not_found");
   log("warn", `Plugin path not found: ${path} (skipped, AETHERFLOW_PLUGIN_STRICT=false)`);
 }

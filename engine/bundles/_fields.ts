@@ -2,6 +2,7 @@
 // checks are written as transforms that fail with that text; unknown keys carry the allowed keys for the hint.
 import { z } from "zod";
 import { parseBool } from "../config/settings.ts";
+import { isMap } from "../types.ts";
 
 /** Marker of an `unrecognized_keys` message: JSON `{allowed, other}` follows (other = keys of other types). */
 export const KEYS_MARKER = "\u0000keys:";
@@ -47,9 +48,7 @@ export function strictMap<S extends z.ZodRawShape>(
 }
 
 /** `null`/absent -> `fallback`; otherwise a mapping (or `typeMessage`). */
-export function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date);
-}
+export { isMap };
 
 /** A non-blank string (trimmed) or a failure with `message`. */
 export function nonBlank(value: unknown, fail: (m: string) => never, message: string): string {

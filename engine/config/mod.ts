@@ -12,7 +12,7 @@ export type { ProfilesSource, ReadProfilesSourceOptions } from "./profiles_sourc
 export { DEFAULT_ZIP_DRIVERS, MODE, refusedArchiveDriver, resolveMode } from "./modes.ts";
 export type { Mode } from "./modes.ts";
 export { isSecretKey, MASK, Masker } from "./masking.ts";
-export { loadSettings, LOG_LEVELS, parseBool, SETTING_NAMES, settingEnvVar } from "./settings.ts";
+export { loadSettings, parseBool, SETTING_NAMES, settingEnvVar } from "./settings.ts";
 export type {
   LoadSettingsOptions,
   LogFormat,
@@ -26,6 +26,7 @@ export type { FinalizeSnapshotOptions } from "./finalize_snapshot.ts";
 export {
   applyDecode,
   collectDecodeRequests,
+  collectDecodeRequestsLenient,
   findConcatenatedTargets,
   getAtPath,
   NO_PROVIDER_WARNING,

@@ -8,6 +8,7 @@ import type { Masker } from "./masking.ts";
 import { type Mode, refusedArchiveDriver } from "./modes.ts";
 import { applyDecode, type SecretsProvider } from "./secrets.ts";
 import type { Snapshot } from "./snapshot.ts";
+import { isMap } from "../types.ts";
 
 type _Map = Record<string, unknown>;
 
@@ -34,21 +35,17 @@ export interface BuiltResource {
   decode: _Map;
 }
 
-function _isMap(value: unknown): value is _Map {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Deep merge, `over` wins: maps merge recursively, lists and scalars are replaced. Inputs are not mutated. */
 export function deepMerge(base: unknown, over: unknown): unknown {
-  if (!_isMap(base) || !_isMap(over)) return structuredClone(over === undefined ? base : over);
+  if (!isMap(base) || !isMap(over)) return structuredClone(over === undefined ? base : over);
   const out: _Map = structuredClone(base);
   for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : structuredClone(v);
   return out;
 }
 
 function _mergeDecode(profile: unknown, resource: unknown): _Map {
-  const p = _isMap(profile) ? profile : {};
-  const r = _isMap(resource) ? resource : {};
+  const p = isMap(profile) ? profile : {};
+  const r = isMap(resource) ? resource : {};
   const out: _Map = {};
   for (const key of new Set([...Object.keys(p), ...Object.keys(r)])) {
     const pv = p[key];
@@ -71,8 +68,8 @@ export function mergeProfileIntoResource(
   const config = deepMerge(profile?.config ?? {}, resource.config ?? {});
   const options = deepMerge(profile?.options ?? {}, resource.options ?? {});
   return {
-    config: _isMap(config) ? config : {},
-    options: _isMap(options) ? options : {},
+    config: isMap(config) ? config : {},
+    options: isMap(options) ? options : {},
     decode: _mergeDecode(profile?.decode, resource.decode),
   };
 }

@@ -5,11 +5,12 @@
  */
 import { DECODE_ERR, isStandaloneToken, STRICT_ERR, TemplateError } from "../resolver/mod.ts";
 import type { Masker } from "./masking.ts";
+import { isMap } from "../types.ts";
 
 /** A secrets provider: the WASM plugin exporting `aetherflow_decode` / `aetherflow_expand_env`, or a test one. */
 export interface SecretsProvider {
   decode(value: string): Promise<string>;
-  expandEnv?(env: Record<string, string>): Promise<Record<string, string>>;
+  expandEnv?(env: Readonly<Record<string, string>>): Promise<Record<string, string>>;
 }
 
 /**
@@ -38,10 +39,6 @@ export interface DecodeRequest {
 
 const _SECTIONS: readonly DecodeSection[] = ["config", "options"];
 
-function _isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function _syntax(detail: string): TemplateError {
   return new TemplateError("syntax", `${STRICT_ERR}\n${detail}`);
 }
@@ -55,7 +52,7 @@ function _walkBoolMap(
   for (const [key, leaf] of Object.entries(map)) {
     const path = base === "" ? key : `${base}.${key}`;
     if (leaf === true) out.push({ section, path });
-    else if (_isMap(leaf)) _walkBoolMap(leaf, path, section, out);
+    else if (isMap(leaf)) _walkBoolMap(leaf, path, section, out);
     else if (leaf !== false && leaf !== null) {
       throw _syntax(
         `decode.${section}.${path} must be true, false or a nested map, got ${JSON.stringify(leaf)}`,
@@ -71,12 +68,12 @@ function _walkBoolMap(
  */
 export function collectDecodeRequests(decode: unknown): DecodeRequest[] {
   if (decode === undefined || decode === null) return [];
-  if (!_isMap(decode)) throw _syntax(`decode must be a map, got ${JSON.stringify(decode)}`);
+  if (!isMap(decode)) throw _syntax(`decode must be a map, got ${JSON.stringify(decode)}`);
   const found: DecodeRequest[] = [];
   for (const section of _SECTIONS) {
     const map = decode[section];
     if (map === undefined || map === null || map === false) continue;
-    if (!_isMap(map)) {
+    if (!isMap(map)) {
       throw _syntax(`decode.${section} must be a map of booleans, got ${JSON.stringify(map)}`);
     }
     _walkBoolMap(map, "", section, found);
@@ -96,12 +93,47 @@ export function collectDecodeRequests(decode: unknown): DecodeRequest[] {
   });
 }
 
+/**
+ * Lenient decode-request collection for validation (docs/validation.md): a non-map decode, non-bool leaves and non-list
+ * path lists are ignored here (the strict rules apply at run time). De-duplicated, first occurrence kept.
+ */
+export function collectDecodeRequestsLenient(decode: unknown): DecodeRequest[] {
+  const out: DecodeRequest[] = [];
+  const seen = new Set<string>();
+  const add = (section: "config" | "options", path: string): void => {
+    const id = `${section}\u0000${path}`;
+    if (path === "" || seen.has(id)) return;
+    seen.add(id);
+    out.push({ section, path });
+  };
+  if (!isMap(decode)) return out;
+  for (const [key, value] of Object.entries(decode)) {
+    if (key === "config" || key === "options") {
+      if (isMap(value)) _boolLeaves(value, "", (p) => add(key, p));
+    } else if (key === "config_paths" || key === "options_paths") {
+      const section = key === "config_paths" ? "config" : "options";
+      if (Array.isArray(value)) {
+        for (const p of value) if (typeof p === "string") add(section, p);
+      }
+    }
+  }
+  return out;
+}
+
+function _boolLeaves(map: Record<string, unknown>, prefix: string, add: (path: string) => void): void {
+  for (const [key, value] of Object.entries(map)) {
+    const path = prefix === "" ? key : `${prefix}.${key}`;
+    if (value === true) add(path);
+    else if (isMap(value)) _boolLeaves(value, path, add);
+  }
+}
+
 /** The value at a dotted path (`a.b`, list indices as numbers), or `undefined`. */
 export function getAtPath(root: unknown, path: string): unknown {
   let cur: unknown = root;
   for (const part of path.split(".")) {
     if (Array.isArray(cur) && /^\d+$/.test(part)) cur = cur[Number(part)];
-    else if (_isMap(cur) && Object.hasOwn(cur, part)) cur = cur[part];
+    else if (isMap(cur) && Object.hasOwn(cur, part)) cur = cur[part];
     else return undefined;
   }
   return cur;
@@ -112,7 +144,7 @@ function _setAtPath(root: unknown, path: string, value: unknown): void {
   const last = parts.pop() as string;
   const parent = parts.length === 0 ? root : getAtPath(root, parts.join("."));
   if (Array.isArray(parent) && /^\d+$/.test(last)) parent[Number(last)] = value;
-  else if (_isMap(parent)) parent[last] = value;
+  else if (isMap(parent)) parent[last] = value;
 }
 
 /**

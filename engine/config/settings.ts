@@ -11,8 +11,9 @@ import { absolutePath, currentDir, join, pathKind, readUtf8, tempRoot } from "./
 import { parseErrorReason } from "./_parse_errors.ts";
 import type { Snapshot } from "./snapshot.ts";
 
-export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"] as const;
-export type LogLevel = typeof LOG_LEVELS[number];
+import { LOG_LEVELS, type LogLevel } from "../observe/logger.ts";
+
+export type { LogLevel };
 export type LogFormat = "text" | "json";
 
 /** Every setting; the names are also the settings file's keys. */
@@ -99,7 +100,7 @@ function _fromText(name: SettingName, text: string): SettingValues[SettingName] 
       return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
     case "level": {
       const up = text.trim().toUpperCase();
-      return (LOG_LEVELS as readonly string[]).includes(up) ? up as LogLevel : undefined;
+      return Object.hasOwn(LOG_LEVELS, up) ? up as LogLevel : undefined;
     }
     case "format":
       return text.trim().toLowerCase() === "json" ? "json" : "text";

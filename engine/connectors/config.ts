@@ -4,7 +4,7 @@
  * created (see docs/validation.md "Resources").
  * @module
  */
-import { collectDecodeRequests, mergeProfileIntoResource, type ProfileLike } from "../config/mod.ts";
+import { collectDecodeRequestsLenient, mergeProfileIntoResource, type ProfileLike } from "../config/mod.ts";
 import { AetherflowError, EXIT } from "../errors.ts";
 import { checkRaw, type FieldProblem, formatPath, parseFields } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
@@ -35,12 +35,9 @@ function _problemText(section: _Section, p: FieldProblem): string {
   return p.verbatim ? p.message : `${where} ${p.message}`;
 }
 
+// Malformed decode specs are reported by the template scan; here the lenient reading is enough.
 function _decodedPaths(decode: unknown, section: _Section): string[] {
-  try {
-    return collectDecodeRequests(decode).filter((r) => r.section === section).map((r) => r.path);
-  } catch {
-    return []; // malformed decode specs are reported by the template scan
-  }
+  return collectDecodeRequestsLenient(decode).filter((r) => r.section === section).map((r) => r.path);
 }
 
 /**

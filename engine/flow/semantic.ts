@@ -4,7 +4,7 @@
  */
 import type { StepRegistry } from "../steps/registry.ts";
 import { stepInputIssues } from "../steps/inputs.ts";
-import { isPlainMap } from "../inputs/mod.ts";
+import { isMap } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
 import { checkWhen } from "../when/mod.ts";
 import type { FlowSpec } from "./flow_model.ts";
@@ -122,7 +122,7 @@ export function checkStep(
     });
     return;
   }
-  if (!isPlainMap(step.inputs)) return;
+  if (!isMap(step.inputs)) return;
   const inputsLoc = `${loc}.inputs`;
   let found: Issue[];
   try {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ConnectorRegistry } from "../connectors/registry.ts";
-import { isPlainMap, isTemplated } from "../inputs/mod.ts";
+import { isMap, isTemplated } from "../inputs/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
 import type { FlowSpec } from "./flow_model.ts";
@@ -23,7 +23,7 @@ function _check(
   depth: number,
 ): Issue[] {
   const def = typeof step.type === "string" ? options.steps.get(step.type) : undefined;
-  if (!def || !isPlainMap(step.inputs)) return [];
+  if (!def || !isMap(step.inputs)) return [];
   const inputsLoc = `${loc}.inputs`;
   const out: Issue[] = [];
   const use = def.connector;

@@ -2,7 +2,7 @@
  * Doctor hints of every step (`StepDefinition.hints`), nested steps included, with full locs.
  * @module
  */
-import { isPlainMap } from "../inputs/mod.ts";
+import { isMap } from "../inputs/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Issue } from "../types.ts";
 import type { FlowSpec } from "./flow_model.ts";
@@ -15,7 +15,7 @@ function _hintsOf(
 ) {
   const out: Issue[] = [];
   const def = typeof step.type === "string" ? registry.get(step.type) : undefined;
-  if (!def || !isPlainMap(step.inputs)) return out;
+  if (!def || !isMap(step.inputs)) return out;
   const inputsLoc = `${loc}.inputs`;
   for (const h of def.hints?.(step.inputs) ?? []) {
     out.push({ ...h, loc: h.loc === "" ? inputsLoc : `${inputsLoc}.${h.loc}` });

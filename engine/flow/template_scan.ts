@@ -15,7 +15,9 @@ import {
   templateRoots,
 } from "../resolver/mod.ts";
 import type { Issue } from "../types.ts";
+import { collectDecodeRequestsLenient } from "../config/secrets.ts";
 import type { FlowSpec } from "./flow_model.ts";
+import { isMap } from "../types.ts";
 
 /** Scan results: `errors` and `warnings` each in detection order. */
 export interface ScanResult {
@@ -50,7 +52,7 @@ export function scanFlowTemplates(flow: FlowSpec, options: ScanOptions): ScanRes
         });
       }
     }
-    for (const req of collectDecodeRequests(res.decode)) {
+    for (const req of collectDecodeRequestsLenient(res.decode)) {
       const raw = _lookupDotted(req.section === "config" ? res.config : res.options, req.path);
       if (typeof raw !== "string" || (!raw.includes("{{") && !raw.includes("}}"))) continue;
       if (!isStandaloneToken(raw.trim())) {
@@ -146,56 +148,11 @@ export function scanLeaf(text: string, loc: string, options: ScanLeafOptions): v
   }
 }
 
-/** A decode request: a dotted path inside a resource's own `config` or `options`. */
-export interface DecodeRequest {
-  section: "config" | "options";
-  path: string;
-}
-
-/**
- * Lenient decode-request collection for validation (§2.3 1b): a non-map decode, non-bool leaves and non-list
- * path lists are ignored here (the strict rules apply at run time). De-duplicated, first occurrence kept.
- */
-export function collectDecodeRequests(decode: unknown): DecodeRequest[] {
-  const out: DecodeRequest[] = [];
-  const seen = new Set<string>();
-  const add = (section: "config" | "options", path: string): void => {
-    const id = `${section}\u0000${path}`;
-    if (path === "" || seen.has(id)) return;
-    seen.add(id);
-    out.push({ section, path });
-  };
-  if (!_isMap(decode)) return out;
-  for (const [key, value] of Object.entries(decode)) {
-    if (key === "config" || key === "options") {
-      if (_isMap(value)) _boolLeaves(value, "", (p) => add(key, p));
-    } else if (key === "config_paths" || key === "options_paths") {
-      const section = key === "config_paths" ? "config" : "options";
-      if (Array.isArray(value)) {
-        for (const p of value) if (typeof p === "string") add(section, p);
-      }
-    }
-  }
-  return out;
-}
-
-function _boolLeaves(map: Record<string, unknown>, prefix: string, add: (path: string) => void): void {
-  for (const [key, value] of Object.entries(map)) {
-    const path = prefix === "" ? key : `${prefix}.${key}`;
-    if (value === true) add(path);
-    else if (_isMap(value)) _boolLeaves(value, path, add);
-  }
-}
-
 function _lookupDotted(root: unknown, path: string): unknown {
   let cur: unknown = root;
   for (const seg of path.split(".")) {
-    if (!_isMap(cur) || !Object.hasOwn(cur, seg)) return undefined;
+    if (!isMap(cur) || !Object.hasOwn(cur, seg)) return undefined;
     cur = cur[seg];
   }
   return cur;
-}
-
-function _isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }

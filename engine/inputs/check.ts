@@ -6,7 +6,8 @@
  */
 import type { z } from "zod";
 import { extraKeyMessage, suggestKey } from "../suggest.ts";
-import { isPlainMap, isTemplated } from "./coerce.ts";
+import { isTemplated } from "./coerce.ts";
+import { isMap } from "../types.ts";
 import { ALLOWED_KEYS_MARK, type FieldIssueParams } from "./fields.ts";
 
 export type FieldPath = readonly (string | number)[];
@@ -37,7 +38,7 @@ export function valueAt(root: unknown, path: FieldPath): unknown {
   let cur = root;
   for (const seg of path) {
     if (typeof seg === "number") cur = Array.isArray(cur) ? cur[seg] : undefined;
-    else cur = isPlainMap(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined;
+    else cur = isMap(cur) && Object.hasOwn(cur, seg) ? cur[seg] : undefined;
   }
   return cur;
 }
@@ -96,7 +97,7 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], input: unknown):
       continue;
     }
     // A plain zod schema used by a step: an absent key is "missing", the rest keeps zod's wording.
-    if (valueAt(input, path) === undefined && isPlainMap(valueAt(input, path.slice(0, -1)))) {
+    if (valueAt(input, path) === undefined && isMap(valueAt(input, path.slice(0, -1)))) {
       out.push({ kind: "missing", path, message: "is required" });
     } else {
       const expected = issue.code === "invalid_type" ? `must be ${issue.expected}` : issue.message;

@@ -58,11 +58,6 @@ export function parseJsonish(value: unknown): unknown {
   }
 }
 
-/** A plain (non-array, non-Date) object, as produced by YAML maps and JSON objects. */
-export function isPlainMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
 /** Whether a raw (unrendered) value holds a `{{…}}` template: its type is only known once rendered. */
 export function isTemplated(value: unknown): boolean {
   return typeof value === "string" && value.includes("{{");

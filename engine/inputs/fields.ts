@@ -11,7 +11,8 @@
  * @module
  */
 import { z } from "zod";
-import { asBool, asInt, asNumber, isPlainMap, parseJsonish, toList, toText } from "./coerce.ts";
+import { asBool, asInt, asNumber, parseJsonish, toList, toText } from "./coerce.ts";
+import { isMap } from "../types.ts";
 
 /** Marks a zod issue raised by these helpers; `kind` decides how it is reported. */
 export interface FieldIssueParams {
@@ -185,7 +186,7 @@ export function map<S extends z.ZodRawShape>(
   options: { required?: boolean } = {},
 ): z.ZodType<z.output<z.ZodObject<S, z.core.$strict>>> {
   const pre = field(
-    (v, ctx) => isPlainMap(v) ? v : fail(ctx, "must be a map"),
+    (v, ctx) => isMap(v) ? v : fail(ctx, "must be a map"),
     { required: options.required ?? false, fallback: {} },
   );
   return pre.pipe(fixedMap(shape)) as unknown as z.ZodType<z.output<z.ZodObject<S, z.core.$strict>>>;
@@ -193,7 +194,7 @@ export function map<S extends z.ZodRawShape>(
 
 /** A free-form map (`env:`, `outputs:`); absent or null -> `{}` unless required. */
 export function record(options: { required?: boolean } = {}): z.ZodType<Record<string, unknown>> {
-  return field((v, ctx) => isPlainMap(v) ? v : fail(ctx, "must be a map"), {
+  return field((v, ctx) => isMap(v) ? v : fail(ctx, "must be a map"), {
     required: options.required ?? false,
     fallback: {},
   });

@@ -8,4 +8,5 @@ export { fail, field } from "./fields.ts";
 export type { FieldIssueParams, FieldOptions } from "./fields.ts";
 export { checkRaw, formatPath, parseFields, problemsOf, underTemplate, valueAt } from "./check.ts";
 export type { FieldPath, FieldProblem } from "./check.ts";
-export { asBool, asInt, asNumber, isPlainMap, isTemplated, parseJsonish, toList, toText } from "./coerce.ts";
+export { asBool, asInt, asNumber, isTemplated, parseJsonish, toList, toText } from "./coerce.ts";
+export { isMap } from "../types.ts";

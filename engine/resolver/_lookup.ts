@@ -1,9 +1,8 @@
 /** Path lookup over plain maps (core.md §3.5). */
 
-/** True for a plain map value (not a list, not null). */
-export function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+import { isMap } from "../types.ts";
+
+export { isMap };
 
 /** Result of a lookup: `found` false when any segment is absent or an intermediate is not a map. */
 export type LookupResult = { found: true; value: unknown } | { found: false };

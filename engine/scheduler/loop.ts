@@ -15,12 +15,13 @@ import { nextFire } from "./next_fire.ts";
 import { runArgs, runIdFor } from "./run_args.ts";
 import { DEFAULT_TIMEOUT_S, type ScheduleItem, type SchedulerConfig } from "./parse_scheduler_yaml.ts";
 import { TIMEOUT_KILLED_ERROR } from "./mark_killed.ts";
+import type { Clock as EngineClock } from "../clock.ts";
 
-export interface Clock {
-  now(): number;
-  /** Sleep scheduler-time `ms`; resolves early when `signal` aborts. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+/**
+ * The scheduler's view of the engine Clock: `now` and `sleep` run in scheduler time (a scaled clock in demos and
+ * tests); it never needs `monotonic`.
+ */
+export type Clock = Pick<EngineClock, "now" | "sleep">;
 
 export interface SpawnRequest {
   readonly argv: readonly string[];

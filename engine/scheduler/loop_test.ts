@@ -34,7 +34,7 @@ function _harness(
   const clock: Clock = {
     now: () => now,
     sleep: (_ms, signal) =>
-      new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
+      new Promise((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true })),
   };
   let pid = 1000;
   const spawn = (req: SpawnRequest): ChildHandle => {

@@ -38,6 +38,7 @@ import {
   type LockRow,
   orphanRunIds,
 } from "./admin.ts";
+import { abortableSleep } from "../clock.ts";
 import type {
   AcquireLockOptions,
   BeginRunOptions,
@@ -350,7 +351,7 @@ export class StateStore {
       if (got) return true;
       const left = deadline - performance.now();
       if (left <= 0 || options.signal?.aborted) return false;
-      await _sleep(Math.min(this.#retryMs, left), options.signal);
+      await abortableSleep(Math.min(this.#retryMs, left), options.signal);
     }
   }
 
@@ -512,18 +513,6 @@ function _intOrNull(v: number | null | undefined): number | null {
 
 function _maskText(v: string | null | undefined, mask: (s: string) => string): string | null {
   return v === undefined || v === null ? null : mask(v);
-}
-
-function _sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(finish, ms);
-    function finish(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", finish);
-      done();
-    }
-    signal?.addEventListener("abort", finish, { once: true });
-  });
 }
 
 function _jobRecord(r: _Row): JobRecord {

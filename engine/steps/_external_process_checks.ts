@@ -1,8 +1,7 @@
 // `external.process` success checks and atomic output dirs (builtins.md §4.4 steps 1, 2, 6, 7). Paths given here
 // are already sandbox-resolved and absolute.
 import { basename, dirname, join } from "node:path";
-
-const REGEXP_SPECIAL_REGEXP = /[.+^${}()|\\\]]/g;
+import { fnmatchRegExp } from "../fnmatch.ts";
 
 /** Resolved success-check paths. */
 export interface ResolvedChecks {
@@ -22,34 +21,13 @@ async function _exists(path: string): Promise<boolean> {
   }
 }
 
-/** fnmatch-style pattern of one path component: `*`, `?`, `[abc]`, `[!abc]`. Pure. */
-export function globToRegExp(pattern: string): RegExp {
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] ?? "";
-    if (ch === "*") out += ".*";
-    else if (ch === "?") out += ".";
-    else if (ch === "[") {
-      const close = pattern.indexOf("]", i + 2);
-      if (close === -1) out += "\\[";
-      else {
-        let body = pattern.slice(i + 1, close).replaceAll("\\", "\\\\");
-        if (body.startsWith("!")) body = `^${body.slice(1)}`;
-        out += `[${body}]`;
-        i = close;
-      }
-    } else out += ch.replace(REGEXP_SPECIAL_REGEXP, "\\$&");
-  }
-  return new RegExp(`^${out}$`, "s");
-}
-
 /** Split a glob into dir and last-component pattern (the glob applies to the last component only). */
 export function splitGlob(glob: string): { dir: string; pattern: string } {
   return { dir: dirname(glob), pattern: basename(glob) };
 }
 
 async function _globHasMatch(dir: string, pattern: string): Promise<boolean> {
-  const regexp = globToRegExp(pattern);
+  const regexp = fnmatchRegExp(pattern);
   try {
     for await (const entry of Deno.readDir(dir)) if (regexp.test(entry.name)) return true;
   } catch (err) {

@@ -3,7 +3,7 @@
 // testable without a process.
 import type { z } from "zod";
 import { StepError } from "../errors.ts";
-import { asNumber, fail, field, fields, isPlainMap, toText } from "../inputs/mod.ts";
+import { asNumber, fail, field, fields, isMap, toText } from "../inputs/mod.ts";
 import type { JsonObject } from "../types.ts";
 import { parseStepInputs } from "./inputs.ts";
 
@@ -35,7 +35,7 @@ const _timeout = field((v, ctx) => {
 
 /** Env entries as text; a null value is "". */
 const _env = field((v, ctx) => {
-  if (!isPlainMap(v)) return fail(ctx, "must be a map");
+  if (!isMap(v)) return fail(ctx, "must be a map");
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(v)) {
     env[key] = value === null || value === undefined ? "" : toText(value);

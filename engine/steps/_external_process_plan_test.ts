@@ -15,7 +15,6 @@ import {
 import { validateExternalProcess } from "./_external_process_validate.ts";
 import { stepInputIssues } from "./inputs.ts";
 import { CaptureBuffer, LineSplitter } from "./_output_capture.ts";
-import { globToRegExp } from "./_external_process_checks.ts";
 
 Deno.test("buildArgv() treats a list as argv and renders items as text (D16, §0.4)", () => {
   assert.deepEqual(buildArgv(["echo", 1, true, 1.5, { a: 1 }], { args: ["x y"], shell: false }), [
@@ -392,19 +391,4 @@ Deno.test("LineSplitter splits across chunks, strips CR and flushes the last lin
   assert.deepEqual(splitter.push(enc.encode("a\r\nb")), ["a"]);
   assert.deepEqual(splitter.push(enc.encode("c\nd")), ["bc"]);
   assert.deepEqual(splitter.flush(), ["d"]);
-});
-
-Deno.test("globToRegExp() matches one path component fnmatch-style", async (t) => {
-  const CASES = [
-    ["*.csv", "a.csv", true],
-    ["*.csv", "a.csv.tmp", false],
-    ["part-?.txt", "part-1.txt", true],
-    ["[ab].txt", "b.txt", true],
-    ["[!ab].txt", "a.txt", false],
-    ["a.b", "axb", false],
-    ["(x)+", "(x)+", true],
-  ] as const;
-  for (const [pattern, name, want] of CASES) {
-    await t.step(`${pattern} vs ${name}`, () => assert.equal(globToRegExp(pattern).test(name), want));
-  }
 });

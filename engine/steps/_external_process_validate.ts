@@ -1,7 +1,7 @@
 // The cross-field checks of `external.process` on raw, unrendered values (docs/steps.md "external.process"); types
 // and unknown keys come from the inputs schema. A value that still holds a `{{…}}` template is not judged here: it
 // is checked when the step runs.
-import { asBool, isPlainMap, isTemplated, toText } from "../inputs/mod.ts";
+import { asBool, isMap, isTemplated, toText } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
 import { LOG_MODES } from "./_external_process_plan.ts";
 
@@ -85,7 +85,7 @@ function _idempotencyIssues(idem: Record<string, unknown>): Issue[] {
 /** The cross-field validation issues of one step's raw inputs; locs are relative to the inputs map. */
 export function validateExternalProcess(raw: Record<string, unknown>): Issue[] {
   const issues = _commandIssues(raw);
-  if (isPlainMap(raw.log)) issues.push(..._logIssues(raw.log));
-  if (isPlainMap(raw.idempotency)) issues.push(..._idempotencyIssues(raw.idempotency));
+  if (isMap(raw.log)) issues.push(..._logIssues(raw.log));
+  if (isMap(raw.idempotency)) issues.push(..._idempotencyIssues(raw.idempotency));
   return issues;
 }

@@ -5,10 +5,10 @@
  * @module
  */
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { parseBool } from "../config/settings.ts";
 import { StepError } from "../errors.ts";
 import type { StepPaths } from "./types.ts";
 
-const TRUTHY: ReadonlySet<string> = new Set(["1", "true", "yes", "y", "on"]);
 const LEADING_SEP_REGEXP = /^[/\\]+/;
 
 export interface SandboxOptions {
@@ -23,7 +23,8 @@ export interface SandboxOptions {
 function _flag(env: Readonly<Record<string, string>>, key: string, fallback: boolean): boolean {
   const value = env[key];
   if (value === undefined) return fallback;
-  return TRUTHY.has(value.trim().toLowerCase());
+  // Truthy = the D17 true set; anything else (junk included) is off.
+  return parseBool(value) === true;
 }
 
 /** realpath of the longest existing prefix, with the missing tail appended (outputs may not exist yet). */

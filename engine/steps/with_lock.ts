@@ -1,6 +1,6 @@
 // `with_lock`: run one embedded step under a TTL lock from the state store (docs/steps.md, D15).
 import { errorMessage, StepError } from "../errors.ts";
-import { fields, isPlainMap } from "../inputs/mod.ts";
+import { fields, isMap } from "../inputs/mod.ts";
 import type { JsonObject } from "../types.ts";
 import { defineStep, type StepResult } from "./types.ts";
 
@@ -9,7 +9,7 @@ const _DEFAULT_TTL = 600;
 /** The embedded step as written, for validating it like a top-level step [ours]; null when not a map. */
 export function innerStepOf(raw: Record<string, unknown>): { type: unknown; inputs: unknown } | null {
   const step = raw.step;
-  if (!isPlainMap(step)) return null;
+  if (!isMap(step)) return null;
   return { type: step.type, inputs: step.inputs };
 }
 

@@ -5,6 +5,7 @@
 import { AetherflowError, EXIT } from "../errors.ts";
 import { parseWhen } from "./parse_when.ts";
 import type { CompareOp, WhenExpr } from "./when_expr.ts";
+import { isMap } from "../types.ts";
 
 /** What `when` can read of a job processed earlier (or restored from state for this run id [D4]). */
 export interface WhenJobContext {
@@ -102,15 +103,11 @@ function _readPath(path: readonly string[], jobs: Readonly<Record<string, WhenJo
   }
   let where = `jobs.${id}.${attr}`;
   for (const key of rest) {
-    if (!_isMap(cur) || !Object.hasOwn(cur, key)) throw new WhenEvalError(`${where} has no key '${key}'`);
+    if (!isMap(cur) || !Object.hasOwn(cur, key)) throw new WhenEvalError(`${where} has no key '${key}'`);
     cur = cur[key];
     where += `.${key}`;
   }
   return cur;
-}
-
-function _isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Truthiness [D8]: unlike Python, an empty map is true (§4.3). */
@@ -158,8 +155,8 @@ function _deepEqual(a: unknown, b: unknown): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((item, i) => _deepEqual(item, b[i]));
   }
-  if (_isMap(a) || _isMap(b)) {
-    if (!_isMap(a) || !_isMap(b)) return false;
+  if (isMap(a) || isMap(b)) {
+    if (!isMap(a) || !isMap(b)) return false;
     const keys = Object.keys(a);
     if (keys.length !== Object.keys(b).length) return false;
     return keys.every((k) => Object.hasOwn(b, k) && _deepEqual(a[k], b[k]));

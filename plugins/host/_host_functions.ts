@@ -6,7 +6,7 @@ import { errorMessage } from "../../engine/errors.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 import { ConnectorCallRequestSchema, HOST_FUNCTIONS, LogRequestSchema } from "../abi/mod.ts";
 import type { HostFunction } from "./_instance.ts";
-import type { CallScope, LogLevel } from "./call_scope.ts";
+import type { CallScope, PluginLogLevel } from "./call_scope.ts";
 
 export interface HostFunctionOptions {
   label: () => string;
@@ -16,7 +16,7 @@ export interface HostFunctionOptions {
   maxInputBytes: number;
 }
 
-const _LEVELS: Record<string, LogLevel> = {
+const _LEVELS: Record<string, PluginLogLevel> = {
   debug: "debug",
   info: "info",
   warn: "warn",

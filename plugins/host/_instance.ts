@@ -5,7 +5,7 @@
 import createPlugin, { type CallContext, type ExtismPluginOptions, type Plugin } from "@extism/extism";
 import { errorMessage, PluginError } from "../../engine/errors.ts";
 import { HOST_NAMESPACE } from "../abi/mod.ts";
-import type { CallScope, LogLevel } from "./call_scope.ts";
+import type { CallScope, PluginLogLevel } from "./call_scope.ts";
 import { extismAllowedHosts, grantedFetch } from "./_http.ts";
 
 export type HostFunction = (ctx: CallContext, offset: bigint) => bigint | Promise<bigint>;
@@ -176,7 +176,7 @@ export class PluginInstance {
   #create(): Promise<Plugin> {
     const o = this.#opts;
     if (o.useWasi) _silenceNodeWarnings();
-    const log = (level: LogLevel) => (m: unknown) => this.#scope.log(level, String(m));
+    const log = (level: PluginLogLevel) => (m: unknown) => this.#scope.log(level, String(m));
     const logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
     return createPlugin({ wasm: [{ module: o.module }] }, {
       runInWorker: o.worker,

@@ -5,9 +5,11 @@
  * @module
  */
 import type { ConnectorsApi } from "../../engine/connectors/types.ts";
+import type { StepLogger } from "../../engine/steps/types.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+/** A plugin log call's level: the step logger's method it goes to (the `af_log` levels of docs/plugin-abi.md). */
+export type PluginLogLevel = keyof StepLogger;
 
 /** Calls a connector method on a named resource (built-in or plugin connector). */
 export interface ConnectorCaller {
@@ -15,7 +17,7 @@ export interface ConnectorCaller {
 }
 
 export interface CallScope {
-  log: (level: LogLevel, message: string) => void;
+  log: (level: PluginLogLevel, message: string) => void;
   connectors?: ConnectorCaller;
   /** Guest path -> host path of every directory mapped for this call. */
   dirMap: Readonly<Record<string, string>>;

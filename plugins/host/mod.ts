@@ -10,7 +10,12 @@ export {
   pluginConnectorDefinition,
   pluginStepDefinition,
 } from "./plugin_step.ts";
-export { type CallScope, type ConnectorCaller, type LogLevel, toConnectorCaller } from "./call_scope.ts";
+export {
+  type CallScope,
+  type ConnectorCaller,
+  type PluginLogLevel,
+  toConnectorCaller,
+} from "./call_scope.ts";
 export {
   DEFAULT_LIMITS,
   type EffectiveGrants,

@@ -26,7 +26,7 @@ import { type EffectiveGrants, effectiveGrants } from "./grants.ts";
 import { capMemoryPages, sha256Hex, WASM_PAGE_BYTES } from "./wasm_bytes.ts";
 import { PluginInstance } from "./_instance.ts";
 import { buildHostFunctions } from "./_host_functions.ts";
-import type { CallScope, LogLevel } from "./call_scope.ts";
+import type { CallScope, PluginLogLevel } from "./call_scope.ts";
 
 export type PluginRunMode = "worker" | "foreground";
 
@@ -39,7 +39,7 @@ export interface LoadWasmPluginOptions {
   /** `worker` (default, sandboxed) or `foreground` (trusted only: no timeout, no HTTP, no async host calls). */
   mode?: PluginRunMode;
   /** Where plugin logs go outside step calls (describe, secrets). */
-  log?: (level: LogLevel, message: string) => void;
+  log?: (level: PluginLogLevel, message: string) => void;
 }
 
 const _compiled = new Map<string, WebAssembly.Module>();
@@ -135,7 +135,7 @@ interface WasmPluginInit {
   sha256: string;
   module: WebAssembly.Module;
   mode: PluginRunMode;
-  log: (level: LogLevel, message: string) => void;
+  log: (level: PluginLogLevel, message: string) => void;
   grants: EffectiveGrants;
 }
 
@@ -148,7 +148,7 @@ export class WasmPlugin {
   readonly #exports: ReadonlySet<string>;
   readonly #usesWasi: boolean;
   readonly #instances = new Map<string, PluginInstance>();
-  readonly #log: (level: LogLevel, message: string) => void;
+  readonly #log: (level: PluginLogLevel, message: string) => void;
   #grants: EffectiveGrants;
   #descriptor: PluginDescriptor | null = null;
 
@@ -281,7 +281,7 @@ export class WasmPlugin {
    * masked in them: the caller masks it from then on (D18), which is too late for lines logged during the call.
    */
   async decode(value: string): Promise<string> {
-    const held: [LogLevel, string][] = [];
+    const held: [PluginLogLevel, string][] = [];
     const masker = new Masker();
     try {
       const scope: CallScope = { log: (level, message) => held.push([level, message]), dirMap: {} };

@@ -3,13 +3,10 @@
  * `aetherflow_expand_env` (optional). Every decoded value is a secret: the caller masks it (D18).
  * @module
  */
+import type { SecretsProvider } from "../../engine/config/secrets.ts";
 import { EXPORTS } from "../abi/mod.ts";
 
-/** The provider interface of the configuration layer (architecture.md, engine/config). */
-export interface SecretsProvider {
-  decode(value: string): Promise<string>;
-  expandEnv?(env: Readonly<Record<string, string>>): Promise<Record<string, string>>;
-}
+export type { SecretsProvider };
 
 /** The plugin surface the provider needs (a WasmPlugin satisfies it). */
 export interface SecretsPlugin {

@@ -1,24 +1,14 @@
 // Clocks for the scheduler loop. `_scaledClock` is a hidden test/demo mode: AETHERFLOW_SCHEDULER_TIME_SCALE=N makes
 // scheduler time run N times faster than real time (a `* * * * *` item fires every 1/N minute), optionally
 // starting at AETHERFLOW_SCHEDULER_START (ISO time). Only the firing clock is scaled; drain grace stays real.
+import { abortableSleep } from "../../clock.ts";
 import type { Clock } from "../loop.ts";
 
 export const TIME_SCALE_ENV = "AETHERFLOW_SCHEDULER_TIME_SCALE";
 export const START_ENV = "AETHERFLOW_SCHEDULER_START";
 
-/** Sleep `ms` real milliseconds; resolves early when `signal` aborts. */
-export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
+/** Sleep `ms` real milliseconds; resolves early when `signal` aborts (the engine's abortable sleep). */
+export const realSleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep;
 
 function _systemClock(): Clock {
   return { now: () => Date.now(), sleep: realSleep };

@@ -1,6 +1,6 @@
 // Doctor hints of `excel_fill_from_file` report_region targets (docs/cli.md "doctor"). The step itself is not built
 // yet; its definition will set `hints: reportRegionHints`.
-import { asBool, isPlainMap } from "../../inputs/mod.ts";
+import { asBool, isMap } from "../../inputs/mod.ts";
 import type { StepHint } from "../types.ts";
 
 /** A hint per report_region target with the default rows_threshold or a disabled threshold guard. */
@@ -8,7 +8,7 @@ export function reportRegionHints(raw: Record<string, unknown>): StepHint[] {
   const out: StepHint[] = [];
   if (!Array.isArray(raw.targets)) return out;
   raw.targets.forEach((target: unknown, k: number) => {
-    if (!isPlainMap(target) || String(target.mode ?? "").trim() !== "report_region") return;
+    if (!isMap(target) || String(target.mode ?? "").trim() !== "report_region") return;
     const loc = `targets[${k}]`;
     const name = typeof target.name === "string" ? target.name : String(k);
     if (target.rows_threshold === undefined && raw.rows_threshold === undefined) {
