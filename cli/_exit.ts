@@ -1,4 +1,4 @@
-// The only place that turns errors into exit codes and stderr lines (core.md §0.1).
+// The only place that turns errors into exit codes and stderr lines (docs/cli.md).
 import { AetherflowError, EXIT, type ExitCode } from "../engine/errors.ts";
 
 let _exitCode: ExitCode = EXIT.OK;

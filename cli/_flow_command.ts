@@ -1,4 +1,4 @@
-// The shape shared by the commands that take one flow (validate, doctor, explain; core.md §9.1–§9.5): the
+// The shape shared by the commands that take one flow (validate, doctor, explain; docs/cli.md): the
 // `[flow_yaml]` / `--flow-yaml` / `--json` surface, and doctor's and explain's common action.
 import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";

@@ -1,4 +1,4 @@
-// The flow path rules shared by run/validate/doctor/explain (core.md §9.1) [D1].
+// The flow path rules shared by run/validate/doctor/explain (docs/cli.md) [D1].
 import { UsageError } from "../engine/errors.ts";
 import { normalizeFlowPath } from "../engine/flow/mod.ts";
 

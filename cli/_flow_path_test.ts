@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BOTH_FLOW_MSG, MISSING_FLOW_MSG, resolveFlowPath, resolveOptionalFlowPath } from "./_flow_path.ts";
 
-Deno.test("resolveFlowPath() applies the core.md §9.1 rules [D1]", async (t) => {
+Deno.test("resolveFlowPath() applies the docs/cli.md rules [D1]", async (t) => {
   const CASES = [
     ["positional only", { positional: "./f.yaml" }, "./f.yaml"],
     ["option only", { option: "f.yaml" }, "f.yaml"],

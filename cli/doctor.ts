@@ -1,4 +1,4 @@
-// `aetherflow doctor [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.4): which env keys the flow and every
+// `aetherflow doctor [FLOW_YAML] [--flow-yaml P] [--json]` (docs/cli.md): which env keys the flow and every
 // profile still need. Exit 0 when none is missing, else 2. Output masked [D18].
 import type { Command } from "@commander-js/extra-typings";
 import type { ValidationReport } from "../engine/flow/mod.ts";

@@ -1,4 +1,4 @@
-// `aetherflow explain [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.5): for each resource with a profile,
+// `aetherflow explain [FLOW_YAML] [--flow-yaml P] [--json]` (docs/cli.md): for each resource with a profile,
 // its kind/driver, profile and the profile's decode map. Output masked [D18]; exit 0, 2 on invalid input.
 import type { Command } from "@commander-js/extra-typings";
 import type { ValidationReport } from "../engine/flow/mod.ts";

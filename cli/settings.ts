@@ -1,4 +1,4 @@
-// `aetherflow settings [--json]`: the effective settings and where each value came from (core.md §7.4).
+// `aetherflow settings [--json]`: the effective settings and where each value came from (docs/configuration.md).
 import type { Command } from "@commander-js/extra-typings";
 import { buildSnapshot, loadSettings, Masker, SETTING_NAMES, settingEnvVar } from "../engine/config/mod.ts";
 import { valueToText } from "../engine/resolver/mod.ts";

@@ -1,4 +1,4 @@
-// `aetherflow validate [FLOW_YAML] [--flow-yaml P] [--json]` (core.md §9.2): exit 0 ok, 2 invalid.
+// `aetherflow validate [FLOW_YAML] [--flow-yaml P] [--json]` (docs/cli.md): exit 0 ok, 2 invalid.
 // Registering stays cheap: the engine is imported when the command runs (start-up time of every command).
 import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";

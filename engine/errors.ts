@@ -1,6 +1,6 @@
 /**
  * Error classes shared by every subsystem. `cli/` maps them to exit codes
- * (0 ok, 1 run failed / runtime error, 2 invalid input) — see core.md §0.1 [D2].
+ * (0 ok, 1 run failed / runtime error, 2 invalid input) — see docs/cli.md [D2].
  * @module
  */
 import type { Issue } from "./types.ts";

@@ -1,6 +1,6 @@
 /**
  * "Did you mean" hints for unknown keys in flows, profiles, step inputs, settings and scheduler files
- * (core.md §1.2, builtins.md §0.2, D6): optimal-string-alignment distance ≤ 2, ties in declaration order.
+ * (docs/yaml-spec.md, docs/steps.md, D6): optimal-string-alignment distance ≤ 2, ties in declaration order.
  * @module
  */
 

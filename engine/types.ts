@@ -8,7 +8,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export type JsonObject = { [key: string]: JsonValue };
 
 /**
- * One validation finding (core.md §2.5). `loc` is the YAML path (`jobs[0].steps[1].type`, `<root>`),
+ * One validation finding (docs/validation.md). `loc` is the YAML path (`jobs[0].steps[1].type`, `<root>`),
  * `line`/`col` the 1-based source position when known, `file` the flow/profile file when known.
  */
 export interface Issue {

@@ -1,5 +1,5 @@
 /**
- * The YAML 1.1 scalar rules every aetherflow file is read with (core.md §1.1: parity with upstream PyYAML).
+ * The YAML 1.1 scalar rules every aetherflow file is read with (docs/yaml-spec.md: parity with upstream PyYAML).
  * The `yaml` package's 1.1 floats accept a missing mantissa or dot (`e1`, `.`, `1e3`), which PyYAML reads
  * as strings; `e1` even became NaN, so a step id `e1` failed as a non-string. Floats here follow PyYAML:
  * a dot is required, and an exponent needs its sign (`1.0e+3` is a float, `1e3` a string).

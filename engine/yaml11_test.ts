@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { YAML11_OPTIONS } from "./yaml11.ts";
 
-// PyYAML 1.1 resolution (upstream parity, core.md §1.1), plus the spec's y/n booleans.
+// PyYAML 1.1 resolution (upstream parity, docs/yaml-spec.md), plus the spec's y/n booleans.
 const CASES = [
   ["e1", "e1"],
   ["1e3", "1e3"],

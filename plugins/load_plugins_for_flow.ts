@@ -1,6 +1,6 @@
 /**
  * Load every plugin that applies to a flow: the pins (plugin lock, or bundle manifest pins), the files found
- * on `AETHERFLOW_PLUGIN_PATHS`, and the secrets plugin; register their steps and connectors (core.md §7.5,
+ * on `AETHERFLOW_PLUGIN_PATHS`, and the secrets plugin; register their steps and connectors (docs/plugins.md,
  * D10, D11). With nothing configured it returns at once without loading the Extism runtime.
  * @module
  */
@@ -66,7 +66,7 @@ export async function loadPluginsForFlow(options: LoadPluginsOptions): Promise<L
   const env = options.snapshot;
   const cwd = options.cwd ?? Deno.cwd();
   const log = options.log ?? (() => {});
-  // The same settings (env, settings file, D17 booleans) every other subsystem reads (core.md §7.4).
+  // The same settings (env, settings file, D17 booleans) every other subsystem reads (docs/configuration.md).
   const settings = loadSettings(env, { cwd });
   const strict = settings.plugin_strict;
   const searchPaths = settings.plugin_paths;
@@ -158,7 +158,7 @@ function _register(
       try {
         options.connectors?.register(def);
       } catch (err) {
-        // A clash with a built-in connector is a load-time refusal like any other (core.md §7.5: exit 2).
+        // A clash with a built-in connector is a load-time refusal like any other (docs/plugins.md: exit 2).
         throw _refuse((err as Error).message, "plugin:duplicate_connector");
       }
       connectors.push(def);

@@ -1,4 +1,4 @@
-// core.md §10 acceptance cases through the real CLI, with pinned WASM test plugins (a lock file beside the
+// Acceptance cases through the real CLI, with pinned WASM test plugins (a lock file beside the
 // flow). Rows already covered end to end elsewhere are not repeated here:
 //   row 1  validate FLOW / --flow-yaml          tests/validate_cli_test.ts
 //   row 2  unknown keys and hints               tests/validate_cli_test.ts

@@ -1,4 +1,4 @@
-// Acceptance §10 row 6: profiles, missing env, doctor and explain.
+// Acceptance: profiles, missing env, doctor and explain.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { demoFlow, runCli, tempDir } from "./_helpers.ts";

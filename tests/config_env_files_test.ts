@@ -1,4 +1,4 @@
-// Acceptance §10 rows 23 and 24: env files through AETHERFLOW_ENV_FILES_JSON, profile source errors.
+// Acceptance: env files through AETHERFLOW_ENV_FILES_JSON, profile source errors.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { demoFlow, runCli, tempDir } from "./_helpers.ts";

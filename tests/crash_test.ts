@@ -1,5 +1,5 @@
 // SIGKILL the runner at ≥50 seeded random instants, resuming each run with the same --run-id until it finishes
-// (core.md §5.4 step 10, D4). Replay a failure with CRASH_SEED=<seed printed below>.
+// (docs/execution-model.md step 10, D4). Replay a failure with CRASH_SEED=<seed printed below>.
 import assert from "node:assert/strict";
 import { tempDir } from "./_helpers.ts";
 import { crashSchedule } from "./_crash_kit.ts";

@@ -1,4 +1,4 @@
-// Built-in metrics sinks through the real CLI (core.md §8.4): Prometheus textfile and OTLP/HTTP JSON.
+// Built-in metrics sinks through the real CLI (docs/metrics.md): Prometheus textfile and OTLP/HTTP JSON.
 import assert from "node:assert/strict";
 import { runCli, tempDir } from "./_helpers.ts";
 import { assertExposition, sampleValue } from "../engine/observe/metrics/_test_kit.ts";

@@ -1,7 +1,7 @@
 // A flow mixing built-in steps (check_items, external.process), plugin steps (t_echo, t_failonce) and a plugin
 // connector (t_conn -> t_resources), through the real CLI with a lock file beside the flow (issue 5): killed by
 // SIGTERM midway, resumed with the same --run-id (failing once more in a plugin step), resumed again to the end.
-// Each invocation logs like any other run (JSON lines, the §8.2 events) and the run record lists the plugins
+// Each invocation logs like any other run (JSON lines, the docs/observability.md events) and the run record lists the plugins
 // with their sha256.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -63,7 +63,7 @@ function parseLogs(stderr: string): Logs {
   return logs;
 }
 
-/** The log records, after checking that every stderr line is a JSON object (core.md §8.1). */
+/** The log records, after checking that every stderr line is a JSON object (docs/observability.md). */
 function jsonRecords(stderr: string): Record<string, unknown>[] {
   const logs = parseLogs(stderr);
   assert.deepEqual(logs.other, [], `not JSON log lines:\n${stderr}`);
@@ -213,7 +213,7 @@ Deno.test("a mixed flow killed midway resumes by run id, logs like any run and r
 });
 
 Deno.test({
-  name: "every stderr line of a JSON-format run with a WASI plugin is a JSON object (core.md §8.1)",
+  name: "every stderr line of a JSON-format run with a WASI plugin is a JSON object (docs/observability.md)",
   // plugins/host/_instance.ts silences Node's WASI ExperimentalWarning, which Extism's worker printed.
   fn: async () => {
     await using dir = await tempDir();

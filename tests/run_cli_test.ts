@@ -1,4 +1,4 @@
-// `aetherflow run` through the real CLI (core.md §5.1, §9.3, §10 rows 7–19 with built-in steps).
+// `aetherflow run` through the real CLI (docs/execution-model.md, docs/cli.md), with built-in steps.
 import assert from "node:assert/strict";
 import { demoFlow, runCli, stateRows, tempDir, writeDemoFlow } from "./_helpers.ts";
 
@@ -208,7 +208,7 @@ Deno.test("run masks secret-named env values in state and logs (D18)", async () 
   assert.deepEqual(_rows(dir.path, "SELECT outputs_json FROM job_runs"), [{ outputs_json: '{"o":"***"}' }]);
 });
 
-Deno.test("run turns a resource that cannot be built into a run-level error (§5.1 step 9)", async () => {
+Deno.test("run turns a resource that cannot be built into a run-level error (docs/execution-model.md step 9)", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/f.yaml`;
   await Deno.writeTextFile(

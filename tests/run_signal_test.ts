@@ -1,4 +1,4 @@
-// SIGTERM/SIGINT handling of `aetherflow run` (core.md §5.2): the running step's process group is stopped, the
+// SIGTERM/SIGINT handling of `aetherflow run` (docs/execution-model.md): the running step's process group is stopped, the
 // interruption is recorded honestly, and a second signal exits at once.
 import assert from "node:assert/strict";
 import { MAIN, stateRows, tempDir } from "./_helpers.ts";
@@ -121,7 +121,7 @@ Deno.test("run exits at once on a second signal, recording the job and the run F
   }
 });
 
-Deno.test("a second signal still releases the run's with_lock lease and its run lease (core.md §6.3)", async () => {
+Deno.test("a second signal still releases the run's with_lock lease and its run lease (docs/state.md)", async () => {
   await using dir = await tempDir();
   const flow = `${dir.path}/f.yaml`;
   const script = `trap '' TERM; echo $$ > ${dir.path}/pid; sleep 60 & wait`;

@@ -1,4 +1,4 @@
-// Secrets never leave the engine unmasked (core.md §7.6, D18; issue 4): one run whose secrets come from a
+// Secrets never leave the engine unmasked (docs/configuration.md, D18; issue 4): one run whose secrets come from a
 // dotenv and a json env file (AETHERFLOW_ENV_FILES_JSON), a profiles file (AETHERFLOW_PROFILES_FILE) and a
 // pinned secrets-provider plugin (t_secrets: decode -> `DEC(v)`, expand_env adds DERIVED), then a grep of
 // everything the engine wrote: stdout, stderr (JSON logs), every text column of the state DB and its raw bytes,
@@ -146,7 +146,7 @@ Deno.test("no secret value, raw or decoded, appears in anything a run or a diagn
     texts.push([`file ${name}`, text]);
   }
   assert.ok(texts.some(([name]) => name === "file aetherflow.prom"), "metrics textfile written");
-  // The runner itself writes no files in the workspace (core.md §5.6), only the job's layout dirs.
+  // The runner itself writes no files in the workspace (docs/execution-model.md), only the job's layout dirs.
   assert.ok((await Deno.stat(join(dir.path, "ws/demo/use/R1/artifacts"))).isDirectory);
 
   const db = join(dir.path, "state.sqlite");

@@ -1,4 +1,4 @@
-// Whole-CLI tests for `aetherflow validate` and `aetherflow schema` (core.md §9.1, §9.2, §10 rows 1, 2, 5, 23).
+// Whole-CLI tests for `aetherflow validate` and `aetherflow schema` (docs/cli.md, docs/validation.md).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli, tempDir } from "./_helpers.ts";
@@ -24,7 +24,7 @@ async function writeFlow(dir: string, name: string, text: string): Promise<strin
   return path;
 }
 
-Deno.test("validate accepts the flow as FLOW_YAML or --flow-yaml (row 1) [D1]", async (t) => {
+Deno.test("validate accepts the flow as FLOW_YAML or --flow-yaml [D1]", async (t) => {
   await using dir = await tempDir();
   await writeFlow(dir.path, "f.yaml", F0);
   await t.step("positional, path normalised", async () => {
@@ -39,7 +39,7 @@ Deno.test("validate accepts the flow as FLOW_YAML or --flow-yaml (row 1) [D1]", 
   });
 });
 
-Deno.test("validate reports unknown keys with hints and positions, exit 2 (row 2) [D6]", async () => {
+Deno.test("validate reports unknown keys with hints and positions, exit 2 [D6]", async () => {
   await using dir = await tempDir();
   const flow =
     "flow: {id: d}\nnotes: x\nresources:\n  r1: {kind: k, driver: d, config_env: {}}\njobs:\n  - id: a\n    depend_on: []\n    steps: []\n";
@@ -55,7 +55,7 @@ Deno.test("validate reports unknown keys with hints and positions, exit 2 (row 2
   ]);
 });
 
-Deno.test("validate: missing env is a warning unless strict (row 5)", async (t) => {
+Deno.test("validate: missing env is a warning unless strict", async (t) => {
   await using dir = await tempDir();
   await writeFlow(dir.path, "f.yaml", 'flow:\n  id: d\n  workspace: {root: "{{ env.broken }}"}\njobs: []\n');
   await t.step("lenient: rc 0 with a warning line", async () => {
@@ -84,7 +84,7 @@ Deno.test("validate: missing env is a warning unless strict (row 5)", async (t) 
   });
 });
 
-Deno.test("validate: profile variables both set -> profiles_conflict (row 23)", async () => {
+Deno.test("validate: profile variables both set -> profiles_conflict", async () => {
   await using dir = await tempDir();
   await writeFlow(dir.path, "f.yaml", F0);
   const res = await runCli(["validate", "f.yaml", "--json"], {
@@ -95,7 +95,7 @@ Deno.test("validate: profile variables both set -> profiles_conflict (row 23)", 
   assert.equal(JSON.parse(res.stdout).errors[0].code, "semantic:profiles_conflict");
 });
 
-Deno.test("validate: flow path usage errors exit 2 (core.md §9.1)", async (t) => {
+Deno.test("validate: flow path usage errors exit 2 (docs/cli.md)", async (t) => {
   await using dir = await tempDir();
   await writeFlow(dir.path, "f.yaml", F0);
   const CASES = [

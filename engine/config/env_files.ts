@@ -1,5 +1,5 @@
 /**
- * Env files (core.md §7.2): dotenv, json and dir-of-files sources overlaid on the snapshot.
+ * Env files (docs/configuration.md): dotenv, json and dir-of-files sources overlaid on the snapshot.
  * The dotenv dialect is upstream's, exactly: no `export`, no inline comments, no escapes.
  * @module
  */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { loadEnvFile, loadEnvFiles, manifestEnvFileSpec, parseDotenv } from "./env_files.ts";
 
-// Upstream parity dialect (core.md §7.2, acceptance §10 row 24).
+// Upstream parity dialect (docs/configuration.md).
 const DOTENV_CASES = [
   ["plain", "A=1", { A: "1" }],
   ["export is part of the key", "export FOO=bar", { "export FOO": "bar" }],

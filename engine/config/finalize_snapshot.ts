@@ -1,5 +1,5 @@
 /**
- * Snapshot steps 5–6 (core.md §7.1): the secrets provider's `expand_env` output becomes the snapshot [D10],
+ * Snapshot steps 5–6 (docs/configuration.md): the secrets provider's `expand_env` output becomes the snapshot [D10],
  * then the engine keys are set. The result is the one snapshot validate AND run use.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Secret masking [D18] (core.md §7.6): decoded values and values of secret-named snapshot keys become `***`
+ * Secret masking [D18] (docs/configuration.md): decoded values and values of secret-named snapshot keys become `***`
  * in every log line, event, state row, run record, error message and CLI output.
  * @module
  */
@@ -16,7 +16,7 @@ const _MIN_FREE_LEN = 4;
 const _FLAG_VALUES = new Set(["true", "false", "null", "none", "yes", "no"]);
 const _LINE_BREAK_REGEXP = /\r\n|\r|\n/;
 
-/** Whether a snapshot key's value is a secret by its name (§7.6). */
+/** Whether a snapshot key's value is a secret by its name (docs/configuration.md). */
 export function isSecretKey(key: string): boolean {
   return !_NOT_SECRET_KEYS.has(key.toUpperCase()) && _SECRET_KEY_REGEXP.test(key);
 }
@@ -49,7 +49,7 @@ export class Masker {
     this.#sorted = null;
   }
 
-  /** Register the values of every secret-named key of the snapshot (§7.6). */
+  /** Register the values of every secret-named key of the snapshot (docs/configuration.md). */
   addFromSnapshot(snapshot: Snapshot): void {
     for (const [key, value] of Object.entries(snapshot)) {
       if (!isSecretKey(key) || value === "") continue;

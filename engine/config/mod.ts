@@ -1,6 +1,6 @@
 /**
  * Configuration: the env snapshot, env files, settings, profiles, masking, modes, secrets and resources
- * (core.md §7, §5.8).
+ * (docs/configuration.md).
  * @module
  */
 export { buildSnapshot, parseEnvFilesJson, withSnapshotChanges } from "./snapshot.ts";

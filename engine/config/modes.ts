@@ -1,5 +1,5 @@
 /**
- * Modes (core.md §7.7): `internal_fast` (default) or `enterprise`, read from the snapshot's `AETHERFLOW_MODE`
+ * Modes (docs/configuration.md): `internal_fast` (default) or `enterprise`, read from the snapshot's `AETHERFLOW_MODE`
  * (the bundle layer sets it from the manifest `mode`).
  * @module
  */
@@ -19,7 +19,7 @@ export function resolveMode(snapshot: Snapshot): Mode {
 export const DEFAULT_ZIP_DRIVERS: readonly string[] = Object.freeze(["pyzipper", "zipfile"]);
 
 /**
- * The enterprise archive rule (§2.2 #1, §5.8 step 1): the allowed drivers, sorted, when `driver` is refused;
+ * The enterprise archive rule (docs/validation.md #1, docs/configuration.md step 1): the allowed drivers, sorted, when `driver` is refused;
  * `null` when the resource passes.
  */
 export function refusedArchiveDriver(

@@ -1,5 +1,5 @@
 /**
- * Where profiles come from (core.md §2.4, §7.3): `AETHERFLOW_PROFILES_JSON` (JSON text) or
+ * Where profiles come from (docs/validation.md, docs/configuration.md): `AETHERFLOW_PROFILES_JSON` (JSON text) or
  * `AETHERFLOW_PROFILES_FILE` (YAML path). Returns the raw document; the schema check lives in engine/flow.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Resource building at run time (core.md §5.8): profile merge, render in the resource phase, decode.
+ * Resource building at run time (docs/configuration.md): profile merge, render in the resource phase, decode.
  * @module
  */
 import { AetherflowError, EXIT } from "../errors.ts";
@@ -12,7 +12,7 @@ import { isMap } from "../types.ts";
 
 type _Map = Record<string, unknown>;
 
-/** The parts of a profile used here (core.md §1.3 profiles document). */
+/** The parts of a profile used here (docs/yaml-spec.md profiles document). */
 export interface ProfileLike {
   config?: _Map | null;
   options?: _Map | null;
@@ -26,7 +26,7 @@ export interface ResourceLike extends ProfileLike {
   profile?: string | null;
 }
 
-/** A fully resolved resource (RunContext `resources`, §5.7); `decode` is the merged spec, not values. */
+/** A fully resolved resource (RunContext `resources`, docs/configuration.md); `decode` is the merged spec, not values. */
 export interface BuiltResource {
   kind: string;
   driver: string;
@@ -51,14 +51,14 @@ function _mergeDecode(profile: unknown, resource: unknown): _Map {
     const pv = p[key];
     const rv = r[key];
     if (key.endsWith("_paths") && Array.isArray(pv) && Array.isArray(rv)) {
-      out[key] = [...new Set([...pv, ...rv])]; // profile first, de-duplicated (§5.8 step 4)
+      out[key] = [...new Set([...pv, ...rv])]; // profile first, de-duplicated (docs/configuration.md step 4)
     } else out[key] = deepMerge(pv, rv);
   }
   return out;
 }
 
 /**
- * Merge a profile into a resource (§5.8 steps 3–4): the resource wins; maps deep-merge; lists/scalars are
+ * Merge a profile into a resource (docs/configuration.md steps 3–4): the resource wins; maps deep-merge; lists/scalars are
  * replaced; decode bool maps deep-merge and `*_paths` lists concatenate profile-first, de-duplicated.
  */
 export function mergeProfileIntoResource(
@@ -90,7 +90,7 @@ export interface BuildResourcesOptions {
 }
 
 /**
- * Build every resource (§5.8) in YAML order: archive check, profile merge, render with root `env`, decode.
+ * Build every resource (docs/configuration.md) in YAML order: archive check, profile merge, render with root `env`, decode.
  * @throws {AetherflowError} `config:enterprise_archive_driver`, `config:unknown_profile`; {TemplateError} from
  * rendering or a bad decode spec.
  */
@@ -126,7 +126,7 @@ export async function buildResources(options: BuildResourcesOptions): Promise<Re
       config: renderValue(merged.config, ctx, { roots: PHASE_ROOTS.resource }) as _Map,
       options: renderValue(merged.options, ctx, { roots: PHASE_ROOTS.resource }) as _Map,
     };
-    // Decode leaves may be standalone env tokens (§2.3 1c), so the spec is rendered before collection.
+    // Decode leaves may be standalone env tokens (docs/validation.md 1c), so the spec is rendered before collection.
     const decodeSpec = renderValue(merged.decode, ctx, { roots: PHASE_ROOTS.resource });
     const decoded = await applyDecode({
       raw: merged,

@@ -5,7 +5,7 @@ import { Masker } from "./masking.ts";
 import { buildResources, mergeProfileIntoResource } from "./resources.ts";
 import { prefixProvider } from "./secrets.ts";
 
-Deno.test("mergeProfileIntoResource() matches the verified example of core.md §5.8", () => {
+Deno.test("mergeProfileIntoResource() matches the verified example of docs/configuration.md", () => {
   const profile = {
     config: { a: 1, h: { x: 1, y: 2 }, l: [1, 2] },
     decode: { config: { h: { x: true } }, config_paths: ["a"] },

@@ -1,5 +1,5 @@
 /**
- * Secrets: the provider interface [D10] and decode of resource values (core.md §3.8). Decoded values are
+ * Secrets: the provider interface [D10] and decode of resource values (docs/templating.md). Decoded values are
  * registered for masking [D18].
  * @module
  */
@@ -62,7 +62,7 @@ function _walkBoolMap(
 }
 
 /**
- * Strict decode request collection (§3.8 step 2): `decode` is a map; `config`/`options` nested bool maps;
+ * Strict decode request collection (docs/templating.md step 2): `decode` is a map; `config`/`options` nested bool maps;
  * `config_paths`/`options_paths` lists of non-empty strings. De-duplicated, in order.
  * @throws {TemplateError} `template:syntax` on any malformed part.
  */
@@ -148,7 +148,7 @@ function _setAtPath(root: unknown, path: string, value: unknown): void {
 }
 
 /**
- * The decode-concatenation rule (§3.8 step 3) on raw values: a decode target containing `{{` or `}}` must be
+ * The decode-concatenation rule (docs/templating.md step 3) on raw values: a decode target containing `{{` or `}}` must be
  * one standalone token. Returns the failing requests.
  */
 export function findConcatenatedTargets(
@@ -181,7 +181,7 @@ export interface ApplyDecodeOptions {
 }
 
 /**
- * Decode at run time (§3.8 steps 2–5). Returns new config/options with every requested string value
+ * Decode at run time (docs/templating.md steps 2–5). Returns new config/options with every requested string value
  * replaced by the provider's result; each decoded value is registered with the masker [D18].
  * @throws {TemplateError} `template:syntax` for a malformed decode spec or a concatenated target.
  */

@@ -1,5 +1,5 @@
 /**
- * Settings (core.md §7.4): `AETHERFLOW_*` env vars, then the settings file (`AETHERFLOW_SETTINGS_FILE`, YAML or
+ * Settings (docs/configuration.md): `AETHERFLOW_*` env vars, then the settings file (`AETHERFLOW_SETTINGS_FILE`, YAML or
  * JSON) [D10], then explicit overrides. Booleans per D17.
  * @module
  */

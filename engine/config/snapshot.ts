@@ -1,5 +1,5 @@
 /**
- * The env snapshot (core.md §7.1): one builder for validate, doctor, explain and run [D10].
+ * The env snapshot (docs/configuration.md): one builder for validate, doctor, explain and run [D10].
  * Never written back to the process env.
  * @module
  */
@@ -40,7 +40,7 @@ export function parseEnvFilesJson(text: string): unknown[] {
 }
 
 /**
- * Build the snapshot: OS env (steps 1–2 of §7.1), then the `AETHERFLOW_ENV_FILES_JSON` files overlaid (later wins).
+ * Build the snapshot: OS env (steps 1–2 of docs/configuration.md), then the `AETHERFLOW_ENV_FILES_JSON` files overlaid (later wins).
  * Bundle steps are applied by the bundle layer; `expand_env` and engine keys by `finalizeSnapshot`.
  * @throws {UsageError} (exit 2) on a bad `AETHERFLOW_ENV_FILES_JSON` or env file, naming the file.
  */

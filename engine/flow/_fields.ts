@@ -1,4 +1,4 @@
-// Field builders carrying the core.md §1.4 coercions and messages. _zod_issues.ts turns the zod issues they
+// Field builders carrying the docs/yaml-spec.md coercions and messages. _zod_issues.ts turns the zod issues they
 // raise into `schema:*` codes.
 import { z } from "zod";
 
@@ -12,7 +12,7 @@ export const INT_SCHEMAS: WeakSet<object> = new WeakSet();
 /** Error options making a non-map a `schema:dict_type`. */
 export const ONLY_MAP = { error: () => "Input should be a valid dictionary" } as const;
 
-// Python int() on a stripped string, with underscores between digits, plus an integral ".0" tail (§1.4).
+// Python int() on a stripped string, with underscores between digits, plus an integral ".0" tail (docs/yaml-spec.md).
 const _INT_TEXT_REGEXP = /^[+-]?\d(?:_?\d)*(?:\.0*)?$/;
 
 function _coerceInt(value: unknown, ctx: z.RefinementCtx): number {
@@ -45,7 +45,7 @@ function _coerceInt(value: unknown, ctx: z.RefinementCtx): number {
   return fail("schema:int_type", "Input should be a valid integer");
 }
 
-/** An int field (§1.4): ints, booleans, integral floats and numeric strings. */
+/** An int field (docs/yaml-spec.md): ints, booleans, integral floats and numeric strings. */
 export function intField(): z.ZodPipe<z.ZodUnknown, z.ZodTransform<number, unknown>> {
   const schema = z.unknown().transform(_coerceInt);
   INT_SCHEMAS.add(schema);

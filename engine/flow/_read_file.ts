@@ -1,7 +1,7 @@
 // File access for validation, kept in one small file (Deno.* stays out of the engine's logic).
 import { UsageError } from "../errors.ts";
 
-/** Read a flow file's bytes; a missing path is a usage error (exit 2, core.md §2.1). */
+/** Read a flow file's bytes; a missing path is a usage error (exit 2, docs/validation.md). */
 export async function readFlowBytes(path: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);

@@ -1,4 +1,4 @@
-// The OS temporary directory for schema defaults (core.md §0: `<tmp>`, never a hard-coded /tmp).
+// The OS temporary directory for schema defaults (docs/cli.md: `<tmp>`, never a hard-coded /tmp).
 import { tmpdir } from "node:os";
 
 export function osTempDir(): string {

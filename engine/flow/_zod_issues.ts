@@ -1,4 +1,4 @@
-// zod issue -> Issue with the core.md §1.4 codes and messages (pydantic wording kept for parity).
+// zod issue -> Issue with the docs/yaml-spec.md codes and messages (pydantic wording kept for parity).
 import type { z } from "zod";
 import type { Issue } from "../types.ts";
 import { ALLOWED_KEYS_MARKER, MODEL_MSG_PREFIX } from "./_fields.ts";

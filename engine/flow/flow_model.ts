@@ -1,5 +1,5 @@
 /**
- * The flow and profiles models (core.md §1.3) as zod schemas, with the §1.4 coercions. The same source feeds
+ * The flow and profiles models (docs/yaml-spec.md) as zod schemas, with the docs/yaml-spec.md coercions. The same source feeds
  * validation and `aetherflow schema` (JSON Schema).
  * @module
  */
@@ -9,7 +9,7 @@ import { osTempDir } from "./_tmp_dir.ts";
 import { enumField, intField, modelObject, nullableString, ONLY_MAP, optionalMap } from "./_fields.ts";
 
 const _tmp = osTempDir();
-/** Defaults that depend on the OS temp dir (core.md §1.3). */
+/** Defaults that depend on the OS temp dir (docs/yaml-spec.md). */
 export const DEFAULT_WORKSPACE_ROOT: string = join(_tmp, "work");
 export const DEFAULT_STATE_PATH: string = join(_tmp, "state", "aetherflow.sqlite");
 export const DEFAULT_LAYOUT: Readonly<Record<string, string>> = Object.freeze({
@@ -40,7 +40,7 @@ export const workspaceSchema = modelObject("WorkspaceSpec", {
 });
 
 export const stateSchema = modelObject("StateSpec", {
-  // Parsed for parity, never read: SQLite is always used (core.md §1.3).
+  // Parsed for parity, never read: SQLite is always used (docs/yaml-spec.md).
   backend: enumField(["sqlite", "file"]).default("sqlite"),
   path: z.string().default(DEFAULT_STATE_PATH),
 });
@@ -60,7 +60,7 @@ export const flowMetaSchema = modelObject("FlowMetaSpec", {
 });
 
 // Keys fixed [D6]; values free-form here — the decode request rules are applied by the template scan and at
-// run time (core.md §2.3 1b, §3.8).
+// run time (docs/validation.md 1b, docs/templating.md).
 export const decodeSchema = modelObject("DecodeSpec", {
   config: z.unknown().optional(),
   options: z.unknown().optional(),
@@ -100,7 +100,7 @@ export const flowSchema = modelObject("FlowSpec", {
   jobs: z.array(jobSchema),
 });
 
-/** A profile (core.md §1.3): `config`, `options`, `decode` only — no `kind`, no `env` [D6]. */
+/** A profile (docs/yaml-spec.md): `config`, `options`, `decode` only — no `kind`, no `env` [D6]. */
 export const profileSchema = modelObject("ProfileSpec", {
   config: optionalMap(),
   options: optionalMap(),

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { INT_SCHEMAS } from "./_fields.ts";
 import { flowSchema, profilesDocSchema } from "./flow_model.ts";
 
-// What an int field accepts (core.md §1.4): integers, booleans and numeric strings.
+// What an int field accepts (docs/yaml-spec.md): integers, booleans and numeric strings.
 const _INT_JSON = {
   anyOf: [{ type: "integer" }, { type: "boolean" }, {
     type: "string",

@@ -1,5 +1,5 @@
 /**
- * YAML loading with source positions (core.md §1.1). Parses with YAML 1.1 scalar rules (PyYAML parity); any issue
+ * YAML loading with source positions (docs/yaml-spec.md). Parses with YAML 1.1 scalar rules (PyYAML parity); any issue
  * path can be mapped back to `line`/`col`. A clean file of the usual shape is parsed in small chunks
  * (`_chunked_yaml.ts`, bounded memory); a position asked for then re-parses only the chunk it lies in.
  * @module
@@ -142,7 +142,7 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
     out.issues.push(_parserCrash(err, file));
     return out;
   }
-  // core.md §1.1: an empty or falsy document is an empty flow.
+  // docs/yaml-spec.md: an empty or falsy document is an empty flow.
   if (!value || (Array.isArray(value) && value.length === 0)) value = {};
   if (typeof value !== "object" || Array.isArray(value) || value instanceof Date) {
     out.issues.push({
@@ -355,7 +355,7 @@ function _segment(raw: unknown): PathSegment {
   return String(raw);
 }
 
-/** Format a path the way issues show it: keys joined by `.`, indices as `[n]`, empty -> `<root>` (core.md §1.4). */
+/** Format a path the way issues show it: keys joined by `.`, indices as `[n]`, empty -> `<root>` (docs/yaml-spec.md). */
 export function formatLoc(path: readonly PathSegment[]): string {
   let out = "";
   for (const seg of path) {

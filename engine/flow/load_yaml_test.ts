@@ -119,7 +119,7 @@ Deno.test("loadYaml().locate() maps paths to source positions", async (t) => {
   }
 });
 
-Deno.test("formatLoc() and parseLoc() use the core.md §1.4 loc format", async (t) => {
+Deno.test("formatLoc() and parseLoc() use the docs/yaml-spec.md loc format", async (t) => {
   const CASES = [
     [[], "<root>"],
     [["jobs", 1, "steps", 0, "type"], "jobs[1].steps[0].type"],

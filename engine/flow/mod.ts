@@ -1,5 +1,5 @@
 /**
- * Flow loading and validation (core.md §1–§2): YAML with positions, the zod models, semantic rules, the
+ * Flow loading and validation (docs/yaml-spec.md, docs/validation.md): YAML with positions, the zod models, semantic rules, the
  * template scan, profiles, and the report.
  * @module
  */

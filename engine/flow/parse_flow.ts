@@ -1,5 +1,5 @@
 /**
- * Schema check of a loaded flow value (core.md §1.3–§1.4): all schema errors at once, in model declaration order.
+ * Schema check of a loaded flow value (docs/yaml-spec.md): all schema errors at once, in model declaration order.
  * @module
  */
 import type { Issue } from "../types.ts";

@@ -1,5 +1,5 @@
 /**
- * Profiles: schema check (core.md §1.3, §2.4) [D6] and template scan. `validateProfiles` is also what the
+ * Profiles: schema check (docs/yaml-spec.md, docs/validation.md) [D6] and template scan. `validateProfiles` is also what the
  * run-time loader uses, so validate and run agree.
  * @module
  */
@@ -31,7 +31,7 @@ export function validateProfiles(raw: unknown): ValidatedProfiles {
 }
 
 /**
- * Template scan of every profile, referenced or not (§2.4): sections `config`, `options`, `decode`, each
+ * Template scan of every profile, referenced or not (docs/validation.md): sections `config`, `options`, `decode`, each
  * string leaf rendered with `env` only. In `decode` a non-standalone `{{…}}` leaf also yields `STRICT_ERR`.
  */
 export function scanProfiles(

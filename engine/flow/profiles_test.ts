@@ -6,7 +6,7 @@ Deno.test("validateProfiles() checks the profiles document", async (t) => {
     ["no profiles configured", null, []],
     ["empty document", {}, []],
     ["a valid profile", { p: { config: { a: 1 }, options: {}, decode: { config: { a: true } } } }, []],
-    ["typo with hint (row 23)", { p: { conf: {} } }, [
+    ["typo with hint", { p: { conf: {} } }, [
       "profiles.p.conf schema:extra_forbidden Extra inputs are not permitted (did you mean 'config'?)",
     ]],
     ["no kind or env keys", { p: { kind: "db", env: {} } }, [

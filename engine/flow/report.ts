@@ -1,5 +1,5 @@
 /**
- * The validation report and its two renderings (core.md §2.5, §9.2).
+ * The validation report and its two renderings (docs/validation.md, docs/cli.md).
  * @module
  */
 import type { Issue } from "../types.ts";
@@ -50,7 +50,7 @@ export function formatIssueLine(prefix: "-" | "!", issue: Issue): string {
 }
 
 /**
- * Text report (§9.2): `OK: <flow_yaml>` / `INVALID: <flow_yaml>`, `- <loc>: <code> - <msg>` per error, then
+ * Text report (docs/cli.md): `OK: <flow_yaml>` / `INVALID: <flow_yaml>`, `- <loc>: <code> - <msg>` per error, then
  * `! <loc>: <code> - <msg>` per warning. A known position is appended as ` (<file>:<line>:<col>)`.
  */
 export function formatReportText(report: ValidationReport): string {

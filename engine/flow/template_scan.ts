@@ -1,5 +1,5 @@
 /**
- * Template scan of a flow (core.md §2.3) [D9]: every string leaf checked on its own, every issue reported at
+ * Template scan of a flow (docs/validation.md) [D9]: every string leaf checked on its own, every issue reported at
  * the exact leaf loc.
  * @module
  */
@@ -31,7 +31,7 @@ export interface ScanOptions {
   strictEnv: boolean;
 }
 
-/** The step-phase context validation renders against (§2.3 3b): no `jobs`, placeholder ids. */
+/** The step-phase context validation renders against (docs/validation.md 3b): no `jobs`, placeholder ids. */
 function _stepContext(env: Readonly<Record<string, string>>): TemplateContext {
   return { env, steps: {}, job: {}, run_id: "RUN_ID", flow_id: "FLOW_ID", result: {} };
 }

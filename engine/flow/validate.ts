@@ -1,5 +1,5 @@
 /**
- * The validation pipeline (core.md §2.1): YAML -> schema -> semantic rules -> template scan -> profiles.
+ * The validation pipeline (docs/validation.md): YAML -> schema -> semantic rules -> template scan -> profiles.
  * Every error is collected [D9]; the caller decides how to print and exit.
  * @module
  */
@@ -22,7 +22,7 @@ import { stepConnectorIssues } from "./step_connectors.ts";
 export interface ValidateFlowOptions {
   /** The flow path as given by the user (relative to the cwd or absolute). */
   flowPath: string;
-  /** The env snapshot (core.md §7.1) — the same one `run` uses [D10]. */
+  /** The env snapshot (docs/configuration.md) — the same one `run` uses [D10]. */
   snapshot: Readonly<Record<string, string>>;
   registry: StepRegistry;
   /**
@@ -32,13 +32,13 @@ export interface ValidateFlowOptions {
   connectors?: ConnectorRegistry;
   /** Missing env is an error; default: snapshot `AETHERFLOW_VALIDATE_ENV_STRICT` lower-cased == `true`. */
   strictEnv?: boolean;
-  /** Enterprise archive driver allow-list (manifest `zip_drivers`); default empty (§2.2 rule 1). */
+  /** Enterprise archive driver allow-list (manifest `zip_drivers`); default empty (docs/validation.md rule 1). */
   archiveAllowList?: readonly string[];
   /** Base for a relative `AETHERFLOW_PROFILES_FILE`; default the cwd. */
   cwd?: string;
   /**
    * Called once the schema passed, before the semantic rules and scans: returns the snapshot to use from here on
-   * (core.md §7.1 steps 5–6 need `flow.workspace.root`; e.g. engine/config `finalizeSnapshot`). The snapshot
+   * (docs/configuration.md steps 5–6 need `flow.workspace.root`; e.g. engine/config `finalizeSnapshot`). The snapshot
    * used ends up in `report.snapshot`.
    */
   finalizeSnapshot?: (snapshot: Readonly<Record<string, string>>, flow: FlowSpec) =>
@@ -54,7 +54,7 @@ export interface ValidateFlowSourceOptions
   source: Uint8Array | string;
 }
 
-/** `./v/x.yaml` -> `v/x.yaml`: the report path is normalised but never resolved (core.md §2.1). */
+/** `./v/x.yaml` -> `v/x.yaml`: the report path is normalised but never resolved (docs/validation.md). */
 export function normalizeFlowPath(path: string): string {
   return normalize(path);
 }
@@ -99,7 +99,7 @@ interface _Stage {
   flow?: FlowSpec;
 }
 
-/** Steps 3–4 of core.md §2.1: decode, YAML, schema. A failure finishes the report. */
+/** Steps 3–4 of docs/validation.md: decode, YAML, schema. A failure finishes the report. */
 function _loadStage(options: ValidateFlowSourceOptions): _Stage {
   const file = options.flowYaml;
   const report: ValidationReport = {
@@ -162,7 +162,7 @@ function _checkStage(
   report.errors.push(..._positioned(errors, loaded, file));
   report.warnings.push(..._positioned(warnings, loaded, file));
 
-  // Profiles (§2.4): source problems, schema, scan of every profile, then unknown-profile warnings.
+  // Profiles (docs/validation.md): source problems, schema, scan of every profile, then unknown-profile warnings.
   const profileErrors: Issue[] = [...source.issues];
   const profileWarnings: Issue[] = [];
   if (checked !== undefined) {

@@ -14,7 +14,7 @@ function validate(source: string, snapshot: Record<string, string> = {}) {
 }
 
 function brief(issues: readonly Issue[]): string[] {
-  // Only the first line of a template syntax message is contract (core.md §3.7).
+  // Only the first line of a template syntax message is contract (docs/templating.md).
   return issues.map((i) => `${i.loc} ${i.code} ${i.msg.split("\n")[0]}`);
 }
 
@@ -29,7 +29,7 @@ function withWhen(when: string): string {
 
 // Rows: [name, yaml, snapshot, expected ok, expected "loc code msg" errors (exact), expected warnings (exact)].
 const CASES: readonly [string, string, Record<string, string>, boolean, string[], string[]][] = [
-  ["F0 is valid (core.md §10 row 1)", F0, {}, true, [], []],
+  ["F0 is valid", F0, {}, true, [], []],
   ["empty file is {} -> flow and jobs missing", "", {}, false, [
     "flow schema:missing Field required",
     "jobs schema:missing Field required",
@@ -49,7 +49,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     "<root> schema:model_type Input should be a valid dictionary or instance of FlowSpec",
   ], []],
   [
-    "typos get did-you-mean only when close (row 2)",
+    "typos get did-you-mean only when close",
     "flow: {id: d}\nnotes: x\nresources:\n  r1: {kind: k, driver: d, config_env: {}}\njobs:\n  - {id: a, depend_on: [], steps: []}\n",
     {},
     false,
@@ -238,7 +238,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
   ["with_lock inner unknown type", withInputs("{lock_key: k, step: {type: nope}}", "with_lock"), {}, false, [
     'jobs[0].steps[0].inputs.step.type semantic:unknown_step_type Unknown step type: nope. Loaded: ["t_any","t_strict","with_lock"]',
   ], []],
-  ["when: BinOp (row 3)", withWhen("jobs.a.outputs.x == 1 and (1 + 1) == 2"), {}, false, [
+  ["when: BinOp", withWhen("jobs.a.outputs.x == 1 and (1 + 1) == 2"), {}, false, [
     "jobs[0].when semantic:invalid_when Unsupported node: BinOp",
   ], []],
   ["when: true is valid", withWhen("true"), {}, true, [], []],
@@ -259,7 +259,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
   ], []],
   ["when: blank is no condition", withWhen("   "), {}, true, [], []],
   [
-    "template syntax per leaf (row 4)",
+    "template syntax per leaf",
     withInputs('{sql: "{{ broken ", a: "{{steps.x.y}}", b: "${BAD}"}'),
     {},
     false,
@@ -269,7 +269,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     ],
     [],
   ],
-  ["unknown root plus syntax on one leaf (row 4)", withInputs('{k: "{{secrets.X}}"}'), {}, false, [
+  ["unknown root plus syntax on one leaf", withInputs('{k: "{{secrets.X}}"}'), {}, false, [
     "jobs[0].steps[0].inputs.k template:unknown_root Unknown template root: secrets",
     `jobs[0].steps[0].inputs.k template:syntax ${STRICT_ERR}`,
   ], []],
@@ -288,7 +288,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     ["jobs[0].steps[0].inputs.i semantic:missing_env Missing env env.NOPE"],
   ],
   [
-    "missing env is a warning (row 5)",
+    "missing env is a warning",
     "flow: {id: d, workspace: {root: '{{ env.broken }}'}}\njobs: []\n",
     {},
     true,
@@ -298,7 +298,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     ],
   ],
   [
-    "missing env is an error when strict (row 5)",
+    "missing env is an error when strict",
     "flow: {id: d, workspace: {root: '{{ env.broken }}'}}\njobs: []\n",
     { AETHERFLOW_VALIDATE_ENV_STRICT: "TRUE" },
     false,
@@ -357,7 +357,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     ],
   ],
   [
-    "profiles conflict (row 23)",
+    "profiles conflict",
     F0,
     { AETHERFLOW_PROFILES_JSON: "{}", AETHERFLOW_PROFILES_FILE: "/nope.yaml" },
     false,
@@ -366,14 +366,14 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     ],
     [],
   ],
-  ["profile typo with hint (row 23)", F0, { AETHERFLOW_PROFILES_JSON: '{"p": {"conf": {}}}' }, false, [
+  ["profile typo with hint", F0, { AETHERFLOW_PROFILES_JSON: '{"p": {"conf": {}}}' }, false, [
     "profiles.p.conf schema:extra_forbidden Extra inputs are not permitted (did you mean 'config'?)",
   ], []],
   ["invalid profiles JSON", F0, { AETHERFLOW_PROFILES_JSON: "{" }, false, [
     "profiles semantic:profiles_invalid",
   ], []],
   [
-    "profiles scan (row 6)",
+    "profiles scan",
     "flow: {id: d}\nresources:\n  ora: {kind: db, driver: oracle, profile: oracle_main}\njobs: []\n",
     {
       AETHERFLOW_PROFILES_JSON: JSON.stringify({

@@ -1,12 +1,12 @@
 /**
- * The run events of core.md §8.2 with their exact field order, plus the `run_summary` bookkeeping
+ * The run events of docs/observability.md with their exact field order, plus the `run_summary` bookkeeping
  * (`jobs` in `job_start` order, steps = those with `step_end`).
  * @module
  */
 import type { JsonObject, JsonValue } from "../types.ts";
 import type { Logger } from "./logger.ts";
 
-/** Event names (§8.2). */
+/** Event names (docs/observability.md). */
 export const EVENT = {
   RUN_START: "run_start",
   JOB_START: "job_start",
@@ -37,7 +37,7 @@ export interface RunEventsOptions {
   runId: string;
 }
 
-/** Emits the run's events on the flow logger `aetherflow.flow.<flow_id>` (§8.1). */
+/** Emits the run's events on the flow logger `aetherflow.flow.<flow_id>` (docs/observability.md). */
 export class RunEvents {
   readonly loggerName: string;
   readonly #logger: Logger;
@@ -83,7 +83,7 @@ export class RunEvents {
   }
 
   /**
-   * `error` is present only for a run-level error (§8.2); `exit_code` [ours] is the process exit code the run
+   * `error` is present only for a run-level error (docs/observability.md); `exit_code` [ours] is the process exit code the run
    * ends with, so a log reader needs no rule to derive it (docs/observability.md).
    */
   runSummary(

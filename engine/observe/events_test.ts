@@ -11,7 +11,7 @@ function _run() {
   };
 }
 
-Deno.test("RunEvents emit the §8.2 fields in contract order", () => {
+Deno.test("RunEvents emit the docs/observability.md fields in contract order", () => {
   const { events, parsed } = _run();
   events.runStart("f.yaml", "/s.sqlite");
   events.jobStart("a");

@@ -1,5 +1,5 @@
 /**
- * The run logger: one line per record on an injected writer (stderr in the CLI), text or JSON (core.md §8.1).
+ * The run logger: one line per record on an injected writer (stderr in the CLI), text or JSON (docs/observability.md).
  * Every line goes through the injected mask function first, so no caller can leak a secret [D18].
  * @module
  */
@@ -10,7 +10,7 @@ export const LOG_LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 } as con
 export type LogLevel = keyof typeof LOG_LEVELS;
 export type LogFormat = "text" | "json";
 
-/** Ordered event fields: JS keeps string-key insertion order, which is the contract order of §8.2. */
+/** Ordered event fields: JS keeps string-key insertion order, which is the contract order of docs/observability.md. */
 export type EventFields = Readonly<Record<string, JsonValue>>;
 
 /** Called for every event, whatever the level (live progress, metrics sinks), after its line is written. */
@@ -32,7 +32,7 @@ export type LogRecord = Readonly<Record<string, JsonValue>> & {
 export type RecordSink = (record: LogRecord) => void;
 
 export interface LoggerOptions {
-  /** `text` (default) or `json` (§8.1). */
+  /** `text` (default) or `json` (docs/observability.md). */
   format?: LogFormat;
   /** Minimum level written (default INFO). */
   level?: LogLevel;
@@ -100,7 +100,7 @@ export class Logger {
     this.#dispatch(record, level, () => `${formatLocalTime(ts)} ${level} ${name} - ${message}`);
   }
 
-  /** Write an INFO event; `fields` are printed in their insertion order (§8.2). */
+  /** Write an INFO event; `fields` are printed in their insertion order (docs/observability.md). */
   event(name: string, event: string, fields: EventFields): void {
     if (this.#wanted("INFO")) {
       const ts = this.#now();
@@ -184,7 +184,7 @@ export function renderFieldValue(value: JsonValue): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** `YYYY-MM-DD HH:MM:SS.mmm` in local time (§8.1). */
+/** `YYYY-MM-DD HH:MM:SS.mmm` in local time (docs/observability.md). */
 export function formatLocalTime(epochMs: number): string {
   const d = new Date(epochMs);
   return `${d.getFullYear()}-${_pad(d.getMonth() + 1)}-${_pad(d.getDate())} ` +
@@ -195,7 +195,7 @@ function _pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
 }
 
-/** Parse a settings level; unknown values fall back to INFO (core.md §7.4). */
+/** Parse a settings level; unknown values fall back to INFO (docs/configuration.md). */
 export function parseLogLevel(value: string | undefined): LogLevel {
   const up = (value ?? "").trim().toUpperCase();
   if (up === "WARN") return "WARNING";

@@ -1,6 +1,6 @@
 /**
  * Observability: the run logger (text/JSON lines, masked), run events with their contract field order, and the
- * live terminal progress view (core.md §8).
+ * live terminal progress view (docs/observability.md).
  * @module
  */
 export {

@@ -1,6 +1,6 @@
 /**
  * Live progress for a terminal: a single status line redrawn under the log lines, and a final status table
- * at `run_summary`. Used only when stderr is a TTY; otherwise the CLI writes plain lines (core.md §8.1).
+ * at `run_summary`. Used only when stderr is a TTY; otherwise the CLI writes plain lines (docs/observability.md).
  * @module
  */
 import type { EventFields } from "./logger.ts";

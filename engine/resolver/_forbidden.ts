@@ -1,4 +1,4 @@
-/** Forbidden legacy syntax (core.md §3.2) [D7]: checked on the raw leaf and again on inline results. */
+/** Forbidden legacy syntax (docs/templating.md) [D7]: checked on the raw leaf and again on inline results. */
 
 // Literal substrings, as upstream: `${` (shell/legacy), Jinja `{% %}` / `{# #}`, and `{}` (empty braces).
 const _FORBIDDEN = ["${", "{%", "%}", "{#", "#}", "{}"] as const;

@@ -1,4 +1,4 @@
-/** Inline (string) rendering, core.md §3.4 [D7]. */
+/** Inline (string) rendering, docs/templating.md [D7]. */
 import { findForbidden } from "./_forbidden.ts";
 import { lookupPath, pathRoot } from "./_lookup.ts";
 import { templateMissingError, templateSyntaxError } from "./template_error.ts";
@@ -12,7 +12,7 @@ function _isValidPath(path: string): boolean {
   return path.split(".").every((part) => _IDENT_REGEXP.test(part));
 }
 
-/** Throws a syntax error when the phase does not allow the path's root (§3.8). */
+/** Throws a syntax error when the phase does not allow the path's root (docs/templating.md). */
 export function checkRoot(path: string, roots: readonly string[] | undefined): void {
   if (roots === undefined) return;
   const root = pathRoot(path);

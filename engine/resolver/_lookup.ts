@@ -1,4 +1,4 @@
-/** Path lookup over plain maps (core.md §3.5). */
+/** Path lookup over plain maps (docs/templating.md). */
 
 import { isMap } from "../types.ts";
 

@@ -1,10 +1,10 @@
-/** Typed defaults of standalone tokens (core.md §3.3) [D7]. */
+/** Typed defaults of standalone tokens (docs/templating.md) [D7]. */
 import { parse } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
 import { isMap } from "./_lookup.ts";
 
 /**
- * Parse a standalone DEFAULT with YAML 1.1 scalar rules (the same rules as flow files, §1.1):
+ * Parse a standalone DEFAULT with YAML 1.1 scalar rules (the same rules as flow files, docs/yaml-spec.md):
  * `"0"` -> 0, `"true"` -> true, `"[]"` -> [], `"'0'"` -> "0". A mapping, a parse failure, or a value
  * that is not JSON (YAML 1.1 dates, `!!binary`) gives the trimmed text, because step inputs must stay
  * JSON. Upstream returned the default verbatim as text.

@@ -1,5 +1,5 @@
 /**
- * The one strict template resolver (core.md §3) [D7]: `{{PATH}}` and `{{PATH:DEFAULT}}` only.
+ * The one strict template resolver (docs/templating.md) [D7]: `{{PATH}}` and `{{PATH:DEFAULT}}` only.
  * @module
  */
 export { DECODE_ERR, STRICT_ERR, TemplateError } from "./template_error.ts";

@@ -20,7 +20,7 @@ const STANDALONE_CASES: ReadonlyArray<readonly [string, boolean]> = [
   ["{{}}", false],
 ];
 
-Deno.test("isStandaloneToken() is the ASCII test of core.md §3.3", async (t) => {
+Deno.test("isStandaloneToken() is the ASCII test of docs/templating.md", async (t) => {
   for (const [input, want] of STANDALONE_CASES) {
     await t.step(JSON.stringify(input), () => assert.equal(isStandaloneToken(input), want));
   }
@@ -60,13 +60,13 @@ const ROOTS_CASES: ReadonlyArray<readonly [string, string, string[]]> = [
   ["unclosed", "{{ broken ", []],
 ];
 
-Deno.test("templateRoots() lists the root of every token (core.md §2.3 3a)", async (t) => {
+Deno.test("templateRoots() lists the root of every token (docs/validation.md 3a)", async (t) => {
   for (const [name, input, want] of ROOTS_CASES) {
     await t.step(name, () => assert.deepStrictEqual(templateRoots(input), want));
   }
 });
 
-Deno.test("stringLeaves() gives every string leaf with its loc (core.md §2.3)", async (t) => {
+Deno.test("stringLeaves() gives every string leaf with its loc (docs/validation.md)", async (t) => {
   await t.step("inputs with lists and maps", () => {
     const leaves = stringLeaves({ items: ["a", 1, { b: "c" }], h: { x: "y", n: null }, t: true }, "inputs");
     assert.deepStrictEqual(leaves, [

@@ -1,11 +1,11 @@
 /**
- * Allowed template roots per phase (core.md §3.8).
+ * Allowed template roots per phase (docs/templating.md).
  * @module
  */
 
 /**
  * `resource` and `flow` (flow-meta) see only the env snapshot; steps see the runtime context.
- * A root outside the phase's list is a syntax error, not a missing key (§3.8).
+ * A root outside the phase's list is a syntax error, not a missing key (docs/templating.md).
  */
 export const PHASE_ROOTS = Object.freeze({
   resource: Object.freeze(["env"] as const),

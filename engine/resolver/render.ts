@@ -1,5 +1,5 @@
 /**
- * The one strict template resolver: walk a value and render every string leaf (core.md §3) [D7].
+ * The one strict template resolver: walk a value and render every string leaf (docs/templating.md) [D7].
  * @module
  */
 import { findForbidden } from "./_forbidden.ts";
@@ -19,7 +19,7 @@ export interface RenderOptions {
 }
 
 /**
- * Render one string leaf (§3.3): a whole standalone token keeps the value's type (typed default when
+ * Render one string leaf (docs/templating.md): a whole standalone token keeps the value's type (typed default when
  * missing); anything else renders inline to a string.
  *
  * @throws {TemplateError} `template:syntax` or `template:missing`.
@@ -40,7 +40,7 @@ export function renderString(text: string, ctx: TemplateContext, options: Render
   if (token === undefined) return renderInline(text, ctx, options.roots);
   checkRoot(token.path, options.roots);
   const hit = lookupPath(ctx, token.path);
-  // Standalone results are returned by reference and never re-checked (§3.2).
+  // Standalone results are returned by reference and never re-checked (docs/templating.md).
   if (hit.found && hit.value !== "") return hit.value;
   if (token.defaultText !== undefined) return typedDefault(token.defaultText);
   throw templateMissingError(token.path);
@@ -48,7 +48,7 @@ export function renderString(text: string, ctx: TemplateContext, options: Render
 
 /**
  * Walk maps and lists and render every string leaf; other scalars pass through. Returns new containers,
- * never mutates `value` (§3.6).
+ * never mutates `value` (docs/templating.md).
  *
  * @throws {TemplateError} the first error in walk order.
  * @example Usage

@@ -10,7 +10,7 @@ const CTX = {
   job: { id: "j", outputs: {} },
 };
 
-// core.md §3.3 examples, §3.4 and §3.2.
+// docs/templating.md examples, docs/templating.md and docs/templating.md.
 const RENDER_CASES: ReadonlyArray<readonly [string, string, unknown]> = [
   ["plain text is unchanged", "hello world", "hello world"],
   ["single braces with content are fine", '{"a": 1} {x}', '{"a": 1} {x}'],
@@ -60,7 +60,7 @@ const RENDER_CASES: ReadonlyArray<readonly [string, string, unknown]> = [
   ["unicode path is not standalone", "{{env.é:5}}", "5"],
 ];
 
-Deno.test("renderString() renders tokens (core.md §3.3, §3.4)", async (t) => {
+Deno.test("renderString() renders tokens (docs/templating.md)", async (t) => {
   for (const [name, input, want] of RENDER_CASES) {
     await t.step(name, () => assert.deepStrictEqual(renderString(input, CTX), want));
   }
@@ -87,7 +87,7 @@ const SYNTAX_CASES: ReadonlyArray<readonly [string, string]> = [
   ["bad path with empty segment", "{{env..A}}"],
 ];
 
-Deno.test("renderString() rejects forbidden and malformed syntax (core.md §3.2)", async (t) => {
+Deno.test("renderString() rejects forbidden and malformed syntax (docs/templating.md)", async (t) => {
   for (const [name, input] of SYNTAX_CASES) {
     await t.step(name, () => {
       assert.throws(() => renderString(input, CTX), (err: unknown) => {
@@ -113,7 +113,7 @@ const MISSING_CASES: ReadonlyArray<readonly [string, string, string]> = [
   ["empty env value inline", "a{{env.E}}", "env.E"],
 ];
 
-Deno.test("renderString() reports missing keys with the full path (core.md §3.5, §3.7)", async (t) => {
+Deno.test("renderString() reports missing keys with the full path (docs/templating.md)", async (t) => {
   const ctx = { ...CTX, result: { v: "" } };
   for (const [name, input, path] of MISSING_CASES) {
     await t.step(name, () => {
@@ -140,7 +140,7 @@ const ROOT_CASES: ReadonlyArray<readonly [string, string, readonly string[], "ok
   ["jobs in step phase with default", "{{jobs.a.outputs.x:0}}", PHASE_ROOTS.step, "ok"],
 ];
 
-Deno.test("renderString() enforces the phase roots (core.md §3.8)", async (t) => {
+Deno.test("renderString() enforces the phase roots (docs/templating.md)", async (t) => {
   for (const [name, input, roots, want] of ROOT_CASES) {
     await t.step(name, () => {
       if (want === "ok") renderString(input, CTX, { roots });
@@ -149,7 +149,7 @@ Deno.test("renderString() enforces the phase roots (core.md §3.8)", async (t) =
   }
 });
 
-Deno.test("renderValue() walks maps and lists without mutating (core.md §3.6)", async (t) => {
+Deno.test("renderValue() walks maps and lists without mutating (docs/templating.md)", async (t) => {
   await t.step("nested structure, typed and inline leaves", () => {
     const input = {
       lst: [1, "{{run_id}}", { x: "{{flow_id}}" }],

@@ -1,5 +1,5 @@
 /**
- * The standalone (typed) token test of core.md §3.3 [D7].
+ * The standalone (typed) token test of docs/templating.md [D7].
  * @module
  */
 
@@ -23,7 +23,7 @@ export function matchStandalone(text: string): StandaloneToken | undefined {
 
 /**
  * True when `text` is exactly one `{{PATH}}` / `{{PATH:DEFAULT}}` token (ASCII path, no leading
- * whitespace, one trailing newline tolerated). Callers applying the decode rule trim first (§2.3 1b).
+ * whitespace, one trailing newline tolerated). Callers applying the decode rule trim first (docs/validation.md 1b).
  *
  * @example Usage
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * String leaves of a nested value with their locs, for the per-leaf template scan (core.md §2.3) [D9].
+ * String leaves of a nested value with their locs, for the per-leaf template scan (docs/validation.md) [D9].
  * @module
  */
 import { isMap } from "./_lookup.ts";

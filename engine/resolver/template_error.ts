@@ -1,5 +1,5 @@
 /**
- * The resolver's contract strings and its one error class (core.md §0, §3.7) [D7].
+ * The resolver's contract strings and its one error class (docs/cli.md, docs/templating.md) [D7].
  * @module
  */
 import { AetherflowError, EXIT } from "../errors.ts";
@@ -7,7 +7,7 @@ import { AetherflowError, EXIT } from "../errors.ts";
 /** First line of every template syntax error (contract text, kept verbatim from upstream) [D7]. */
 export const STRICT_ERR = "Unsupported templating syntax. Use {{VAR}} or {{VAR:DEFAULT}}";
 
-/** Message of the decode-concatenation rule (core.md §2.3 1b, §3.8). */
+/** Message of the decode-concatenation rule (docs/validation.md 1b, docs/templating.md). */
 export const DECODE_ERR =
   "Decode target must be a standalone template token like '{{TOKEN}}' (no prefix/suffix).";
 
@@ -30,7 +30,7 @@ export class TemplateError extends AetherflowError {
   }
 }
 
-/** A syntax error: `STRICT_ERR` + "\n" + free-form detail (only the first line is contract, §3.7). */
+/** A syntax error: `STRICT_ERR` + "\n" + free-form detail (only the first line is contract, docs/templating.md). */
 export function templateSyntaxError(detail: string): TemplateError {
   return new TemplateError("syntax", `${STRICT_ERR}\n${detail}`);
 }

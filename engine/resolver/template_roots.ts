@@ -1,5 +1,5 @@
 /**
- * Roots named by the `{{…}}` of a string, for validation's unknown-root check (core.md §2.3 3a).
+ * Roots named by the `{{…}}` of a string, for validation's unknown-root check (docs/validation.md 3a).
  * @module
  */
 

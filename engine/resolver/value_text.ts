@@ -1,5 +1,5 @@
 /**
- * Text rendering of values for inline templates and messages (core.md §3.4) [D17].
+ * Text rendering of values for inline templates and messages (docs/templating.md) [D17].
  * @module
  */
 

@@ -4,7 +4,7 @@ export async function makeDirs(path: string): Promise<void> {
   await Deno.mkdir(path, { recursive: true });
 }
 
-/** Remove a tree; errors are ignored on purpose (core.md §5.3 step 8: cleanup errors ignored). */
+/** Remove a tree; errors are ignored on purpose (docs/execution-model.md step 8: cleanup errors ignored). */
 export async function removeTree(path: string): Promise<boolean> {
   try {
     await Deno.remove(path, { recursive: true });
@@ -14,7 +14,7 @@ export async function removeTree(path: string): Promise<boolean> {
   }
 }
 
-/** Monotonic milliseconds for durations (§8.2). */
+/** Monotonic milliseconds for durations (docs/observability.md). */
 export function monotonicMs(): number {
   return performance.now();
 }

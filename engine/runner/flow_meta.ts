@@ -1,4 +1,4 @@
-// Rendering of the `flow:` block before a run (core.md §5.1 step 4): flow-meta phase, env only.
+// Rendering of the `flow:` block before a run (docs/execution-model.md step 4): flow-meta phase, env only.
 import { AetherflowError, EXIT } from "../errors.ts";
 import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
 import { flowMetaSchema } from "../flow/flow_model.ts";

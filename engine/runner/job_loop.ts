@@ -1,4 +1,4 @@
-// The job loop (core.md §5.3): depends_on, when, then the steps; failures are contained per job [D3] and every
+// The job loop (docs/execution-model.md): depends_on, when, then the steps; failures are contained per job [D3] and every
 // dependency decision can see what earlier invocations of the same run id recorded [D4].
 import { errorMessage } from "../errors.ts";
 import { STATUS } from "../types.ts";
@@ -44,7 +44,7 @@ export interface JobLoopResult {
   terminated?: string;
 }
 
-/** Job context as `when` and `jobs.*` templates see it (§4.3, §5.5). */
+/** Job context as `when` and `jobs.*` templates see it (docs/templating.md, docs/execution-model.md). */
 type JobCtx = { status: string; outputs: JsonObject; skip_reason?: string; skip_trigger?: string };
 
 /** Mutable book of the loop. */
@@ -81,7 +81,7 @@ export async function runJobs(opts: JobLoopOptions): Promise<JobLoopResult> {
   let terminated: string | undefined;
   for (const job of opts.flow.jobs) {
     if (opts.flowJob !== undefined && job.id !== opts.flowJob) continue;
-    // §5.2: once terminated, remaining jobs are not processed (no rows).
+    // docs/execution-model.md: once terminated, remaining jobs are not processed (no rows).
     if (opts.signal.aborted) break;
     const err = await _processJob(book, job);
     if (err instanceof TerminatedError) {
@@ -157,7 +157,7 @@ async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
   return await _execute(book, job, log);
 }
 
-// §5.3 step 2: a dependency is satisfied by SUCCESS in this invocation or, when not processed here, in state [D4].
+// docs/execution-model.md step 2: a dependency is satisfied by SUCCESS in this invocation or, when not processed here, in state [D4].
 function _blocked(book: _Book, job: RunnerJob): boolean {
   const { opts } = book;
   const unsatisfied: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * The runner: executes a validated flow against a state store, job by job and step by step (core.md §5).
+ * The runner: executes a validated flow against a state store, job by job and step by step (docs/execution-model.md).
  * @module
  */
 export { runFlow, SYSTEM_CLOCK } from "./run_flow.ts";

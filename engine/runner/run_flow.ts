@@ -1,4 +1,4 @@
-// One run of a validated flow (core.md §5.1 steps 7–11): run record, run_start, resources, job loop,
+// One run of a validated flow (docs/execution-model.md steps 7–11): run record, run_start, resources, job loop,
 // run_summary, run record closed. The caller (cli/run.ts) wires the real collaborators.
 import { resolve } from "node:path";
 import { SYSTEM_CLOCK } from "../clock.ts";
@@ -111,7 +111,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   try {
     events.runSummary(Math.trunc(clock.monotonic() - t0), statusCounts, error, exitCode);
   } catch (err) {
-    // §5.1 step 11 keeps its order (run_summary, then the record); an unwritable run_summary still closes the
+    // docs/execution-model.md step 11 keeps its order (run_summary, then the record); an unwritable run_summary still closes the
     // record, FAILED like the process's exit.
     _quietly(() =>
       state.finishRun(runId, { status: "FAILED", exitCode: 1, error: error ?? errorMessage(err) })
@@ -140,7 +140,7 @@ function _releaseAll(held: Set<string>, locks: LockApi): void {
   for (const key of [...held]) _quietly(() => locks.release(key));
 }
 
-/** Close run-scoped connectors (§5.1 step 11): errors are logged, not raised. */
+/** Close run-scoped connectors (docs/execution-model.md step 11): errors are logged, not raised. */
 async function _closeResources(
   resources: RunResources | undefined,
   logger: RunFlowOptions["logger"],

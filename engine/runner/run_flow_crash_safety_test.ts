@@ -1,4 +1,4 @@
-// Crash-safety of the runner's bookkeeping (core.md §5.2, §5.3, §6.3): whatever fails while a run is being
+// Crash-safety of the runner's bookkeeping (docs/execution-model.md, docs/state.md): whatever fails while a run is being
 // reported, the rows left behind tell the truth and nothing stays RUNNING or locked in a process that survives.
 import assert from "node:assert/strict";
 import { Logger } from "../observe/logger.ts";

@@ -255,7 +255,7 @@ Deno.test("runFlow() creates the job layout and cleans up on success only per po
   }
 });
 
-Deno.test("runFlow() on abort fails the running job `terminated by SIGTERM` and stops (§5.2)", async () => {
+Deno.test("runFlow() on abort fails the running job `terminated by SIGTERM` and stops (docs/execution-model.md)", async () => {
   await using h = await harness();
   const ctl = new AbortController();
   const waiter: StepDefinition = {

@@ -1,4 +1,4 @@
-// Run ids (core.md §5.1 step 5).
+// Run ids (docs/execution-model.md step 5).
 
 /** A new run id: the first 12 hex chars of a random UUIDv4, lower case (e.g. `6707262abe32`). */
 export function newRunId(): string {

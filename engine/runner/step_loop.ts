@@ -1,4 +1,4 @@
-// The step loop of one job (core.md §5.4): short-circuit, resume [D4], render, run, normalise, promote, persist,
+// The step loop of one job (docs/execution-model.md): short-circuit, resume [D4], render, run, normalise, promote, persist,
 // report — in that order, so a step is recorded SUCCESS only after it finished and its outputs were promoted.
 import { AetherflowError, StepError } from "../errors.ts";
 import { STATUS } from "../types.ts";
@@ -40,7 +40,7 @@ export interface StepLoopContext {
   connectors: ConnectorsApi;
 }
 
-/** Mutable progress of the job, kept by the caller so a failure still knows what was promoted (§5.3 step 9). */
+/** Mutable progress of the job, kept by the caller so a failure still knows what was promoted (docs/execution-model.md step 9). */
 export interface StepLoopProgress {
   stepOutputs: Record<string, JsonObject>;
   jobOutputs: JsonObject;
@@ -50,7 +50,7 @@ export interface StepLoopProgress {
 
 const SKIP_JOB = "skip_job";
 
-/** Raised when SIGTERM/SIGINT stopped the job: the message is the contract `terminated by <SIGNAL>` (§5.2). */
+/** Raised when SIGTERM/SIGINT stopped the job: the message is the contract `terminated by <SIGNAL>` (docs/execution-model.md). */
 export class TerminatedError extends AetherflowError {
   constructor(signalName: string) {
     super(`terminated by ${signalName}`, { code: "run:terminated" });
@@ -67,7 +67,7 @@ export async function runSteps(ctx: StepLoopContext, progress: StepLoopProgress)
       continue;
     }
     if (_resume(ctx, progress, step, rows)) continue;
-    // §5.2: start no new step once a termination signal arrived.
+    // docs/execution-model.md: start no new step once a termination signal arrived.
     if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
     await _runOne(ctx, progress, step, rows);
   }
@@ -297,7 +297,7 @@ async function _call(
 }
 
 /**
- * §5.4 step 7: SUCCESS or SKIPPED (absent = SUCCESS), anything else fails the step [ours]; the output is the
+ * docs/execution-model.md step 7: SUCCESS or SKIPPED (absent = SUCCESS), anything else fails the step [ours]; the output is the
  * returned map plus `reason` when given and not already a key; it must be JSON (it is persisted).
  */
 export function normaliseResult(result: StepResult | undefined): { status: string; output: JsonObject } {

@@ -1,4 +1,4 @@
-// The resume check reads a job's step rows once at job start (core.md §5.4 step 2, D4) and still answers each
+// The resume check reads a job's step rows once at job start (docs/execution-model.md step 2, D4) and still answers each
 // step exactly as a per-step read would.
 import assert from "node:assert/strict";
 import { harness } from "./_test_kit.ts";

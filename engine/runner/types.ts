@@ -1,4 +1,4 @@
-// The runner's inputs and outputs: the flow shape it reads, its collaborators and its result (core.md §5).
+// The runner's inputs and outputs: the flow shape it reads, its collaborators and its result (docs/execution-model.md).
 import type { JsonObject } from "../types.ts";
 import type { Clock } from "../clock.ts";
 import type { SettingValues } from "../config/settings.ts";
@@ -31,7 +31,7 @@ export interface RunnerJob {
   readonly steps: readonly RunnerStep[];
 }
 
-/** The rendered `flow:` block (core.md §5.1 step 4). */
+/** The rendered `flow:` block (docs/execution-model.md step 4). */
 export interface RunnerFlowMeta {
   readonly id: string;
   readonly workspace: {
@@ -48,7 +48,7 @@ export interface RunnerFlow {
   readonly jobs: readonly RunnerJob[];
 }
 
-/** The state operations the runner uses (core.md §6.3); `StateStore` implements them. */
+/** The state operations the runner uses (docs/state.md); `StateStore` implements them. */
 export interface RunnerStateStore {
   getJobRecord(jobId: string, runId: string): JobRecord | null;
   setJobStatus(jobId: string, runId: string, status: string, options?: SetJobStatusOptions): void;
@@ -103,12 +103,12 @@ export interface RunFlowOptions {
   runId: string;
   /** `--flow-job`: only this job is processed (it must exist; the CLI checks first [D5]). */
   flowJob?: string;
-  /** The env snapshot (core.md §7.1). */
+  /** The env snapshot (docs/configuration.md). */
   snapshot: Readonly<Record<string, string>>;
   registry: StepRegistry;
   state: RunnerStateStore;
   logger: Logger;
-  /** Aborted on SIGTERM/SIGINT; `signal.reason` is the signal name (core.md §5.2). */
+  /** Aborted on SIGTERM/SIGINT; `signal.reason` is the signal name (docs/execution-model.md). */
   signal?: AbortSignal;
   /** Default: the system clock. Steps get it too (`StepContext.clock`). */
   clock?: Clock;
@@ -118,7 +118,7 @@ export interface RunFlowOptions {
   /** Registers a value for masking [D18] (decoded secrets, step-provided secrets). */
   addSecret?: (value: string) => void;
   /**
-   * Builds run-scoped resources/connectors after `run_start` (core.md §5.1 step 9). A throw is a run-level
+   * Builds run-scoped resources/connectors after `run_start` (docs/execution-model.md step 9). A throw is a run-level
    * error: `run_summary` with `error`, exit 1.
    */
   prepareResources?: () => Promise<RunResources | undefined> | RunResources | undefined;

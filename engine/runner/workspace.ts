@@ -1,4 +1,4 @@
-// Job workspace layout (core.md §5.6): <root>/<flow_id>/<job_id>/<run_id>/{artifacts,scratch,manifests}.
+// Job workspace layout (docs/execution-model.md): <root>/<flow_id>/<job_id>/<run_id>/{artifacts,scratch,manifests}.
 import { join } from "node:path";
 import { AetherflowError } from "../errors.ts";
 import { makeDirs, removeTree } from "./_runtime.ts";
@@ -73,7 +73,7 @@ export async function createJobLayout(layout: JobLayout): Promise<void> {
   await makeDirs(layout.manifestsDir);
 }
 
-/** Delete only the `<run_id>` dir; parents stay, errors are ignored (§5.3 step 8). */
+/** Delete only the `<run_id>` dir; parents stay, errors are ignored (docs/execution-model.md step 8). */
 export async function removeJobDir(layout: JobLayout): Promise<boolean> {
   return await removeTree(layout.jobDir);
 }

@@ -1,5 +1,5 @@
 /**
- * Standard 5-field cron expressions (bundles-scheduler.md B.3) [D13]: minute hour day-of-month month
+ * Standard 5-field cron expressions (docs/scheduling.md B.3) [D13]: minute hour day-of-month month
  * day-of-week, with `*`, `*∕n`, `a`, `a-b`, `a-b∕n`, `a∕n`, comma lists, month/weekday names and `last`/`L`
  * in day-of-month. Day-of-week numbers are standard cron: 0 and 7 = Sunday (upstream's APScheduler counted
  * 0 = Monday). Pure: no clock, no time zone.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CronError, cronNeverFires, numericDowWarnings, parseCron } from "./cron.ts";
 
-// bundles-scheduler.md B.3: every field form.
+// docs/scheduling.md B.3: every field form.
 const VALUES = [
   ["star", "* * * * *", "minute", 60],
   ["step from star", "*/15 * * * *", "minute", [0, 15, 30, 45]],

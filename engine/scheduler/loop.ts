@@ -1,5 +1,5 @@
 /**
- * The in-process scheduler loop behind `schedule run` (bundles-scheduler.md B.4–B.7) [D13]. All effects are
+ * The in-process scheduler loop behind `schedule run` (docs/scheduling.md B.4–B.7) [D13]. All effects are
  * injected (clock, spawner, logger, state repair), so tests drive it with a fake clock and fake children; the CLI
  * wires the real ones from `_runtime/`.
  *
@@ -86,7 +86,7 @@ interface _Running {
 /** Global cap on concurrent children when `maxChildren` is not given. */
 const _DEFAULT_MAX_CHILDREN = 10;
 
-/** Logger name of every scheduler line (core.md §8.1). */
+/** Logger name of every scheduler line (docs/observability.md). */
 export const SCHEDULER_LOGGER = "aetherflow.scheduler";
 
 export class Scheduler {
@@ -343,7 +343,7 @@ export class Scheduler {
 
 const _RUN_START_TEXT_REGEXP = / - run_start .* state=(.+)$/;
 
-/** The `state` field of a child's `run_start` event line (text or JSON form, core.md §8.2), if it is one. */
+/** The `state` field of a child's `run_start` event line (text or JSON form, docs/observability.md), if it is one. */
 export function parseRunStartState(line: string): string | undefined {
   // Runs on every relayed child line: skip the JSON parse and the regex for the lines that cannot match.
   if (!line.includes("run_start")) return undefined;

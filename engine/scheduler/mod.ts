@@ -1,5 +1,5 @@
 /**
- * Cron scheduler and systemd unit generation (bundles-scheduler.md part B) [D13].
+ * Cron scheduler and systemd unit generation (docs/scheduling.md part B) [D13].
  * @module
  */
 export { CronError, cronNeverFires, numericDowWarnings, parseCron } from "./cron.ts";

@@ -1,5 +1,5 @@
 /**
- * cron -> systemd `OnCalendar=` (bundles-scheduler.md B.10) [D13]. Pure.
+ * cron -> systemd `OnCalendar=` (docs/scheduling.md B.10) [D13]. Pure.
  *
  * Output form: `<DOW> *-<MONTH>-<DAY> <HOUR>:<MINUTE>:00 <TZ>` (DOW omitted when `*`). systemd ANDs the weekday
  * with the date, so a cron whose two day fields are both restricted (standard cron: EITHER matches) becomes

@@ -1,5 +1,5 @@
 /**
- * `scheduler.yaml` (bundles-scheduler.md B.2): loading and validation with line:col, before anything runs.
+ * `scheduler.yaml` (docs/scheduling.md B.2): loading and validation with line:col, before anything runs.
  * Unknown keys at both levels are errors with a "did you mean" hint [D6]; duplicate ids, bad crons, crons that
  * never fire and unknown IANA zones are errors too (upstream failed only when the scheduler started). Every
  * problem is reported at once [D9].
@@ -394,7 +394,7 @@ class _Validator {
   }
 }
 
-/** `items[0].cron`; empty path -> `<root>` (core.md §1.4 loc format). */
+/** `items[0].cron`; empty path -> `<root>` (docs/yaml-spec.md loc format). */
 function _loc(path: readonly PathSegment[]): string {
   if (path.length === 0) return "<root>";
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");

@@ -1,4 +1,4 @@
-// Schema and forward migrations of the state database (core.md §6.2, D14). `PRAGMA user_version` holds the
+// Schema and forward migrations of the state database (docs/state.md, D14). `PRAGMA user_version` holds the
 // version; version 0 is an upstream AetherFlow database (or an empty file) and is migrated in place.
 import type { DatabaseSync } from "node:sqlite";
 

@@ -14,7 +14,7 @@ export function processId(): number {
   return Deno.pid;
 }
 
-/** `mkdir -p` (core.md §6.1: parent directories are created on open). */
+/** `mkdir -p` (docs/state.md: parent directories are created on open). */
 export function makeDirs(path: string): void {
   Deno.mkdirSync(path, { recursive: true });
 }

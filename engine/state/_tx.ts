@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue } from "../types.ts";
 
 /**
  * Run `fn` inside `BEGIN IMMEDIATE … COMMIT` (rollback on error). BEGIN goes through a prepared statement so
- * a busy database reports `errcode` 5 (stack-notes §1 gotcha) and honours the busy timeout.
+ * a busy database reports `errcode` 5 (a node:sqlite quirk) and honours the busy timeout.
  */
 export function immediate<T>(db: Sql, fn: () => T): T {
   db.prepare("BEGIN IMMEDIATE").run();

@@ -1,4 +1,4 @@
-// TTL locks in the `locks` table (core.md §6.3, D15). Host-local: cross-host locking needs a shared backend.
+// TTL locks in the `locks` table (docs/state.md, D15). Host-local: cross-host locking needs a shared backend.
 import { immediate } from "./_tx.ts";
 import type { Sql } from "./_statements.ts";
 
@@ -39,7 +39,7 @@ export function releaseLockRow(db: Sql, key: string, who: LockIdentity): boolean
 }
 
 /**
- * Release every `with_lock` lock held by `who` (run termination, core.md §5.2). The run lease (`run:<id>`, same
+ * Release every `with_lock` lock held by `who` (run termination, docs/execution-model.md). The run lease (`run:<id>`, same
  * owner) is not one of them: it is released separately, last. Returns how many were released.
  */
 export function releaseLocksOf(db: Sql, who: LockIdentity): number {

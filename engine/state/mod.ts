@@ -1,5 +1,5 @@
 /**
- * The SQLite state store (core.md §6, D14, D15): job/step rows with recorded outputs, the run record and
+ * The SQLite state store (docs/state.md, D14, D15): job/step rows with recorded outputs, the run record and
  * TTL locks. One `StateStore` per process.
  * @module
  */

@@ -1,4 +1,4 @@
-// The run lease (core.md §5.1 step 7, D13, D15): one invocation per run id at a time. A row `run:<run_id>` in
+// The run lease (docs/execution-model.md step 7, D13, D15): one invocation per run id at a time. A row `run:<run_id>` in
 // the `locks` table, owner = run id, with host and pid, kept fresh by a timer while the run goes on.
 import { unrefTimer } from "./_runtime.ts";
 import type { LockHolder } from "./locks.ts";

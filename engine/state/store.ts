@@ -1,4 +1,4 @@
-// The SQLite state store (core.md §6, D14, D15): job/step rows with outputs, the run record, TTL locks.
+// The SQLite state store (docs/state.md, D14, D15): job/step rows with outputs, the run record, TTL locks.
 import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
 import { dirname, resolve } from "node:path";
 import { errorMessage, StateError } from "../errors.ts";
@@ -75,7 +75,7 @@ const _DEFAULT_TTL_S = 600;
 // SQLite's in-memory database (tests, throwaway runs): no file, no parent dirs.
 const _MEMORY = ":memory:";
 
-/** One connection per process to the state database (core.md §6.1). */
+/** One connection per process to the state database (docs/state.md). */
 export class StateStore {
   /** Absolute path of the database file. */
   readonly path: string;
@@ -143,7 +143,7 @@ export class StateStore {
     this.close();
   }
 
-  // ---- job and step rows (core.md §5.3–5.4, D4) ----
+  // ---- job and step rows (docs/execution-model.md, D4) ----
 
   getJobRecord(jobId: string, runId: string): JobRecord | null {
     return this.#guard("read job row", () => {
@@ -240,7 +240,7 @@ export class StateStore {
     });
   }
 
-  // ---- run record (core.md §5.1 steps 7 and 11, D11, D14) ----
+  // ---- run record (docs/execution-model.md steps 7 and 11, D11, D14) ----
 
   /** Insert the run record, or on a known run id (resume): invocations + 1, RUNNING, ended_at cleared. */
   beginRun(rec: BeginRunOptions): RunRecord {
@@ -328,7 +328,7 @@ export class StateStore {
     return this.#guard("delete run", () => deleteRunRows(this.#sql, runId, this.#tables));
   }
 
-  // ---- locks (core.md §6.3, D15) ----
+  // ---- locks (docs/state.md, D15) ----
 
   /**
    * Take `key` for `owner` (the run id) with this process's host and pid. Fails fast on a held lock unless
@@ -363,7 +363,7 @@ export class StateStore {
   }
 
   /**
-   * Release every `with_lock` lock `owner` holds from this process (termination paths, core.md §5.2). The run
+   * Release every `with_lock` lock `owner` holds from this process (termination paths, docs/execution-model.md). The run
    * lease is not released here (`releaseRunLease`).
    */
   releaseAllLocks(owner: string): number {
@@ -449,7 +449,7 @@ export class StateStore {
     return Math.floor(this.#now() / 1000);
   }
 
-  /** Every failure of a state operation is a StateError naming the file (core.md §0.1: exit 1). */
+  /** Every failure of a state operation is a StateError naming the file (docs/cli.md: exit 1). */
   #guard<T>(what: string, fn: () => T): T {
     if (this.#closed) throw new StateError(`State database ${this.path} is closed: cannot ${what}`);
     try {

@@ -1,4 +1,4 @@
-// Records read from and written to the state store (core.md §6.2).
+// Records read from and written to the state store (docs/state.md).
 import type { JsonObject } from "../types.ts";
 
 /** One `job_runs` row: the latest status of a job in a run (INSERT OR REPLACE). */
@@ -130,7 +130,7 @@ export interface AcquireLockOptions {
   ttlSeconds?: number;
   /** Keep retrying about once per second for this long. Default 0 (fail fast, D15). */
   waitSeconds?: number;
-  /** Stop waiting when aborted (run termination, core.md §5.2). */
+  /** Stop waiting when aborted (run termination, docs/execution-model.md). */
   signal?: AbortSignal;
 }
 

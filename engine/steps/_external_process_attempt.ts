@@ -1,4 +1,4 @@
-// One `external.process` attempt (builtins.md §4.4 steps 3–4, core.md §5.2): spawn in a new process group, read
+// One `external.process` attempt (docs/steps.md steps 3–4, docs/execution-model.md): spawn in a new process group, read
 // every stream to the end, and on timeout or run abort terminate the whole group (SIGTERM, grace, SIGKILL) [D16].
 import { errorMessage, StepError } from "../errors.ts";
 import type { StepLogger } from "./types.ts";
@@ -20,7 +20,7 @@ export interface AttemptOptions {
 }
 
 export interface AttemptReport {
-  /** `aborted` = the run was terminated (core.md §5.2) and the group was killed. */
+  /** `aborted` = the run was terminated (docs/execution-model.md) and the group was killed. */
   outcome: AttemptOutcome | { kind: "aborted" };
   stdout: CaptureBuffer | null;
   stderr: CaptureBuffer | null;

@@ -1,4 +1,4 @@
-// `external.process` success checks and atomic output dirs (builtins.md §4.4 steps 1, 2, 6, 7). Paths given here
+// `external.process` success checks and atomic output dirs (docs/steps.md steps 1, 2, 6, 7). Paths given here
 // are already sandbox-resolved and absolute.
 import { basename, dirname, join } from "node:path";
 import { fnmatchRegExp } from "../fnmatch.ts";
@@ -37,7 +37,7 @@ async function _globHasMatch(dir: string, pattern: string): Promise<boolean> {
   return false;
 }
 
-/** §4.4 step 7: the first failing check as `<kind>:<path>`, or null when all pass. */
+/** docs/steps.md step 7: the first failing check as `<kind>:<path>`, or null when all pass. */
 export async function firstFailedCheck(checks: ResolvedChecks): Promise<string | null> {
   for (const path of checks.requireFiles) if (!(await _exists(path))) return `missing_required_file:${path}`;
   for (const glob of checks.requireGlob) {
@@ -47,7 +47,7 @@ export async function firstFailedCheck(checks: ResolvedChecks): Promise<string |
   return null;
 }
 
-/** §4.4 step 2: the temp dir starts empty, once per step run (not between retries). */
+/** docs/steps.md step 2: the temp dir starts empty, once per step run (not between retries). */
 export async function resetTempDir(dir: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch((err) => {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -56,7 +56,7 @@ export async function resetTempDir(dir: string): Promise<void> {
 }
 
 /**
- * §4.4 step 6, before the checks. With `atomicRename` the final dir is replaced by renaming temp onto it (final's
+ * docs/steps.md step 6, before the checks. With `atomicRename` the final dir is replaced by renaming temp onto it (final's
  * parent must exist); without it, final is created, temp entries are moved in (replacing same names), temp removed.
  */
 export async function finalizeAtomicDir(

@@ -299,7 +299,7 @@ export type AttemptDecision =
   | { action: "fail"; message: string };
 
 /**
- * §4.4 steps 4–5: success when the exit code is accepted; retry only on listed exit codes / on timeout when
+ * docs/templating.md steps 4–5: success when the exit code is accepted; retry only on listed exit codes / on timeout when
  * enabled and attempts remain; otherwise the contract message (argv as JSON, then captured stderr if any).
  */
 export function decideAttempt(

@@ -239,7 +239,7 @@ Deno.test("run() retries on timeout when retry_on_timeout is set", async () => {
   assert.equal(ctx.lines.filter((l) => l.startsWith("INFO external_process_start")).length, 2);
 });
 
-Deno.test("run() stops the group and fails with `terminated by <SIGNAL>` when the run is aborted (core.md §5.2)", async () => {
+Deno.test("run() stops the group and fails with `terminated by <SIGNAL>` when the run is aborted (docs/execution-model.md)", async () => {
   await using ctx = await makeContext();
   const pidFile = join(ctx.artifactsDir, "grandchild.pid");
   const running = run({
@@ -450,7 +450,7 @@ Deno.test("run() sandboxes paths and fails spawn errors without retrying ", asyn
   assert.equal(ctx.lines.filter((l) => l.startsWith("INFO external_process_start")).length, 1);
 });
 
-Deno.test("run() checks required inputs and unknown keys at run time (§0.1, §0.2)", async () => {
+Deno.test("run() checks required inputs and unknown keys at run time (docs/cli.md)", async () => {
   await using ctx = await makeContext();
   await assert.rejects(run({}, ctx), { message: 'Step s1 missing inputs: ["command"]' });
   await assert.rejects(run({ command: ["true"], log: { stdot: "capture" } }, ctx), {

@@ -1,4 +1,4 @@
-/** Allow-list check and lowering of the raw tree (core.md §4.2) [D8]. */
+/** Allow-list check and lowering of the raw tree (docs/templating.md) [D8]. */
 import type { RawNode } from "./_parser.ts";
 import type { CompareOp, WhenExpr } from "./when_expr.ts";
 

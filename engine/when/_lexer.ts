@@ -1,4 +1,4 @@
-/** Tokenizer for `when` expressions (core.md §4.1) [D8]. Hand-written: no eval, no Function. */
+/** Tokenizer for `when` expressions (docs/templating.md) [D8]. Hand-written: no eval, no Function. */
 
 /** One token; `col` is the 1-based column of its first character. */
 export type Token =
@@ -18,7 +18,7 @@ export class LexSyntaxError extends Error {
   }
 }
 
-// Python's operator set is recognised so that unsupported constructs get upstream's node names (§4.2).
+// Python's operator set is recognised so that unsupported constructs get upstream's node names (docs/templating.md).
 const _OPS = [
   "**",
   "//",

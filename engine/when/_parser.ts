@@ -1,7 +1,7 @@
 /**
- * Recursive-descent parser for `when` with Python's precedence (core.md §4.1) [D8]. It accepts more than
+ * Recursive-descent parser for `when` with Python's precedence (docs/templating.md) [D8]. It accepts more than
  * the `when` language so that unsupported Python constructs are named like upstream's AST allow-list
- * (`Unsupported node: BinOp`, §4.2); `_check.ts` rejects them.
+ * (`Unsupported node: BinOp`, docs/templating.md); `_check.ts` rejects them.
  */
 import { LexSyntaxError, type Token, tokenize } from "./_lexer.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Evaluation of `when` expressions against earlier jobs (core.md §4.3) [D8].
+ * Evaluation of `when` expressions against earlier jobs (docs/templating.md) [D8].
  * @module
  */
 import { AetherflowError, EXIT } from "../errors.ts";
@@ -110,7 +110,7 @@ function _readPath(path: readonly string[], jobs: Readonly<Record<string, WhenJo
   return cur;
 }
 
-/** Truthiness [D8]: unlike Python, an empty map is true (§4.3). */
+/** Truthiness [D8]: unlike Python, an empty map is true (docs/templating.md). */
 function _truthy(value: unknown): boolean {
   if (value === null || value === undefined || value === false || value === 0 || value === "") return false;
   if (Array.isArray(value)) return value.length > 0;
@@ -125,7 +125,7 @@ function _typeName(value: unknown): string {
   return typeof value;
 }
 
-// The comparison table of §4.3: no implicit coercion, `3 == 3.0`, bool vs number `==` is false.
+// The comparison table of docs/templating.md: no implicit coercion, `3 == 3.0`, bool vs number `==` is false.
 function _compare(op: CompareOp, a: unknown, b: unknown): boolean {
   const ta = _typeName(a);
   const tb = _typeName(b);

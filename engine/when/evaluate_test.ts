@@ -12,7 +12,7 @@ const JOBS: Record<string, WhenJobContext> = {
   e: { status: "FAILED", outputs: {} },
 };
 
-// core.md §4.3 evaluation and comparison table; acceptance 8, 12, 19.
+// docs/templating.md evaluation and comparison table; acceptance 8, 12, 19.
 const TRUE_FALSE_CASES: ReadonlyArray<readonly [string, string, boolean]> = [
   ["empty is true", "", true],
   ["acceptance 8: has_data == true", "jobs.gate.outputs.has_data == true", false],
@@ -62,7 +62,7 @@ const TRUE_FALSE_CASES: ReadonlyArray<readonly [string, string, boolean]> = [
   ["literal false", "false", false],
 ];
 
-Deno.test("evaluateWhen() follows the evaluation rules (core.md §4.3)", async (t) => {
+Deno.test("evaluateWhen() follows the evaluation rules (docs/templating.md)", async (t) => {
   for (const [name, expr, want] of TRUE_FALSE_CASES) {
     await t.step(name, () => assert.equal(evaluateWhen(expr, JOBS), want));
   }
@@ -90,7 +90,7 @@ const ERROR_CASES: ReadonlyArray<readonly [string, string, string]> = [
   ["second link of a chain", "1 < 2 < 'x'", "cannot compare number with string using '<'"],
 ];
 
-Deno.test("evaluateWhen() reports reasons as WhenEvalError (core.md §4.3)", async (t) => {
+Deno.test("evaluateWhen() reports reasons as WhenEvalError (docs/templating.md)", async (t) => {
   for (const [name, expr, reason] of ERROR_CASES) {
     await t.step(name, () => {
       assert.throws(() => evaluateWhen(expr, JOBS), (err: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * `when:` expressions (core.md §4) [D8]: and/or/not, comparisons, literals and `jobs.<id>…` paths,
+ * `when:` expressions (docs/templating.md) [D8]: and/or/not, comparisons, literals and `jobs.<id>…` paths,
  * parsed by our own parser and evaluated without coercion between strings and numbers.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Parsing and validation of `when` expressions (core.md §4.1, §4.2) [D8].
+ * Parsing and validation of `when` expressions (docs/templating.md) [D8].
  * @module
  */
 import { AetherflowError, EXIT } from "../errors.ts";
@@ -56,7 +56,7 @@ export function parseWhen(expr: string | boolean | null | undefined): WhenExpr {
 }
 
 /**
- * Validate a `when` expression for the report (§4.2, loc `jobs[<i>].when`).
+ * Validate a `when` expression for the report (docs/templating.md, loc `jobs[<i>].when`).
  *
  * @returns null when valid, else the contract message and its 1-based column.
  * @example Usage

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { checkWhen, parseWhen, WhenSyntaxError } from "./mod.ts";
 
-// core.md §4.1/§4.2 and acceptance case 3; `null` = valid.
+// docs/templating.md/docs/templating.md and acceptance case 3; `null` = valid.
 const CHECK_CASES: ReadonlyArray<readonly [string, string, string | null, number?]> = [
   ["acceptance 3: arithmetic", "jobs.a.outputs.x == 1 and (1 + 1) == 2", "Unsupported node: BinOp", 28],
   ["acceptance 3: lowercase true", "true", null],
@@ -75,7 +75,7 @@ const CHECK_CASES: ReadonlyArray<readonly [string, string, string | null, number
   ["syntax error wins over unsupported", "env.X ==", "Syntax error: ", 9],
 ];
 
-Deno.test("checkWhen() reports upstream's messages (core.md §4.2)", async (t) => {
+Deno.test("checkWhen() reports upstream's messages (docs/templating.md)", async (t) => {
   for (const [name, expr, want, column] of CHECK_CASES) {
     await t.step(name, () => {
       const got = checkWhen(expr);

@@ -1,5 +1,5 @@
 /**
- * The checked syntax tree of a `when` expression (core.md §4.1) [D8].
+ * The checked syntax tree of a `when` expression (docs/templating.md) [D8].
  * @module
  */
 

@@ -1,6 +1,6 @@
 /**
  * The plugin ABI, version 1: export and host-function names, the JSON envelopes that cross the boundary and
- * the zod schemas the host checks them with (docs/plugin-abi.md). Frozen within major version 1: fields may be
+ * the zod schemas the host checks them with (docs/docs/plugin-abi.md). Frozen within major version 1: fields may be
  * added, none removed or changed in meaning; unknown fields are ignored (schemas are not strict).
  *
  * @example Usage
@@ -18,7 +18,7 @@ import { parseHostPattern } from "./host_pattern.ts";
 /** The ABI major version this host speaks. */
 export const ABI_MAJOR = 1;
 
-/** Export names (plugin-abi.md "Exports a plugin provides"). */
+/** Export names (docs/plugin-abi.md "Exports a plugin provides"). */
 export const EXPORTS = {
   describe: "aetherflow_describe",
   step: "aetherflow_step",
@@ -135,7 +135,7 @@ export const DirGrantSchema = z.strictObject({
   mode: z.enum(["ro", "rw"]).default("ro"),
 });
 
-/** What the operator grants next to a pin (plugin-abi.md "Grants"); absent = nothing / default limit. */
+/** What the operator grants next to a pin (docs/plugin-abi.md "Grants"); absent = nothing / default limit. */
 export const GrantsSchema = z.strictObject({
   hosts: z.array(HostPatternSchema).default([]),
   files: z.enum(["artifacts", "none"]).default("none"),

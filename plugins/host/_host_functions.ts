@@ -1,4 +1,4 @@
-// The `extism:host/user` functions of ABI v1: af_log and af_connector_call (plugin-abi.md "Host functions").
+// The `extism:host/user` functions of ABI v1: af_log and af_connector_call (docs/plugin-abi.md "Host functions").
 // Built fresh for every instance; they read the scope of the call in progress (calls are serialised).
 import type { CallContext } from "@extism/extism";
 import { dirname, join, sep as SEP } from "node:path";
@@ -65,7 +65,7 @@ export function buildHostFunctions(
       const mapped = _mapPaths(args, scope.dirMap);
       if (typeof mapped === "string") return reply({ error: mapped });
       if (!scope.connectors) return reply({ error: "no connectors are available to this call" });
-      // Async host functions exist only in worker mode (stack-notes.md §2).
+      // Async host functions exist only in worker mode.
       if (!o.worker) return reply({ error: "af_connector_call needs worker mode" });
       const connectors = scope.connectors;
       return connectors.call(resource, method, mapped).then(

@@ -1,7 +1,7 @@
 // One Extism plugin instance with the limits the host enforces on every call: a call queue (Extism plugins
 // are not reentrant), a wall-clock timeout (also covering the instance's start) that terminates the worker and
 // recreates it on the next call, an output cap on output and error text, and fresh host-function objects per
-// instance (stack-notes.md §2 gotchas). D11.
+// instance (D11).
 import createPlugin, { type CallContext, type ExtismPluginOptions, type Plugin } from "@extism/extism";
 import { errorMessage, PluginError } from "../../engine/errors.ts";
 import { HOST_NAMESPACE } from "../abi/mod.ts";
@@ -183,7 +183,7 @@ export class PluginInstance {
       useWasi: o.useWasi,
       allowedPaths: { ...o.allowedPaths },
       allowedHosts: extismAllowedHosts(o.allowedHosts),
-      // Fresh object per instance: worker-mode createPlugin mutates it (stack-notes.md §2).
+      // Fresh object per instance: worker-mode createPlugin mutates it.
       functions: { [HOST_NAMESPACE]: o.hostFunctions(() => this.#scope) },
       enableWasiOutput: false,
       logger: logger as unknown as NonNullable<ExtismPluginOptions["logger"]>,
@@ -193,7 +193,7 @@ export class PluginInstance {
 }
 
 // Node's WASI prints "ExperimentalWarning: WASI is an experimental feature" on stderr once per worker, which
-// breaks JSON-only logs (core.md §8.1). Deno's node layer reads `--no-warnings` from NODE_OPTIONS lazily, also in
+// breaks JSON-only logs (docs/observability.md). Deno's node layer reads `--no-warnings` from NODE_OPTIONS lazily, also in
 // workers created later. Steps never see it: external.process children get the snapshot env (clearEnv).
 function _silenceNodeWarnings(): void {
   const current = Deno.env.get("NODE_OPTIONS") ?? "";

@@ -1,7 +1,7 @@
 /**
  * The effective grant: the intersection of what a plugin asks for (descriptor `capabilities`) and what the
  * operator granted next to its pin; limits are the smaller of the grant and the engine's ceiling (D11,
- * plugin-abi.md "Grants"). Pure data, no I/O.
+ * docs/plugin-abi.md "Grants"). Pure data, no I/O.
  * @module
  */
 import type { Capabilities, Grants } from "../abi/mod.ts";
@@ -13,7 +13,7 @@ import {
   patternMatches,
 } from "../abi/host_pattern.ts";
 
-/** Limits applied when a grant does not set one (plugin-abi.md "Limits"). */
+/** Limits applied when a grant does not set one (docs/plugin-abi.md "Limits"). */
 export const DEFAULT_LIMITS = {
   timeout_ms: 30_000,
   memory_mb: 256,

@@ -1,7 +1,7 @@
 /**
  * Byte-level helpers that run BEFORE a module is compiled: the sha256 pin check and the memory cap.
  *
- * The memory cap rewrites the declared maximum of every memory the module defines (plugin-abi.md "Limits": a
+ * The memory cap rewrites the declared maximum of every memory the module defines (docs/plugin-abi.md "Limits": a
  * cap that relies on a V8 flag given on one command line only is not enough). Extism 1.0.3 has no memory
  * option, so the bound is baked into the module: `memory.grow` past it returns -1 however the engine started.
  * @module

@@ -1,6 +1,6 @@
 /**
  * A loaded, pinned plugin: hash checked before compiling, memory capped in the module, described, ABI major
- * checked, exports checked against what it declares (D11, core.md §7.5). Calls go through sandboxed worker
+ * checked, exports checked against what it declares (D11, docs/plugins.md). Calls go through sandboxed worker
  * instances (one per directory mapping, each with its own queue).
  * @module
  */

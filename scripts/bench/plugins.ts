@@ -77,7 +77,7 @@ try {
   } finally {
     await raw.close();
   }
-  // Only the foreground result gates: the worker round trip is Extism's own cost (stack-notes.md §2).
+  // Only the foreground result gates: the worker round trip is Extism's own cost.
   if (failed) Deno.exitCode = 1;
 } finally {
   await Deno.remove(dir, { recursive: true });

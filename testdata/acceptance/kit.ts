@@ -13,7 +13,7 @@ import type { PluginPin } from "../../plugins/lock/mod.ts";
 
 const _DIR = decodeURIComponent(new URL("./", import.meta.url).pathname);
 
-/** Grants a test plugin needs to do its job (core.md §10 plugins, testdata/plugins/README.md). */
+/** Grants a test plugin needs to do its job (testdata/plugins/README.md). */
 const GRANTS: Readonly<Record<string, PluginPin["grants"]>> = {
   t_failonce: { files: "artifacts" },
   t_conn: { resources: ["r1", "r2"] },

@@ -1,6 +1,6 @@
 /**
  * Builds the WAT test plugins of this folder in-test (no binary fixture is committed): each `<name>.wat` gets
- * `_prelude.wat` inserted at its `;; @prelude` line, then wabt compiles it (stack-notes.md §3).
+ * `_prelude.wat` inserted at its `;; @prelude` line, then wabt compiles it.
  * @module
  */
 import wabtInit from "wabt";

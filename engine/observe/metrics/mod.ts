@@ -1,5 +1,5 @@
 /**
- * Built-in metrics sinks (core.md §8.4): a Prometheus textfile for node_exporter and OTLP/HTTP JSON, both fed
+ * Built-in metrics sinks (docs/metrics.md): a Prometheus textfile for node_exporter and OTLP/HTTP JSON, both fed
  * from the run events. See docs/metrics.md.
  * @module
  */

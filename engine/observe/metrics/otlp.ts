@@ -1,5 +1,5 @@
 /**
- * The OTLP sink (core.md §8.4): one `ExportMetricsServiceRequest` per run in the OTLP/HTTP JSON encoding, POSTed
+ * The OTLP sink (docs/metrics.md): one `ExportMetricsServiceRequest` per run in the OTLP/HTTP JSON encoding, POSTed
  * to `<endpoint>/v1/metrics`. Counts are monotonic delta sums (each run adds its own), durations and the
  * last-success time are gauges. Names match the Prometheus textfile once a collector adds unit suffixes.
  * @module

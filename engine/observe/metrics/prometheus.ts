@@ -1,5 +1,5 @@
 /**
- * The Prometheus textfile sink (core.md §8.4): one file for node_exporter's textfile collector, shared by every
+ * The Prometheus textfile sink (docs/metrics.md): one file for node_exporter's textfile collector, shared by every
  * flow. Each run merges its series into the file: counters add, gauges replace, series of other flows are kept.
  * The format and metric names are documented in docs/metrics.md.
  * @module

@@ -1,5 +1,5 @@
 /**
- * What one run contributes to the metrics sinks, folded from the run events of core.md §8.2 (the same events
+ * What one run contributes to the metrics sinks, folded from the run events of docs/observability.md (the same events
  * the log lines carry), so the sinks need no hook in the runner [D10].
  * @module
  */
@@ -20,7 +20,7 @@ export interface StepMetric {
   readonly stepId: string;
   readonly stepType: string;
   readonly status: string;
-  /** `null` for a failing step: it has no `step_end`, so no duration (§8.2). */
+  /** `null` for a failing step: it has no `step_end`, so no duration (docs/observability.md). */
   readonly durationMs: number | null;
 }
 
@@ -78,7 +78,7 @@ export class RunMetricsCollector {
       case EVENT.JOB_END: {
         const status = _str(fields.status);
         const open = this.#open.get(jobId);
-        // A failing step emits no step_end (§8.2); the job's FAILED end names it.
+        // A failing step emits no step_end (docs/observability.md); the job's FAILED end names it.
         if (open && status === "FAILED") this.#steps.push({ jobId, ...open, status, durationMs: null });
         this.#open.delete(jobId);
         this.#jobs.push({ jobId, status, durationMs: _num(fields.duration_ms) });

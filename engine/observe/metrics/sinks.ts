@@ -1,5 +1,5 @@
 /**
- * Built-in metrics sinks fed from the run events (core.md §8.4) [D10]: a Prometheus textfile and OTLP/HTTP JSON.
+ * Built-in metrics sinks fed from the run events (docs/metrics.md) [D10]: a Prometheus textfile and OTLP/HTTP JSON.
  * A sink failure is a WARNING on the `aetherflow.metrics` logger and never changes the run's outcome.
  * @module
  */
