@@ -1,68 +1,76 @@
 /**
- * Shell-style name matching with the semantics of Python's `fnmatch` (docs/steps.md "Patterns"), shared by
- * external.process success globs, the sftp/smb listing steps and bundle sources: `*` matches any run of characters
- * **including `/`**, `?` one character, `[seq]` one character in seq (ranges like `a-z`), `[!seq]` one character not
- * in seq; an unclosed `[` is a literal. Case-sensitive (POSIX).
+ * Shell-style name matching with Python `fnmatch.fnmatchcase` semantics, the one matcher of the engine (the file
+ * steps, external.process success globs, bundle sources; docs/steps.md "Patterns"): `*` matches any run of characters **including `/`**, `?` one character,
+ * `[abc]` / `[a-z]` a set, `[!abc]` its complement, a `[` without its closing `]` is literal; case-sensitive.
  * @module
  */
 
-const _SPECIAL_REGEXP = /[.*+?^${}()|[\]\\/]/g;
+const _cache = new Map<string, RegExp>();
 
-/**
- * The regular expression of a pattern, anchored at both ends.
- * @example Usage
- * ```ts
- * import { fnmatchRegExp } from "./fnmatch.ts";
- * import assert from "node:assert/strict";
- * assert.ok(fnmatchRegExp("*.csv").test("in/a.csv"));
- * ```
- */
-export function fnmatchRegExp(pattern: string): RegExp {
-  let out = "";
-  let i = 0;
-  const n = pattern.length;
-  while (i < n) {
-    const ch = pattern[i++]!;
-    if (ch === "*") {
-      // Consecutive stars mean the same as one.
-      if (!out.endsWith(".*")) out += ".*";
-    } else if (ch === "?") {
-      out += ".";
-    } else if (ch === "[") {
-      let j = i;
-      if (pattern[j] === "!") j++;
-      if (pattern[j] === "]") j++;
-      while (j < n && pattern[j] !== "]") j++;
-      if (j >= n) {
-        out += "\\[";
-        continue;
-      }
-      let body = pattern.slice(i, j);
-      i = j + 1;
-      if (body === "") {
-        out += "(?!)"; // an empty set matches nothing
-        continue;
-      }
-      if (body === "!") {
-        out += "."; // a negated empty set matches any character
-        continue;
-      }
-      let negate = false;
-      if (body.startsWith("!")) {
-        negate = true;
-        body = body.slice(1);
-      }
-      // Inside a JS class `\`, `]`, `[` and a leading `^` are special; `-` keeps its range meaning.
-      body = body.replace(/[\\\]\[^]/g, "\\$&");
-      out += `[${negate ? "^" : ""}${body}]`;
-    } else {
-      out += ch.replace(_SPECIAL_REGEXP, "\\$&");
-    }
-  }
-  return new RegExp(`^${out}$`, "s");
+function _escape(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
 
-/** Whether `name` matches `pattern` (the whole name; `*` crosses `/`). */
+/** The body of a `[...]` set starting after `[`, or null when it never closes (then `[` is literal). */
+function _set(pattern: string, start: number): { regex: string; end: number } | null {
+  let j = start;
+  if (pattern[j] === "!") j++;
+  if (pattern[j] === "]") j++; // a leading `]` is a member
+  while (j < pattern.length && pattern[j] !== "]") j++;
+  if (j >= pattern.length) return null;
+  let body = pattern.slice(start, j);
+  const negate = body.startsWith("!");
+  if (negate) body = body.slice(1);
+  // Members are literal except `a-z` ranges; a reversed range matches nothing (as in Python).
+  let out = "";
+  for (let k = 0; k < body.length; k++) {
+    const c = body[k]!;
+    if (body[k + 1] === "-" && k + 2 < body.length) {
+      const hi = body[k + 2]!;
+      if (c <= hi) out += `${_escape(c)}-${_escape(hi)}`;
+      k += 2;
+    } else {
+      out += _escape(c);
+    }
+  }
+  if (out === "") return { regex: negate ? "[^]" : "(?!)", end: j + 1 };
+  return { regex: negate ? `[^${out}]` : `[${out}]`, end: j + 1 };
+}
+
+/** The pattern as an anchored RegExp (cached). */
+export function fnmatchRegExp(pattern: string): RegExp {
+  const hit = _cache.get(pattern);
+  if (hit) return hit;
+  let re = "";
+  for (let i = 0; i < pattern.length;) {
+    const c = pattern[i]!;
+    if (c === "*") {
+      while (pattern[i] === "*") i++;
+      re += "[^]*";
+    } else if (c === "?") {
+      re += "[^]";
+      i++;
+    } else if (c === "[") {
+      const set = _set(pattern, i + 1);
+      if (set === null) {
+        re += "\\[";
+        i++;
+      } else {
+        re += set.regex;
+        i = set.end;
+      }
+    } else {
+      re += _escape(c);
+      i++;
+    }
+  }
+  const out = new RegExp(`^${re}$`, "u");
+  if (_cache.size > 512) _cache.clear();
+  _cache.set(pattern, out);
+  return out;
+}
+
+/** Whether `name` matches `pattern` (Python `fnmatch.fnmatchcase`). */
 export function fnmatch(name: string, pattern: string): boolean {
   return fnmatchRegExp(pattern).test(name);
 }

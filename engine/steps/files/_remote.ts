@@ -1,7 +1,7 @@
 // Shared by the sftp_* / smb_* steps (docs/steps.md "Remote files"): the two kinds they run over, the remote file
 // entry they exchange, and the `files` input.
 import { StepError } from "../../errors.ts";
-import { fail, field, isPlainMap, parseJsonish } from "../../inputs/mod.ts";
+import { fail, field, isMap, parseJsonish } from "../../inputs/mod.ts";
 import type { FilesConnector, RemoteFileInfo } from "../../connectors/kinds/files.ts";
 import type { JsonObject } from "../../types.ts";
 import type { StepContext } from "../types.ts";
@@ -64,7 +64,7 @@ export const FILES_INPUT = field((value, ctx): FileRef[] => {
       out.push({ path: item, rel_path: _basename(item) });
       continue;
     }
-    if (!isPlainMap(item) || typeof item.path !== "string" || item.path === "") {
+    if (!isMap(item) || typeof item.path !== "string" || item.path === "") {
       return fail(ctx, "must be a list of file entries (maps with path and rel_path) or paths");
     }
     const rel = typeof item.rel_path === "string" ? item.rel_path : _basename(item.path);

@@ -3,7 +3,7 @@
 import { errorMessage, StepError } from "../../errors.ts";
 import { fields } from "../../inputs/mod.ts";
 import type { FilesConnector, RemoteFileInfo } from "../../connectors/kinds/files.ts";
-import { fnmatch } from "../_shared/fnmatch.ts";
+import { fnmatch } from "../../fnmatch.ts";
 import { defineStep, type StepContext, type StepResult } from "../types.ts";
 import {
   byCodePoint,

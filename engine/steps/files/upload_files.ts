@@ -2,7 +2,7 @@
 // uploads to remote_dir/<basename>) (docs/steps.md "sftp_upload_files", "smb_upload_files").
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { errorMessage, StepError } from "../../errors.ts";
-import { fail, field, fields, isPlainMap, toList } from "../../inputs/mod.ts";
+import { fail, field, fields, isMap, toList } from "../../inputs/mod.ts";
 import { defineStep, type StepResult } from "../types.ts";
 import { checkAborted, filesConnector, SFTP_KIND, SMB_KIND } from "./_remote.ts";
 import { openUploadManifest, type UploadRecord } from "./_upload_manifest.ts";
@@ -22,8 +22,8 @@ const _ITEMS = field((value, ctx): UploadItem[] => {
       out.push({ file: raw, id: basename(raw), remote_name: basename(raw) });
       continue;
     }
-    const unknown = isPlainMap(raw) ? Object.keys(raw).filter((k) => !_ITEM_KEYS.includes(k)) : [];
-    const ok = isPlainMap(raw) && typeof raw.file === "string" && raw.file !== "" && unknown.length === 0 &&
+    const unknown = isMap(raw) ? Object.keys(raw).filter((k) => !_ITEM_KEYS.includes(k)) : [];
+    const ok = isMap(raw) && typeof raw.file === "string" && raw.file !== "" && unknown.length === 0 &&
       ["id", "remote_name"].every((k) => raw[k] == null || (typeof raw[k] === "string" && raw[k] !== ""));
     if (!ok) {
       return fail(ctx, "must be a list of paths or maps {file, id?, remote_name?} (non-empty strings)");
