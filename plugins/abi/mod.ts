@@ -1,6 +1,6 @@
 /**
  * The plugin ABI, version 1: export and host-function names, the JSON envelopes that cross the boundary and
- * the zod schemas the host checks them with (docs/docs/plugin-abi.md). Frozen within major version 1: fields may be
+ * the zod schemas the host checks them with (docs/plugin-abi.md). Frozen within major version 1: fields may be
  * added, none removed or changed in meaning; unknown fields are ignored (schemas are not strict).
  *
  * @example Usage

@@ -8,7 +8,7 @@ import type { ConnectorsApi } from "../../engine/connectors/types.ts";
 import type { StepLogger } from "../../engine/steps/types.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 
-/** A plugin log call's level: the step logger's method it goes to (the `af_log` levels of docs/docs/plugin-abi.md). */
+/** A plugin log call's level: the step logger's method it goes to (the `af_log` levels of docs/plugin-abi.md). */
 export type PluginLogLevel = keyof StepLogger;
 
 /** Calls a connector method on a named resource (built-in or plugin connector). */
