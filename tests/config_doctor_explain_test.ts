@@ -64,7 +64,7 @@ Deno.test("doctor --json prints only the report line; template problems are warn
   const lines = r.stdout.trimEnd().split("\n");
   assert.equal(lines.length, 1);
   const doc = JSON.parse(lines[0] ?? "");
-  // The §9.4 report, then `errors` (the missing keys again) of the CLI's one JSON style.
+  // The doctor report (docs/cli.md), then `errors` (the missing keys again) of the CLI's one JSON style.
   assert.deepStrictEqual(Object.keys(doc), ["ok", "flow_yaml", "missing_env", "warnings", "errors"]);
   assert.equal(doc.ok, true);
   assert.deepStrictEqual(doc.missing_env, []);
