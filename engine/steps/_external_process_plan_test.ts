@@ -16,7 +16,7 @@ import { validateExternalProcess } from "./_external_process_validate.ts";
 import { stepInputIssues } from "./inputs.ts";
 import { CaptureBuffer, LineSplitter } from "./_output_capture.ts";
 
-Deno.test("buildArgv() treats a list as argv and renders items as text (D16, docs/cli.md)", () => {
+Deno.test("buildArgv() treats a list as argv and renders items as text (D16, docs/steps.md)", () => {
   assert.deepEqual(buildArgv(["echo", 1, true, 1.5, { a: 1 }], { args: ["x y"], shell: false }), [
     "echo",
     "1",

@@ -450,7 +450,7 @@ Deno.test("run() sandboxes paths and fails spawn errors without retrying ", asyn
   assert.equal(ctx.lines.filter((l) => l.startsWith("INFO external_process_start")).length, 1);
 });
 
-Deno.test("run() checks required inputs and unknown keys at run time (docs/cli.md)", async () => {
+Deno.test("run() checks required inputs and unknown keys at run time (docs/steps.md)", async () => {
   await using ctx = await makeContext();
   await assert.rejects(run({}, ctx), { message: 'Step s1 missing inputs: ["command"]' });
   await assert.rejects(run({ command: ["true"], log: { stdot: "capture" } }, ctx), {
