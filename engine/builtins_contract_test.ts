@@ -100,6 +100,37 @@ const STEP_ROWS: Record<string, StepRow> = {
       "local_files[0]",
     ]],
     templated: ["resource", "local_files", "remote_dir"],
+  db_extract: {
+    valid: { resource: "db", sql: "select 1", output: "out.tsv" },
+    required: ["resource", "sql", "output"],
+    wrongType: [
+      ["format", "xml", "Unsupported format: xml"],
+      ["resource", "", "db_extract inputs.resource must be a non-empty string"],
+      ["output", 5, "db_extract inputs.output must be a path string"],
+    ],
+    templated: ["resource", "sql", "output", "format", "params"],
+  },
+  db_extract_stream: {
+    valid: { resource: "db", sql: "select 1", output: "out.csv" },
+    required: ["resource", "sql", "output"],
+    wrongType: [
+      ["format", "xml", "db_extract_stream unsupported format: xml"],
+      ["include_header", "maybe", "db_extract_stream inputs.include_header must be a boolean"],
+      ["fetch_size", 0, "db_extract_stream inputs.fetch_size must be >= 1"],
+      ["dtypes", [1], "dtypes must be a dict (mapping column -> type)"],
+      ["dtypes_json", "{oops", "dtypes must be a dict (mapping column -> type)"],
+      ["file.delimiter", 5, "db_extract_stream inputs.file.delimiter must be a string"],
+    ],
+    templated: ["resource", "sql", "output", "format", "fetch_size", "dtypes", "file", "params"],
+  },
+  db_fetch_small: {
+    valid: { resource: "db", sql: "select 1" },
+    required: ["resource", "sql"],
+    wrongType: [
+      ["max_rows", "many", "db_fetch_small inputs.max_rows must be an integer"],
+      ["fetch_size", 0, "db_fetch_small inputs.fetch_size must be >= 1"],
+    ],
+    templated: ["resource", "sql", "params", "max_rows", "fetch_size"],
   },
   check_items: {
     valid: { items: [1] },
@@ -246,9 +277,62 @@ interface ConnectorRow {
   freeForm?: boolean;
   required: string[];
   wrongType: [string, unknown][];
+  /** Mistyped options keys, reported at resources.<name>.options.<key>. */
+  optionsWrongType?: [string, unknown][];
+  /** The driver refuses to run in this build: `create` fails with this message part. */
+  unavailable?: string;
 }
 
+const _URL_OPTIONS_WRONG: [string, unknown][] = [
+  ["pool.size", 0],
+  ["pool_pre_ping", "maybe"],
+  ["connect_timeout", "soon"],
+];
+
 const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
+  "db:duckdb": {
+    config: { path: "x.duckdb" },
+    required: [],
+    wrongType: [["read_only", "maybe"]],
+    optionsWrongType: [["pragmas", [1]]],
+    unavailable: "db:duckdb is not available in this build",
+  },
+  "db:exasol": {
+    config: { dsn: "exa1:8563", user: "u", password: "p" },
+    required: ["dsn", "user", "password"],
+    wrongType: [["encryption", "maybe"], ["dsn", 5]],
+    optionsWrongType: [["timeout", "soon"]],
+  },
+  "db:mysql": {
+    config: { url: "mysql+pymysql://u:p%40ss@127.0.0.1:3306/app" },
+    required: ["url"],
+    wrongType: [["url", 5]],
+    optionsWrongType: _URL_OPTIONS_WRONG,
+  },
+  "db:oracledb": {
+    config: { user: "u", password: "p", dsn: "db1:1521/ORCL" },
+    required: ["user", "password", "dsn"],
+    wrongType: [["dsn", 5]],
+    optionsWrongType: [["pool.size", 0], ["arraysize", "big"]],
+  },
+  "db:postgres": {
+    config: { url: "postgresql+psycopg2://u:p%40ss@127.0.0.1:5432/app" },
+    required: ["url"],
+    wrongType: [["url", 5]],
+    optionsWrongType: _URL_OPTIONS_WRONG,
+  },
+  "db:sqlalchemy": {
+    config: { url: "sqlite:///:memory:" },
+    required: ["url"],
+    wrongType: [["url", ""]],
+    optionsWrongType: _URL_OPTIONS_WRONG,
+  },
+  "db:sqlite3": {
+    config: { path: ":memory:" },
+    required: [],
+    wrongType: [["read_only", "maybe"], ["timeout", -1]],
+    optionsWrongType: [["cache", 5]],
+  },
   "echo:echo": { config: { anything: 1 }, freeForm: true, required: [], wrongType: [] },
   "sftp:paramiko": {
     config: { host: "h", user: "u", password: "p" },
@@ -296,8 +380,8 @@ for (const def of BUILTIN_CONNECTORS) {
   if (!row) continue;
   Deno.test(`connector contract: ${key}`, async (t) => {
     const registry = ConnectorRegistry.withBuiltins();
-    const check = (config: Record<string, unknown>) =>
-      resourceIssues({ r: { kind: def.kind, driver: def.driver, config, options: row.options ?? {} } }, {
+    const check = (config: Record<string, unknown>, options: Record<string, unknown> = row.options ?? {}) =>
+      resourceIssues({ r: { kind: def.kind, driver: def.driver, config, options } }, {
         registry,
       });
 
@@ -326,6 +410,11 @@ for (const def of BUILTIN_CONNECTORS) {
             `resources.r.config.${k} semantic:invalid_config`,
           ]);
         }
+        for (const [k, value] of row.optionsWrongType ?? []) {
+          assert.deepEqual(_brief(check(row.config, _with(row.options ?? {}, k, value))), [
+            `resources.r.options.${k} semantic:invalid_config`,
+          ], k);
+        }
       },
     );
 
@@ -343,6 +432,10 @@ for (const def of BUILTIN_CONNECTORS) {
         },
         settings: { connector_cache_disabled: false, connector_cache_default: "run" },
       });
+      if (row.unavailable) {
+        await assert.rejects(acc.get(def.kind, "r"), (err: Error) => err.message.includes(row.unavailable!));
+        return;
+      }
       const created = await acc.get(def.kind, "r");
       assert.equal(created.resource, "r");
       if (isConnectorKind(def.kind)) fitToKind(def.kind, { def, instance: created });

@@ -23,6 +23,7 @@ const HEAVY = [
   "hyparquet-writer",
   "@duckdb/node-api",
   "oracledb",
+  "@exasol/exasol-driver-ts",
   "@extism/extism",
   "wabt",
   "knex",

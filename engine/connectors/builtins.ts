@@ -1,5 +1,12 @@
 // Built-in connector definitions, as an explicit list (no side-effect registration). One driver per file in
 // drivers/, named after its registry key (`sftp:paramiko` -> drivers/sftp_paramiko.ts).
+import { dbDuckdb } from "./drivers/db_duckdb.ts";
+import { dbExasol } from "./drivers/db_exasol.ts";
+import { dbMysql } from "./drivers/db_mysql.ts";
+import { dbOracledb } from "./drivers/db_oracledb.ts";
+import { dbPostgres } from "./drivers/db_postgres.ts";
+import { dbSqlalchemy } from "./drivers/db_sqlalchemy.ts";
+import { dbSqlite3 } from "./drivers/db_sqlite3.ts";
 import { echoConnector } from "./drivers/echo_echo.ts";
 import { sftpParamiko } from "./drivers/sftp_paramiko.ts";
 import { smbPysmb } from "./drivers/smb_pysmb.ts";
@@ -11,4 +18,11 @@ export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [
   sftpParamiko,
   smbSmbclient,
   smbPysmb,
+  dbDuckdb,
+  dbExasol,
+  dbMysql,
+  dbOracledb,
+  dbPostgres,
+  dbSqlalchemy,
+  dbSqlite3,
 ];

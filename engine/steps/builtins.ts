@@ -2,6 +2,9 @@
 // (engine/steps/<type>.ts) or family folder (engine/steps/<family>/<type>.ts).
 import type { AnyStepDefinition } from "./types.ts";
 import { checkItemsStep } from "./check_items.ts";
+import { dbExtractStep } from "./db/db_extract.ts";
+import { dbExtractStreamStep } from "./db/db_extract_stream.ts";
+import { dbFetchSmallStep } from "./db/db_fetch_small.ts";
 import { externalProcess } from "./external_process.ts";
 import { withLockStep } from "./with_lock.ts";
 import { sftpDeleteFiles, smbDeleteFiles } from "./files/delete_files.ts";
@@ -11,6 +14,9 @@ import { sftpUploadFiles, smbUploadFiles } from "./files/upload_files.ts";
 
 export const BUILTIN_STEPS: readonly AnyStepDefinition[] = [
   checkItemsStep,
+  dbExtractStep,
+  dbExtractStreamStep,
+  dbFetchSmallStep,
   externalProcess,
   withLockStep,
   sftpListFiles,

@@ -13,7 +13,11 @@ export interface DbRows {
   rows: unknown[][];
 }
 
-/** A streamed result: `types` are the driver's declared column types when known (null otherwise). */
+/**
+ * A streamed result: `types` are the driver's declared column types when known (null otherwise: the step samples
+ * values). Built-in drivers pull the next batch only when asked (memory stays flat); leaving the iteration early
+ * (`break`, an error) releases the statement and its connection.
+ */
 export interface DbStream {
   columns: string[];
   types: (string | null)[];
@@ -31,6 +35,8 @@ export interface DbConnector extends Connector {
   fetchmany?(args: DbQuery & { fetch_size: number; sample_size?: number }): Promise<DbStream>;
   /** Run a statement and commit; the affected row count. */
   execute?(args: DbQuery): Promise<{ rowcount: number }>;
+  /** A cheap round trip (`SELECT 1`) proving the server answers with these credentials (`doctor --connect`). */
+  probe?(): Promise<void>;
 }
 
 /** Every method of the kind, and those every driver must have. */
@@ -59,5 +65,50 @@ export function dbFromCall(base: Connector & { call: GenericCall }): DbConnector
     },
     execute: (args) =>
       callChecked(base.call, where("execute"), { params: {}, ...args }, z.object({ rowcount: z.number() })),
+  };
+}
+
+/**
+ * Batches whose resources are released exactly once: when the iteration ends, fails, or is left early — also
+ * when `return()` is called before the first `next()` (an async generator's own `finally` would not run then).
+ */
+export function batchStream(
+  source: AsyncIterator<unknown[][]>,
+  release: () => unknown,
+): AsyncIterableIterator<unknown[][]> {
+  let released = false;
+  const free = async () => {
+    if (released) return;
+    released = true;
+    try {
+      await release();
+    } catch {
+      // the statement or connection is already gone: nothing left to free
+    }
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const r = await source.next();
+        if (r.done) await free();
+        return r;
+      } catch (err) {
+        await free();
+        throw err;
+      }
+    },
+    async return(value?: unknown) {
+      try {
+        await source.return?.();
+      } catch {
+        // ignored: releasing below is what matters
+      } finally {
+        await free();
+      }
+      return { done: true, value } as IteratorResult<unknown[][]>;
+    },
   };
 }

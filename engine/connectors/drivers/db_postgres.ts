@@ -1,0 +1,283 @@
+/**
+ * `db:postgres` — PostgreSQL through npm `postgres` (porsager), loaded lazily. Config `url`
+ * (`postgresql[+driver]://…`, SQLAlchemy rules); options: pool, timeouts, `connect_args`
+ * (docs/connectors.md "db:postgres"). `db:sqlalchemy` uses `createPostgresDb` for PostgreSQL URLs.
+ *
+ * Values: int8 as number (bigint beyond 2^53), numeric as SqlDecimal (exact), date as SqlDate, timestamp as a
+ * naive and timestamptz as a zone-aware SqlTimestamp, parsed from the server's text (never through a JS Date,
+ * so neither the process time zone nor microseconds are lost); bytea as bytes, json as parsed JSON.
+ * @module
+ */
+import { AetherflowError, EXIT } from "../../errors.ts";
+import { batchStream, type DbConnector, type DbQuery, type DbRows, type DbStream } from "../kinds/db.ts";
+import {
+  integerFromText,
+  naiveTimestamp,
+  parseZonedTimestamp,
+  SqlDate,
+  SqlDecimal,
+} from "../kinds/db_values.ts";
+import { type ConnectorCreateContext, defineConnector } from "../types.ts";
+import {
+  addressOf,
+  dbCall,
+  dbError,
+  type DbErrorContext,
+  guarded,
+  poolSettings,
+  sqlParam,
+  URL_DRIVER_CONFIG,
+  URL_DRIVER_OPTIONS,
+  type UrlDriverOptions,
+} from "./_db_common.ts";
+import { bindNamed } from "./_db_sql.ts";
+import { type DbUrl, dialectFamily, parseDbUrl, queryValue, urlSecrets } from "./_db_url.ts";
+
+// Type names by OID, for declared column types (docs/steps.md "Column dtypes").
+const _TYPE_NAMES: Record<number, string> = {
+  16: "bool",
+  17: "bytea",
+  18: "char",
+  19: "name",
+  20: "int8",
+  21: "int2",
+  23: "int4",
+  25: "text",
+  26: "oid",
+  114: "json",
+  142: "xml",
+  700: "float4",
+  701: "float8",
+  1042: "bpchar",
+  1043: "varchar",
+  1082: "date",
+  1083: "time",
+  1114: "timestamp",
+  1184: "timestamptz",
+  1186: "interval",
+  1266: "timetz",
+  1700: "numeric",
+  2950: "uuid",
+  3802: "jsonb",
+};
+
+/** Declared type name of a column OID (null when unknown: the step samples values). */
+export function postgresTypeName(oid: number): string | null {
+  return _TYPE_NAMES[oid] ?? null;
+}
+
+/** The npm `postgres` options for a parsed URL and the resource options (pure; tested without a server). */
+export function postgresClientOptions(
+  url: DbUrl,
+  options: UrlDriverOptions,
+  extra: { appName?: string } = {},
+): Record<string, unknown> {
+  const pool = poolSettings(options);
+  const args = { ...options.connect_args } as Record<string, unknown>;
+  const connection: Record<string, unknown> = { application_name: extra.appName ?? "aetherflow" };
+  let ssl: unknown = undefined;
+  const sslmode = args.sslmode ?? queryValue(url, "sslmode");
+  delete args.sslmode;
+  if (typeof sslmode === "string") {
+    ssl = sslmode === "disable" ? false : sslmode === "verify-ca" ? "verify-full" : sslmode;
+  }
+  let connectTimeout = options.connect_timeout;
+  const argTimeout = args.connect_timeout ?? queryValue(url, "connect_timeout");
+  delete args.connect_timeout;
+  if (argTimeout !== undefined && Number.isFinite(Number(argTimeout))) connectTimeout = Number(argTimeout);
+  // psycopg2's `options: "-c key=value -c …"` becomes run-time parameters.
+  const pgOptions = args.options ?? queryValue(url, "options");
+  delete args.options;
+  if (typeof pgOptions === "string") {
+    for (const m of pgOptions.matchAll(/-c\s*([\w.]+)=(\S+)/g)) connection[m[1]!] = m[2]!;
+  }
+  for (const [k, v] of Object.entries(url.query)) {
+    if (!["sslmode", "connect_timeout", "options"].includes(k)) {
+      connection[k] = Array.isArray(v) ? v.at(-1) : v;
+    }
+  }
+  for (const [k, v] of Object.entries(args)) connection[k] = v;
+  if (options.statement_timeout !== null && options.statement_timeout > 0) {
+    connection.statement_timeout = Math.round(options.statement_timeout * 1000);
+  }
+  const host = url.host ?? queryValue(url, "host") ?? "localhost";
+  delete connection.host;
+  return {
+    host,
+    port: url.port ?? 5432,
+    user: url.username ?? undefined,
+    password: url.password ?? undefined,
+    database: url.database ?? undefined,
+    ssl,
+    max: pool.size + pool.maxOverflow,
+    max_lifetime: pool.recycleSeconds > 0 ? pool.recycleSeconds : null,
+    idle_timeout: 0,
+    connect_timeout: connectTimeout,
+    prepare: false,
+    connection,
+  };
+}
+
+// deno-lint-ignore no-explicit-any
+type _Sql = any;
+
+/** A PostgreSQL db connector for a parsed URL. */
+export async function createPostgresDb(
+  resource: string,
+  driver: string,
+  url: DbUrl,
+  options: UrlDriverOptions,
+  ctx: ConnectorCreateContext,
+  secrets: readonly string[],
+): Promise<DbConnector> {
+  const { default: postgres } = await import("postgres");
+  const clientOptions = postgresClientOptions(url, options);
+  const err: DbErrorContext = {
+    driver,
+    resource,
+    address: addressOf(String(clientOptions.host), Number(clientOptions.port)),
+    secrets,
+  };
+  const sql: _Sql = postgres({
+    ...clientOptions,
+    onnotice: () => {},
+    types: {
+      aetherflow_int8: { to: 0, from: [20], serialize: String, parse: integerFromText },
+      aetherflow_numeric: { to: 0, from: [1700], serialize: String, parse: (t: string) => new SqlDecimal(t) },
+      aetherflow_date: { to: 0, from: [1082], serialize: String, parse: (t: string) => new SqlDate(t) },
+      aetherflow_ts: { to: 0, from: [1114], serialize: String, parse: naiveTimestamp },
+      aetherflow_tstz: { to: 0, from: [1184], serialize: String, parse: parseZonedTimestamp },
+    },
+  } as never);
+  const head = `Resource ${resource} (${driver})`;
+  const timeout = options.statement_timeout;
+  let closed = false;
+
+  const query = (q: DbQuery) => {
+    if (closed) throw new AetherflowError(`${head}: connector is closed`, { code: "db:closed" });
+    const bound = bindNamed(q.sql, q.params, (i) => `$${i}`, { reuse: true });
+    return sql.unsafe(bound.sql, bound.values.map(sqlParam));
+  };
+  const columnsOf = (cols: { name: string; type: number }[] | undefined) => ({
+    columns: (cols ?? []).map((c) => c.name),
+    types: (cols ?? []).map((c) => postgresTypeName(c.type)),
+  });
+
+  const db: DbConnector = {
+    resource,
+    async fetchall(q): Promise<DbRows> {
+      const pending = query(q).values();
+      try {
+        const rows: _Sql = await guarded(pending, {
+          signal: ctx.signal,
+          timeoutSeconds: timeout,
+          cancel: () => pending.cancel(),
+          head,
+        });
+        return { columns: columnsOf(rows.columns).columns, rows: rows as unknown[][] };
+      } catch (e) {
+        throw dbError(err, e);
+      }
+    },
+    async fetchmany(q): Promise<DbStream> {
+      const fetchSize = Math.max(1, q.fetch_size);
+      const pending = query(q).values();
+      const iterator: AsyncIterator<unknown[][]> = pending.cursor(fetchSize)[Symbol.asyncIterator]();
+      const next = () =>
+        guarded(iterator.next(), {
+          signal: ctx.signal,
+          timeoutSeconds: timeout,
+          cancel: () => pending.cancel(),
+          head,
+        })
+          .catch((e) => {
+            throw dbError(err, e);
+          });
+      // The first batch carries the column list; an empty result is described instead.
+      const first = await next();
+      let meta: { columns: string[]; types: (string | null)[] };
+      if (!first.done) meta = columnsOf((first.value as unknown as { columns?: [] }).columns);
+      else {
+        try {
+          const described = await query(q).describe();
+          meta = columnsOf(described.columns);
+        } catch (e) {
+          throw dbError(err, e);
+        }
+      }
+      const batches = batchStream(
+        (async function* () {
+          if (first.done) return;
+          yield first.value as unknown[][];
+          // Ask for the next batch before handing this one out, so the server works while the step writes.
+          let ahead = next();
+          while (true) {
+            const r = await ahead;
+            if (r.done) break;
+            ahead = next();
+            yield r.value as unknown[][];
+          }
+        })(),
+        () => iterator.return?.(),
+      );
+      return { ...meta, batches };
+    },
+    async execute(q): Promise<{ rowcount: number }> {
+      const pending = query(q);
+      try {
+        const r: _Sql = await guarded(pending, {
+          signal: ctx.signal,
+          timeoutSeconds: timeout,
+          cancel: () => pending.cancel(),
+          head,
+        });
+        return { rowcount: Number(r.count ?? 0) };
+      } catch (e) {
+        throw dbError(err, e);
+      }
+    },
+    async probe(): Promise<void> {
+      await db.fetchall({ sql: "SELECT 1", params: {} });
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await sql.end({ timeout: 5 });
+    },
+  };
+  db.call = dbCall(db);
+  return db;
+}
+
+/** Parse the URL and check it names PostgreSQL (db:postgres refuses other dialects). */
+export function postgresUrl(text: string, driver: string): DbUrl {
+  const url = parseDbUrl(text);
+  if (dialectFamily(url) !== "postgres") {
+    throw new AetherflowError(
+      `${driver} needs a postgresql:// URL, got dialect ${
+        JSON.stringify(url.dialect)
+      } (db:sqlalchemy dispatches on the URL)`,
+      { code: "db:url", exitCode: EXIT.FAILED },
+    );
+  }
+  return url;
+}
+
+export const dbPostgres = defineConnector({
+  kind: "db",
+  driver: "postgres",
+  origin: "builtin",
+  config: URL_DRIVER_CONFIG,
+  options: URL_DRIVER_OPTIONS,
+  create(resource, ctx) {
+    const url = postgresUrl(resource.config.url, "db:postgres");
+    return createPostgresDb(
+      resource.name,
+      "db:postgres",
+      url,
+      resource.options,
+      ctx,
+      urlSecrets(resource.config.url),
+    );
+  },
+});
