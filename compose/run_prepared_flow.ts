@@ -160,6 +160,16 @@ export async function runPreparedFlow(
           resources,
           settings,
           signal: options.signal,
+          // Connector warnings (e.g. an ignored option) go through the masked run logger.
+          log: (name) => {
+            const at = `aetherflow.connector.${name}`;
+            return {
+              debug: (m) => logger.log("DEBUG", at, m),
+              info: (m) => logger.log("INFO", at, m),
+              warn: (m) => logger.log("WARNING", at, m),
+              error: (m) => logger.log("ERROR", at, m),
+            };
+          },
         });
         return { connectors, close: () => _closeConnectors(connectors) };
       },

@@ -4,7 +4,7 @@
  */
 import { AetherflowError, EXIT } from "../errors.ts";
 import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
-import type { Masker } from "./masking.ts";
+import { isSecretKey, type Masker } from "./masking.ts";
 import { type Mode, refusedArchiveDriver } from "./modes.ts";
 import { applyDecode, type SecretsProvider } from "./secrets.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -137,7 +137,43 @@ export async function buildResources(options: BuildResourcesOptions): Promise<Re
       onWarning: options.onWarning,
       where: `resources.${name}`,
     });
+    if (options.masker) registerResourceSecrets(options.masker, decoded);
     out.push([name, { kind: res.kind, driver: res.driver, ...decoded, decode: merged.decode }]);
   }
   return Object.fromEntries(out);
+}
+
+// `scheme://user:password@` inside any text value (URLs, DSNs, connect strings).
+const _URL_PASSWORD = /\b[a-z][\w+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi;
+
+function _decodePercent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Register a resource's credentials with the masker [D18]: values under secret-named keys (`password`,
+ * `token`, `private_key`, … at any depth of config/options) and the password of every credentialed URL, raw and
+ * percent-decoded, since drivers echo either in their errors (docs/secrets.md "Resource credentials").
+ * Values shorter than 4 characters are not registered (they would mask ordinary text).
+ */
+export function registerResourceSecrets(masker: Masker, resource: { config: _Map; options: _Map }): void {
+  const add = (value: string) => {
+    if (value.length >= 4) masker.add(value);
+  };
+  const walk = (value: unknown, key: string | undefined) => {
+    if (typeof value === "string") {
+      if (key !== undefined && isSecretKey(key)) add(value);
+      for (const m of value.matchAll(_URL_PASSWORD)) {
+        add(m[1]!);
+        add(_decodePercent(m[1]!));
+      }
+    } else if (Array.isArray(value)) value.forEach((v) => walk(v, undefined));
+    else if (_isMap(value)) { for (const [k, v] of Object.entries(value)) walk(v, k); }
+  };
+  walk(resource.config, undefined);
+  walk(resource.options, undefined);
 }

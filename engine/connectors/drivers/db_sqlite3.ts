@@ -96,6 +96,31 @@ export async function createSqliteDb(
     }
   };
   const columnsOf = (stmt: ReturnType<typeof prepare>) => stmt.columns().map((c) => c.name);
+  // Deno 2.9.6's node:sqlite ends `iterate()` silently when SQLite reports an error mid-statement (all() and
+  // get() do throw). So a finished stream is checked: the statement's row count, computed again, must match
+  // what was streamed; an error on the way now surfaces. Statements that cannot be wrapped (PRAGMA…) are not
+  // checked (docs/connectors.md "db:sqlite3").
+  const verifyComplete = (sql: string, params: unknown, streamed: number) => {
+    let counter;
+    try {
+      counter = db.prepare(`SELECT count(*) FROM (${sql.replace(/[\s;]+$/, "")})`);
+    } catch {
+      return;
+    }
+    let expected: number;
+    try {
+      expected = Number(Object.values(counter.get(_params(params) as never) ?? {})[0]);
+    } catch (e) {
+      throw dbError(err, e);
+    }
+    if (expected !== streamed) {
+      throw new AetherflowError(
+        `${head}: the statement stopped after ${streamed} of ${expected} rows (SQLite failed mid-statement; ` +
+          "run it with db_fetch_small or the sqlite3 shell to see the error)",
+        { code: "db:query", exitCode: EXIT.FAILED },
+      );
+    }
+  };
 
   const connector: DbConnector = {
     resource,
@@ -121,6 +146,7 @@ export async function createSqliteDb(
       const columns = columnsOf(stmt);
       // SQLite declares no value types (a column's declared type does not bind its values): the step samples.
       const types = columns.map(() => null);
+      let total = 0;
       const batches = batchStream(
         (async function* () {
           while (true) {
@@ -144,8 +170,12 @@ export async function createSqliteDb(
             } catch (e) {
               throw dbError(err, e);
             }
+            total += batch.length;
             if (batch.length > 0) yield batch;
-            if (done) return;
+            if (done) {
+              verifyComplete(q.sql, q.params, total);
+              return;
+            }
             // Let timers and signals run between batches (node:sqlite is synchronous).
             await new Promise((r) => setTimeout(r, 0));
           }
