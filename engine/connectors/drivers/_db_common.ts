@@ -53,14 +53,19 @@ export const URL_DRIVER_CONFIG = fields.fixedMap({ url: fields.text({ nonEmpty: 
 
 const _CONNECT_CODES = new Set([
   "ECONNREFUSED",
-  "ECONNRESET",
   "ENOTFOUND",
   "EAI_AGAIN",
   "ETIMEDOUT",
   "EHOSTUNREACH",
   "ENETUNREACH",
   "CONNECT_TIMEOUT",
+]);
+const _LOST_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
   "PROTOCOL_CONNECTION_LOST",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
 ]);
 
 /** What an error says, without credentials. */
@@ -100,6 +105,12 @@ export function dbError(
   const head = `Resource ${ctx.resource} (${ctx.driver})`;
   const code = (err as { code?: unknown })?.code;
   const codeText = typeof code === "string" && code !== "" && !msg.includes(code) ? ` [${code}]` : "";
+  if (typeof code === "string" && _LOST_CODES.has(code)) {
+    return new AetherflowError(`${head}: connection to ${ctx.address} lost: ${msg}${codeText}`, {
+      code: "db:connection_lost",
+      exitCode: EXIT.FAILED,
+    });
+  }
   if (phase === "connect" || isConnectError(err)) {
     return new AetherflowError(`${head}: cannot connect to ${ctx.address}: ${msg}${codeText}`, {
       code: "db:connect",

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { parseResourceConfig } from "../config.ts";
 import { parseDbUrl } from "./_db_url.ts";
-import { type UrlDriverOptions } from "./_db_common.ts";
+import type { UrlDriverOptions } from "./_db_common.ts";
 import { dbPostgres, postgresClientOptions, postgresTypeName } from "./db_postgres.ts";
 import { dbMysql, mysqlClientOptions, mysqlTypeName } from "./db_mysql.ts";
 import {

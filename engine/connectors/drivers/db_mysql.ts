@@ -246,9 +246,11 @@ export async function createMysqlDb(
       const fetchSize = Math.max(1, q.fetch_size);
       const conn = await acquire();
       let released = false;
+      let unwatch = () => {};
       const release = (destroy: boolean) => {
         if (released) return;
         released = true;
+        unwatch();
         if (destroy) conn.destroy();
         else conn.release();
       };
@@ -283,6 +285,23 @@ export async function createMysqlDb(
         ended = true;
         notify();
       });
+      // A connection dropped mid-result (server killed, KILL) may not reach the query: watch the socket too.
+      const lost = (e?: unknown) => {
+        if (ended || failure !== undefined) return;
+        failure = e ?? Object.assign(new Error("Connection lost: the server closed the connection"), {
+          code: "PROTOCOL_CONNECTION_LOST",
+        });
+        notify();
+      };
+      const onEnd = () => lost();
+      conn.on("error", lost);
+      conn.on("end", onEnd);
+      conn.stream?.on?.("close", onEnd);
+      unwatch = () => {
+        conn.off("error", lost);
+        conn.off("end", onEnd);
+        conn.stream?.off?.("close", onEnd);
+      };
       const deadline = timeout !== null && timeout > 0 ? Date.now() + timeout * 1000 : Infinity;
       const wait = () =>
         guarded(new Promise<void>((resolve) => (wake = resolve)), {
