@@ -100,6 +100,7 @@ const STEP_ROWS: Record<string, StepRow> = {
       "local_files[0]",
     ]],
     templated: ["resource", "local_files", "remote_dir"],
+  },
   db_extract: {
     valid: { resource: "db", sql: "select 1", output: "out.tsv" },
     required: ["resource", "sql", "output"],
