@@ -49,8 +49,15 @@ export class Masker {
     this.#sorted = null;
   }
 
-  /** Register the values of every secret-named key of the snapshot (docs/configuration.md). */
+  /**
+   * Register the values of every secret-named key of the snapshot (docs/secrets.md "Masking"), and the password
+   * of every credentialed URL in any value (`DATABASE_URL=postgresql://u:pw@h/db` is not secret-named, its
+   * password is).
+   */
   addFromSnapshot(snapshot: Snapshot): void {
+    for (const value of Object.values(snapshot)) {
+      for (const pw of urlPasswords(value)) if (pw.length >= _MIN_FREE_LEN) this.add(pw);
+    }
     for (const [key, value] of Object.entries(snapshot)) {
       if (!isSecretKey(key) || value === "") continue;
       if (value.length >= _MIN_FREE_LEN && !_FLAG_VALUES.has(value.toLowerCase())) this.add(value);
@@ -110,4 +117,21 @@ export class Masker {
     }
     return value;
   }
+}
+
+// `scheme://user:password@` inside any text (URLs, DSNs, connect strings).
+const _URL_PASSWORD = /\b[a-z][\w+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi;
+
+/** The passwords of credentialed URLs in a text, raw and percent-decoded. */
+export function urlPasswords(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(_URL_PASSWORD)) {
+    out.add(m[1]!);
+    try {
+      out.add(decodeURIComponent(m[1]!));
+    } catch {
+      // not percent-encoded
+    }
+  }
+  return [...out];
 }

@@ -4,7 +4,7 @@
  */
 import { AetherflowError, EXIT } from "../errors.ts";
 import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
-import { isSecretKey, type Masker } from "./masking.ts";
+import { isSecretKey, type Masker, urlPasswords } from "./masking.ts";
 import { type Mode, refusedArchiveDriver } from "./modes.ts";
 import { applyDecode, type SecretsProvider } from "./secrets.ts";
 import type { Snapshot } from "./snapshot.ts";
@@ -143,17 +143,6 @@ export async function buildResources(options: BuildResourcesOptions): Promise<Re
   return Object.fromEntries(out);
 }
 
-// `scheme://user:password@` inside any text value (URLs, DSNs, connect strings).
-const _URL_PASSWORD = /\b[a-z][\w+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi;
-
-function _decodePercent(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 /**
  * Register a resource's credentials with the masker [D18]: values under secret-named keys (`password`,
  * `token`, `private_key`, … at any depth of config/options) and the password of every credentialed URL, raw and
@@ -167,10 +156,7 @@ export function registerResourceSecrets(masker: Masker, resource: { config: _Map
   const walk = (value: unknown, key: string | undefined) => {
     if (typeof value === "string") {
       if (key !== undefined && isSecretKey(key)) add(value);
-      for (const m of value.matchAll(_URL_PASSWORD)) {
-        add(m[1]!);
-        add(_decodePercent(m[1]!));
-      }
+      for (const pw of urlPasswords(value)) add(pw);
     } else if (Array.isArray(value)) value.forEach((v) => walk(v, undefined));
     else if (_isMap(value)) { for (const [k, v] of Object.entries(value)) walk(v, k); }
   };
