@@ -166,3 +166,25 @@ jobs:
     }
   }
 });
+
+Deno.test("the db_extract_stream example of docs/steps.md runs as written", async () => {
+  await using dir = await tempDir();
+  const doc = await Deno.readTextFile(new URL("../docs/steps.md", import.meta.url));
+  const section = doc.slice(doc.indexOf("## db_extract_stream"));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!
+    .replaceAll("/tmp/shop.db", join(dir.path, "shop.db"))
+    .replaceAll("/tmp/aetherflow-ws", join(dir.path, "ws"))
+    // The example keeps the default state path; the test keeps its state in its own dir.
+    .replace("  workspace:", `  state:\n    path: ${join(dir.path, "state.sqlite")}\n  workspace:`);
+  const db = new DatabaseSync(join(dir.path, "shop.db"));
+  db.exec("create table orders(id, total); insert into orders values (1, 9.5), (2, 12)");
+  db.close();
+  const flow = join(dir.path, "example.yaml");
+  await Deno.writeTextFile(flow, yaml);
+  const run = await runCli(["run", flow, "--run-id", "EX"], { cwd: dir.path });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(
+    Deno.readTextFileSync(join(dir.path, "ws/exports/orders.csv")),
+    "id,total\n1,9.5\n2,12\n",
+  );
+});
