@@ -130,7 +130,7 @@ export function addressOf(host: string, port: number): string {
  * called once and the promise rejects with `db:aborted` / `db:timeout`.
  */
 export async function guarded<T>(
-  work: Promise<T>,
+  thenable: PromiseLike<T>,
   opts: {
     signal: AbortSignal;
     timeoutSeconds: number | null;
@@ -138,6 +138,8 @@ export async function guarded<T>(
     head: string;
   },
 ): Promise<T> {
+  // Driver "promises" may be bare thenables (lazy queries): adopt them first.
+  const work = Promise.resolve(thenable);
   if (opts.signal.aborted) {
     opts.cancel();
     throw _aborted(opts.head);
