@@ -158,7 +158,7 @@ export function registerResourceSecrets(masker: Masker, resource: { config: _Map
       if (key !== undefined && isSecretKey(key)) add(value);
       for (const pw of urlPasswords(value)) add(pw);
     } else if (Array.isArray(value)) value.forEach((v) => walk(v, undefined));
-    else if (_isMap(value)) { for (const [k, v] of Object.entries(value)) walk(v, k); }
+    else if (isMap(value)) { for (const [k, v] of Object.entries(value)) walk(v, k); }
   };
   walk(resource.config, undefined);
   walk(resource.options, undefined);

@@ -1,7 +1,8 @@
 // Shared by the db steps: their common inputs, and reading a query as batches (a connector's `fetchmany`, or one
 // batch from `fetchall` for connectors without it).
 import { StepError } from "../../errors.ts";
-import { fail, field, fields, isPlainMap } from "../../inputs/mod.ts";
+import { fail, field, fields } from "../../inputs/mod.ts";
+import { isMap } from "../../types.ts";
 import type { DbConnector, DbStream } from "../../connectors/kinds/db.ts";
 
 /** `resource`, `sql` (required) and `params` (a map, a list, or a JSON string of either). */
@@ -18,7 +19,7 @@ export function paramsOf(params: unknown): Record<string, unknown> {
 
 /** A params value must be a map or a list once rendered. */
 export function checkParams(type: string, params: unknown): void {
-  if (params === null || params === undefined || isPlainMap(params) || Array.isArray(params)) return;
+  if (params === null || params === undefined || isMap(params) || Array.isArray(params)) return;
   throw new StepError(`${type} inputs.params must be a map (or a list for positional SQL)`, {
     code: "step:invalid_input",
   });
@@ -35,7 +36,7 @@ export function dtypeMapField(): ReturnType<typeof field<Record<string, string> 
         return fail(ctx, "dtypes must be a dict (mapping column -> type)", { verbatim: true });
       }
     }
-    if (!isPlainMap(value)) {
+    if (!isMap(value)) {
       return fail(ctx, "dtypes must be a dict (mapping column -> type)", { verbatim: true });
     }
     return Object.fromEntries(Object.entries(value).map(([k, t]) => [k, String(t).trim().toLowerCase()]));
