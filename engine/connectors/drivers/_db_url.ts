@@ -122,3 +122,20 @@ export function urlSecrets(url: string): string[] {
   if (raw === undefined || raw === "") return [];
   return [...new Set([raw, _decode(raw), encodeURIComponent(_decode(raw))])];
 }
+
+/**
+ * Parse a URL for a driver that serves one dialect family (`db:postgres`, `db:mysql`).
+ * @throws {AetherflowError} `db:<d> needs a <wanted> URL, got dialect "<x>" (db:sqlalchemy dispatches on the URL)`.
+ */
+export function urlOfFamily(text: string, family: DbFamily, driver: string, wanted: string): DbUrl {
+  const url = parseDbUrl(text);
+  if (dialectFamily(url) !== family) {
+    throw new AetherflowError(
+      `${driver} needs a ${wanted} URL, got dialect ${
+        JSON.stringify(url.dialect)
+      } (db:sqlalchemy dispatches on the URL)`,
+      { code: "db:url", exitCode: EXIT.FAILED },
+    );
+  }
+  return url;
+}

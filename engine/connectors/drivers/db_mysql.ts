@@ -24,7 +24,7 @@ import {
   type UrlDriverOptions,
 } from "./_db_common.ts";
 import { bindNamed } from "./_db_sql.ts";
-import { type DbUrl, dialectFamily, parseDbUrl, queryValue, urlSecrets } from "./_db_url.ts";
+import { type DbUrl, queryValue, urlOfFamily, urlSecrets } from "./_db_url.ts";
 
 const _BINARY_CHARSET = 63;
 
@@ -359,20 +359,6 @@ function _fatal(e: unknown): boolean {
   return (e as { fatal?: unknown })?.fatal === true;
 }
 
-/** Parse the URL and check it names MySQL or MariaDB. */
-export function mysqlUrl(text: string, driver: string): DbUrl {
-  const url = parseDbUrl(text);
-  if (dialectFamily(url) !== "mysql") {
-    throw new AetherflowError(
-      `${driver} needs a mysql:// or mariadb:// URL, got dialect ${
-        JSON.stringify(url.dialect)
-      } (db:sqlalchemy dispatches on the URL)`,
-      { code: "db:url", exitCode: EXIT.FAILED },
-    );
-  }
-  return url;
-}
-
 export const dbMysql = defineConnector({
   kind: "db",
   driver: "mysql",
@@ -380,7 +366,7 @@ export const dbMysql = defineConnector({
   config: URL_DRIVER_CONFIG,
   options: URL_DRIVER_OPTIONS,
   create(resource, ctx) {
-    const url = mysqlUrl(resource.config.url, "db:mysql");
+    const url = urlOfFamily(resource.config.url, "mysql", "db:mysql", "mysql:// or mariadb://");
     return createMysqlDb(
       resource.name,
       "db:mysql",

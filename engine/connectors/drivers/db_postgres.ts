@@ -31,7 +31,7 @@ import {
   type UrlDriverOptions,
 } from "./_db_common.ts";
 import { bindNamed } from "./_db_sql.ts";
-import { type DbUrl, dialectFamily, parseDbUrl, queryValue, urlSecrets } from "./_db_url.ts";
+import { type DbUrl, queryValue, urlOfFamily, urlSecrets } from "./_db_url.ts";
 
 // Type names by OID, for declared column types (docs/steps.md "Column dtypes").
 const _TYPE_NAMES: Record<number, string> = {
@@ -249,20 +249,6 @@ export async function createPostgresDb(
   return db;
 }
 
-/** Parse the URL and check it names PostgreSQL (db:postgres refuses other dialects). */
-export function postgresUrl(text: string, driver: string): DbUrl {
-  const url = parseDbUrl(text);
-  if (dialectFamily(url) !== "postgres") {
-    throw new AetherflowError(
-      `${driver} needs a postgresql:// URL, got dialect ${
-        JSON.stringify(url.dialect)
-      } (db:sqlalchemy dispatches on the URL)`,
-      { code: "db:url", exitCode: EXIT.FAILED },
-    );
-  }
-  return url;
-}
-
 export const dbPostgres = defineConnector({
   kind: "db",
   driver: "postgres",
@@ -270,7 +256,7 @@ export const dbPostgres = defineConnector({
   config: URL_DRIVER_CONFIG,
   options: URL_DRIVER_OPTIONS,
   create(resource, ctx) {
-    const url = postgresUrl(resource.config.url, "db:postgres");
+    const url = urlOfFamily(resource.config.url, "postgres", "db:postgres", "postgresql://");
     return createPostgresDb(
       resource.name,
       "db:postgres",
