@@ -42,11 +42,15 @@ Deno.test("bundle sync survives ≥50 SIGKILLs: active always resolves to one co
   const workRoot = join(dir.path, "wr");
   const trees = new Map<string, Record<string, string>>();
   const manifests: string[] = [];
-  for (const tag of ["a", "b", "c"]) {
+  for (const [n, tag] of ["a", "b", "c"].entries()) {
     trees.set(tag, tree(tag));
+    // The trees have equal sizes and are written within a few ms, which the fingerprint (size + mtime, to the
+    // file system's clock tick) may not tell apart: a distinct mtime per tree keeps the three fingerprints apart.
+    const mtime = new Date(1_700_000_000_000 + n * 1000);
     for (const [rel, text] of Object.entries(trees.get(tag)!)) {
       await Deno.mkdir(join(dir.path, tag, rel, ".."), { recursive: true });
       await Deno.writeTextFile(join(dir.path, tag, rel), text);
+      await Deno.utime(join(dir.path, tag, rel), mtime, mtime);
     }
     const m = join(dir.path, `m_${tag}.yaml`);
     await Deno.writeTextFile(

@@ -33,6 +33,14 @@ export async function resolveActive(layout: BundleLayout): Promise<string | unde
 }
 
 /**
+ * The fingerprint a version directory was staged for: its name without the `.<n>` of `fetch_policy: always`
+ * (`legacy_…` for a migrated upstream directory, which matches no fingerprint).
+ */
+export function versionFingerprint(versionDir: string): string {
+  return basename(versionDir).replace(/\.\d+$/, "");
+}
+
+/**
  * Undo what an interrupted sync left behind (the caller holds the sync lock): staging and trash directories,
  * a stray `active.new`; an upstream-style `active/` directory becomes a version.
  */

@@ -18,7 +18,7 @@ import {
   writeFileAtomic,
   writeFileDurable,
 } from "./_fs.ts";
-import { activateVersion, recoverBundleRoot, resolveActive } from "./activate.ts";
+import { activateVersion, recoverBundleRoot, resolveActive, versionFingerprint } from "./activate.ts";
 import { bundleFingerprint, mtimeSig, sha256Bytes } from "./fingerprint.ts";
 import { type BundleLayout, bundleLayout } from "./layout.ts";
 import type { Snapshot } from "../config/snapshot.ts";
@@ -127,7 +127,12 @@ export async function syncBundle(options: SyncOptions): Promise<SyncResult> {
         source: source.identity(),
         stale: false,
       });
-    if (manifest.bundle.fetch_policy !== "always" && oldFp === newFp && active !== undefined) {
+    // `active` is swapped before latest.json is written, so a sync killed in between leaves latest.json naming
+    // an older fingerprint than `active`: the shortcut also needs `active` to be that fingerprint's version.
+    if (
+      manifest.bundle.fetch_policy !== "always" && oldFp === newFp && active !== undefined &&
+      versionFingerprint(active) === newFp
+    ) {
       return result(newFp, false, [], active);
     }
     stagedDir = join(layout.staged, randomName("bundle_"));

@@ -223,6 +223,33 @@ Deno.test("syncBundle() serialises concurrent syncs of one bundle", async () => 
   assert.deepEqual(await names(bundleLayout(fx.workRoot, "b1").versions), [results[0]!.fingerprint]);
 });
 
+Deno.test("syncBundle() after a kill between the swap and the snapshot write activates the listed version", async () => {
+  // A sync killed after `active` moved to v2 but before latest.json was written leaves latest.json naming v1.
+  // Syncing v1's content again must not take the unchanged-fingerprint shortcut to the v2 that `active` shows.
+  await using fx = await bundleFixture();
+  const pin = new Date(1_700_000_000_000);
+  const writePinned = async (text: string) => {
+    await fx.write({ ...BASIC_TREE, "profiles.yaml": text });
+    for (const rel of Object.keys(BASIC_TREE)) await Deno.utime(join(fx.src, rel), pin, pin);
+  };
+  const layout = bundleLayout(fx.workRoot, "b1");
+  await writePinned("v1: {}\n");
+  const r1 = await fx.sync();
+  const latestV1 = await Deno.readFile(layout.latest);
+  await writePinned("v2: {}\n# two\n");
+  const r2 = await fx.sync();
+  assert.notEqual(r2.fingerprint, r1.fingerprint);
+  await Deno.writeFile(layout.latest, latestV1); // the state the kill leaves (each write is atomic)
+  await writePinned("v1: {}\n");
+  const r3 = await fx.sync();
+  assert.equal(r3.fingerprint, r1.fingerprint);
+  assert.equal(r3.changed, true);
+  assert.deepEqual(await readTree(r3.local_root), { ...BASIC_TREE, "profiles.yaml": "v1: {}\n" });
+  assert.equal(JSON.parse(await Deno.readTextFile(layout.latest)).fingerprint, r1.fingerprint);
+  const r4 = await fx.sync();
+  assert.deepEqual([r4.changed, r4.fetched_files], [false, []]);
+});
+
 Deno.test("syncBundle() migrates an upstream-style active directory", async () => {
   await using fx = await bundleFixture();
   await fx.write(BASIC_TREE);
