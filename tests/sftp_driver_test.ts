@@ -195,3 +195,24 @@ Deno.test({
     assert.deepEqual([...Deno.readDirSync(local.path)].map((e) => e.name), ["big.bin"]);
   }
 });
+
+Deno.test({
+  name: "sftp:paramiko: a server that accepts but never speaks SSH fails after options.timeout",
+  ignore: sftp.ignore,
+}, async () => {
+  const { createServer } = await import("node:net");
+  const silent = createServer(() => {}); // accepts, says nothing
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    await using c = sftpConnector(passwordConfig({ port }), { timeout: 1 });
+    await assert.rejects(
+      c.list({ path: "/" }),
+      new RegExp(`SFTP cannot connect to 127\\.0\\.0\\.1:${port}: .*(timed out|Timed out)`),
+    );
+  } finally {
+    silent.close();
+    // The client side was destroyed by the driver; drop the server's half too.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+});
