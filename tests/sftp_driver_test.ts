@@ -96,10 +96,8 @@ Deno.test({
   assert.deepEqual((await c.list({ path: dir.remote })).map((e) => e.path), [`${dir.remote}/k.txt`]);
   await c.list({ path: dir.remote });
   assert.equal(c.warnings.length, 1);
-  assert.match(
-    c.warnings[0]!,
-    new RegExp(`not verified \\(accepted ${info.hostKeyFingerprint.replace("+", "\\+")}\\)`),
-  );
+  // A literal search: a base64 fingerprint may hold several `+` (and `/`), which a RegExp would misread.
+  assert.ok(c.warnings[0]!.includes(`not verified (accepted ${info.hostKeyFingerprint})`), c.warnings[0]);
   // The hex form pins too.
   await using hex = sftpConnector({
     host: info.host,
@@ -201,7 +199,8 @@ Deno.test({
   ignore: sftp.ignore,
 }, async () => {
   const { createServer } = await import("node:net");
-  const silent = createServer(() => {}); // accepts, says nothing
+  const accepted = new Set<import("node:net").Socket>();
+  const silent = createServer((sock) => accepted.add(sock)); // accepts, says nothing
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   const port = (silent.address() as { port: number }).port;
   try {
@@ -211,8 +210,8 @@ Deno.test({
       new RegExp(`SFTP cannot connect to 127\\.0\\.0\\.1:${port}: .*(timed out|Timed out)`),
     );
   } finally {
-    silent.close();
     // The client side was destroyed by the driver; drop the server's half too.
-    await new Promise((r) => setTimeout(r, 0));
+    for (const sock of accepted) sock.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   }
 });
