@@ -7,7 +7,7 @@
  * TIMESTAMP as naive SqlTimestamps from the server's text (never shifted by a time zone), BLOB/BINARY as bytes.
  * @module
  */
-import { AetherflowError, EXIT } from "../../errors.ts";
+import { AetherflowError } from "../../errors.ts";
 import { batchStream, type DbConnector, type DbQuery, type DbRows, type DbStream } from "../kinds/db.ts";
 import { integerFromText, naiveTimestamp, SqlDate, SqlDecimal } from "../kinds/db_values.ts";
 import { type ConnectorCreateContext, defineConnector } from "../types.ts";

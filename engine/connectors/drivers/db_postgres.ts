@@ -8,7 +8,7 @@
  * so neither the process time zone nor microseconds are lost); bytea as bytes, json as parsed JSON.
  * @module
  */
-import { AetherflowError, EXIT } from "../../errors.ts";
+import { AetherflowError } from "../../errors.ts";
 import { batchStream, type DbConnector, type DbQuery, type DbRows, type DbStream } from "../kinds/db.ts";
 import {
   integerFromText,
