@@ -160,6 +160,7 @@ export async function runPreparedFlow(
           resources,
           settings,
           signal: options.signal,
+          addSecret: (v) => masker.add(v),
           // Connector warnings (e.g. an ignored option) go through the masked run logger.
           log: (name) => {
             const at = `aetherflow.connector.${name}`;

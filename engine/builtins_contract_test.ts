@@ -162,6 +162,18 @@ const STEP_ROWS: Record<string, StepRow> = {
     invalidCode: { "log.stdout": "semantic:external_process_log_mode" },
     templated: ["command", "shell", "timeout_seconds", "log", "retry.max_attempts", "env"],
   },
+  unzip: {
+    valid: { archives: ["in/a.zip"], dest_dir: "out" },
+    required: ["archives", "dest_dir"],
+    wrongType: [
+      ["archives", 5, "Archives must be a list of Path 5 "],
+      ["archives", [3], "unzip inputs.archives[0] must be a path string", "archives[0]"],
+      ["members", "a.txt", "unzip inputs.members must be a list when provided"],
+      ["overwrite", "maybe", "unzip inputs.overwrite must be a boolean"],
+      ["private_zip_folder", 2, "unzip inputs.private_zip_folder must be a boolean"],
+    ],
+    templated: ["archives", "dest_dir", "members", "password", "overwrite", "resource"],
+  },
   with_lock: {
     valid: { lock_key: "k", step: { type: "check_items", inputs: { items: [] } } },
     required: ["lock_key", "step"],
@@ -172,6 +184,18 @@ const STEP_ROWS: Record<string, StepRow> = {
       ["wait_seconds", -1, "with_lock inputs.wait_seconds must be >= 0"],
     ],
     templated: ["lock_key", "step", "ttl_seconds", "wait_seconds"],
+  },
+  zip: {
+    valid: { dest_path: "out/a.zip", items: ["data"] },
+    required: ["dest_path", "items"],
+    wrongType: [
+      ["items", "data", "zip inputs.items must be a list"],
+      ["items", [{}], "zip inputs item dict must have 'path' or 'glob'", "items[0]"],
+      ["items", [7], "zip inputs.items[0] must be a path string or a map with 'path' or 'glob'", "items[0]"],
+      ["recursive", "maybe", "zip inputs.recursive must be a boolean"],
+      ["password", ["x"], "zip inputs.password must be a string"],
+    ],
+    templated: ["dest_path", "items", "password", "recursive", "compression", "connector"],
   },
 };
 
@@ -334,6 +358,21 @@ const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
     wrongType: [["read_only", "maybe"], ["timeout", -1]],
     optionsWrongType: [["cache", 5]],
   },
+  "archive:external": {
+    config: {
+      zip_cmd: ["zip", "-q", "{archive}", "{files}"],
+      unzip_cmd: ["unzip", "{archive}", "-d", "{dest}"],
+    },
+    required: [],
+    wrongType: [["zip_cmd", "zip {archive}"], ["zip_cmd", ["zip", "{output}"]], ["unzip_cmd", [
+      "x",
+      "{files}",
+    ]]],
+  },
+  "archive:os": { config: { zip_cmd: "zip", quiet: false }, required: [], wrongType: [["quiet", "maybe"]] },
+  "archive:pyminizip": { config: { level: 9 }, required: [], wrongType: [["level", "high"]] },
+  "archive:pyzipper": { config: { aes_strength: 128 }, required: [], wrongType: [["aes_strength", 512]] },
+  "archive:zipfile": { config: {}, required: [], wrongType: [] },
   "echo:echo": { config: { anything: 1 }, freeForm: true, required: [], wrongType: [] },
   "sftp:paramiko": {
     config: { host: "h", user: "u", password: "p" },

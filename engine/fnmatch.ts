@@ -74,3 +74,8 @@ export function fnmatchRegExp(pattern: string): RegExp {
 export function fnmatch(name: string, pattern: string): boolean {
   return fnmatchRegExp(pattern).test(name);
 }
+
+/** Whether `text` holds a pattern character (`*`, `?`, `[`). */
+export function hasGlobChars(text: string): boolean {
+  return /[*?[]/.test(text);
+}

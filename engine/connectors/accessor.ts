@@ -31,6 +31,8 @@ export interface ConnectorAccessorOptions {
   signal?: AbortSignal;
   log?: (resource: string) => ConnectorCreateContext["log"];
   clock?: Clock;
+  /** The run's masker (D18): drivers register the secrets of their config. */
+  addSecret?: (value: string) => void;
 }
 
 interface _Created {
@@ -229,6 +231,7 @@ export class ConnectorAccessor implements ConnectorsApi {
       signal: this.#opts.signal ?? new AbortController().signal,
       log: this.#opts.log?.(name) ?? _SILENT,
       clock: this.#opts.clock ?? SYSTEM_CLOCK,
+      addSecret: this.#opts.addSecret,
     };
     const instance = await def.create({ name, ...res, ...parsed }, ctx);
     return { def, instance };

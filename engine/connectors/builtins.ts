@@ -7,6 +7,11 @@ import { dbOracledb } from "./drivers/db_oracledb.ts";
 import { dbPostgres } from "./drivers/db_postgres.ts";
 import { dbSqlalchemy } from "./drivers/db_sqlalchemy.ts";
 import { dbSqlite3 } from "./drivers/db_sqlite3.ts";
+import { archiveExternal } from "./drivers/archive_external.ts";
+import { archiveOs } from "./drivers/archive_os.ts";
+import { archivePyminizip } from "./drivers/archive_pyminizip.ts";
+import { archivePyzipper } from "./drivers/archive_pyzipper.ts";
+import { archiveZipfile } from "./drivers/archive_zipfile.ts";
 import { echoConnector } from "./drivers/echo_echo.ts";
 import { sftpParamiko } from "./drivers/sftp_paramiko.ts";
 import { smbPysmb } from "./drivers/smb_pysmb.ts";
@@ -25,4 +30,9 @@ export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [
   dbPostgres,
   dbSqlalchemy,
   dbSqlite3,
+  archiveExternal,
+  archiveOs,
+  archivePyminizip,
+  archivePyzipper,
+  archiveZipfile,
 ];

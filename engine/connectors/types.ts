@@ -31,6 +31,11 @@ export interface ConnectorCreateContext {
     error(msg: string): void;
   };
   clock: Clock;
+  /**
+   * Register a value that must be masked everywhere from now on (D18): drivers register their passwords and
+   * tokens, since a literal in the flow file is not known to the masker otherwise. Absent: nothing to register.
+   */
+  addSecret?(value: string): void;
 }
 
 /**

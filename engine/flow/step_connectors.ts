@@ -7,6 +7,7 @@
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { isMap, isTemplated } from "../inputs/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
+import type { StepConnectorUse } from "../steps/types.ts";
 import type { Issue } from "../types.ts";
 import type { FlowSpec } from "./flow_model.ts";
 
@@ -14,6 +15,17 @@ interface _Options {
   steps: StepRegistry;
   connectors: ConnectorRegistry;
   resources: FlowSpec["resources"];
+  /** Enterprise mode: a step whose `fallback` resource is missing is an error. */
+  enterprise?: boolean;
+}
+
+/** The value naming the resource: `input`, else the first alias given (absent, null and "" are not given). */
+function _named(use: StepConnectorUse, inputs: Record<string, unknown>): unknown {
+  for (const key of [use.input, ...(use.aliases ?? [])]) {
+    const v = inputs[key];
+    if (v !== undefined && v !== null && v !== "") return v;
+  }
+  return undefined;
 }
 
 function _check(
@@ -26,10 +38,20 @@ function _check(
   if (!def || !isMap(step.inputs)) return [];
   const inputsLoc = `${loc}.inputs`;
   const out: Issue[] = [];
+  const inputs = step.inputs;
   const use = def.connector;
-  const name = use ? step.inputs[use.input] : undefined;
+  const name = use ? _named(use, inputs) : undefined;
+  const fallback = use?.fallback;
+  const refused = fallback?.enterprise;
+  if (
+    name === undefined && refused && options.enterprise &&
+    !Object.hasOwn(options.resources, fallback.resource)
+  ) {
+    out.push({ code: refused.code, loc: inputsLoc, msg: refused.msg });
+  }
   if (use && typeof name === "string" && !isTemplated(name)) {
-    const at = `${inputsLoc}.${use.input}`;
+    const key = [use.input, ...(use.aliases ?? [])].find((k) => inputs[k] === name) ?? use.input;
+    const at = `${inputsLoc}.${key}`;
     const res = Object.hasOwn(options.resources, name) ? options.resources[name] : undefined;
     if (!res) {
       const known = JSON.stringify(Object.keys(options.resources).sort());

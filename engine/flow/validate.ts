@@ -154,7 +154,11 @@ function _checkStage(
       registry: options.connectors,
       profiles: checked?.issues.length === 0 ? checked.profiles : undefined,
     }));
-    errors.push(...stepConnectorIssues(flow, { steps: options.registry, connectors: options.connectors }));
+    errors.push(...stepConnectorIssues(flow, {
+      steps: options.registry,
+      connectors: options.connectors,
+      enterprise: resolveMode(snapshot) === MODE.ENTERPRISE,
+    }));
   }
   const scan = scanFlowTemplates(flow, { snapshot, strictEnv });
   errors.push(...scan.errors);

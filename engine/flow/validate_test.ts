@@ -3,6 +3,7 @@ import { STRICT_ERR } from "../resolver/mod.ts";
 import type { Issue } from "../types.ts";
 import { testRegistry } from "./_test_registry.ts";
 import { StepRegistry } from "../steps/registry.ts";
+import { ConnectorRegistry } from "../connectors/registry.ts";
 import { validateFlow, validateFlowSource } from "./validate.ts";
 
 const REGISTRY = testRegistry();
@@ -587,4 +588,42 @@ Deno.test("validateFlowSource() checks resources' connectors and the resources s
   ]);
   assert.equal(report.errors[0]?.line, 5);
   assert.ok(connectors.keys().includes("sftp:plug")); // the plugin's driver is among the loaded ones
+});
+
+Deno.test("validateFlowSource(): zip/unzip name their archive resource by `resource` or `connector`; enterprise needs one", () => {
+  const source = (resources: string, mode = "") =>
+    [
+      "flow: {id: d}",
+      "resources:",
+      "  db1: {kind: echo, driver: echo}",
+      ...resources.split("\n").filter((l) => l !== ""),
+      "jobs:",
+      "  - id: a",
+      "    steps:",
+      "      - {id: z1, type: zip, inputs: {dest_path: o.zip, items: [a], connector: db1}}",
+      "      - {id: z2, type: unzip, inputs: {archives: [o.zip], dest_dir: x}}",
+      mode,
+    ].join("\n");
+  const validate = (src: string, snapshot: Record<string, string> = {}) =>
+    validateFlowSource({
+      flowYaml: "f.yaml",
+      source: src,
+      snapshot,
+      registry: StepRegistry.withBuiltins(),
+      connectors: ConnectorRegistry.withBuiltins(),
+    }).errors.map((i) => `${i.loc} ${i.code} ${i.msg}`);
+  assert.deepEqual(validate(source("")), [
+    "jobs[0].steps[0].inputs.connector semantic:resource_kind Resource db1 is kind=echo, requested kind=archive",
+  ]);
+  const enterprise = { AETHERFLOW_MODE: "enterprise" };
+  assert.deepEqual(validate(source(""), enterprise), [
+    "jobs[0].steps[0].inputs.connector semantic:resource_kind Resource db1 is kind=echo, requested kind=archive",
+    "jobs[0].steps[1].inputs semantic:enterprise_archive_resource " +
+    "Zip/Unzip requires declared archive resource in enterprise mode",
+  ]);
+  // A declared archive_default serves steps that name none (its driver is checked by the allow-list rule).
+  assert.deepEqual(validate(source("  archive_default: {kind: archive, driver: pyzipper}"), enterprise), [
+    'resources.archive_default.driver semantic:enterprise_archive_driver Enterprise mode requires archive driver in []; got "pyzipper"',
+    "jobs[0].steps[0].inputs.connector semantic:resource_kind Resource db1 is kind=echo, requested kind=archive",
+  ]);
 });

@@ -1,6 +1,8 @@
 // The explicit list of built-in steps (no side-effect registration). Each lives in its own file
 // (engine/steps/<type>.ts) or family folder (engine/steps/<family>/<type>.ts).
 import type { AnyStepDefinition } from "./types.ts";
+import { unzipStep } from "./archive/unzip.ts";
+import { zipStep } from "./archive/zip.ts";
 import { checkItemsStep } from "./check_items.ts";
 import { dbExtractStep } from "./db/db_extract.ts";
 import { dbExtractStreamStep } from "./db/db_extract_stream.ts";
@@ -18,6 +20,7 @@ export const BUILTIN_STEPS: readonly AnyStepDefinition[] = [
   dbExtractStreamStep,
   dbFetchSmallStep,
   externalProcess,
+  unzipStep,
   withLockStep,
   sftpListFiles,
   sftpDownloadFiles,
@@ -27,4 +30,5 @@ export const BUILTIN_STEPS: readonly AnyStepDefinition[] = [
   smbDownloadFiles,
   smbUploadFiles,
   smbDeleteFiles,
+  zipStep,
 ];

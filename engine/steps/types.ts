@@ -98,6 +98,13 @@ export interface StepHint {
 export interface StepConnectorUse {
   /** The input naming the resource (`resource`). */
   input: string;
+  /** Other inputs that may name it instead, when `input` is absent or empty (`zip`'s `connector`). */
+  aliases?: readonly string[];
+  /**
+   * When no input names a resource: the resource used if the flow declares it (`archive_default`), and, in
+   * enterprise mode, the issue when it does not (validate reports it at the step's `inputs`).
+   */
+  fallback?: { resource: string; enterprise?: { code: string; msg: string } };
   /** Accepted resource kinds (`["sftp"]`). */
   kinds: readonly ConnectorKind[];
   /** Methods the step calls (a plugin connector must declare them). */

@@ -6,6 +6,15 @@ import { z } from "zod";
 import type { Connector } from "../types.ts";
 import { callChecked, type GenericCall, genericPart } from "./_adapt.ts";
 
+/** A file attached to a message. `local_path` is a host path (mapped and checked for plugin callers). */
+export interface MailAttachment {
+  local_path: string;
+  /** Default: the file's base name. */
+  filename?: string | null;
+  /** Default: from the file name's extension. */
+  content_type?: string | null;
+}
+
 interface _Envelope {
   to: string[];
   subject: string;
@@ -13,6 +22,7 @@ interface _Envelope {
   cc?: string[];
   /** Envelope recipients only: never written as a header. */
   bcc?: string[];
+  attachments?: MailAttachment[];
 }
 
 export interface MailConnector extends Connector {

@@ -20,8 +20,8 @@ export type {
 } from "./archive.ts";
 export type { DbConnector, DbQuery, DbRows, DbStream } from "./db.ts";
 export type { FilesConnector, RemoteFileInfo } from "./files.ts";
-export type { MailConnector } from "./mail.ts";
-export type { RestConnector, RestRequest, RestResponse } from "./rest.ts";
+export type { MailAttachment, MailConnector } from "./mail.ts";
+export type { RestConnector, RestFile, RestRequest, RestResponse } from "./rest.ts";
 export type { GenericCall } from "./_adapt.ts";
 
 /** Resource kind -> typed connector. `sftp` and `smb` share the files contract. */

@@ -18,8 +18,20 @@ export interface RestRequest {
   data?: Record<string, string>;
   /** A raw text body. */
   content?: string;
+  /**
+   * A multipart/form-data body: field name -> a file (`local_path` is a host path, mapped and checked for plugin
+   * callers); `data` fields are sent beside them.
+   */
+  files?: Record<string, RestFile>;
   /** Seconds; the resource's `options.timeout` when absent. */
   timeout?: number;
+}
+
+export interface RestFile {
+  local_path: string;
+  /** Default: the file's base name. */
+  filename?: string | null;
+  content_type?: string | null;
 }
 
 export interface RestResponse {
