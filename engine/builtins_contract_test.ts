@@ -162,6 +162,17 @@ const STEP_ROWS: Record<string, StepRow> = {
     invalidCode: { "log.stdout": "semantic:external_process_log_mode" },
     templated: ["command", "shell", "timeout_seconds", "log", "retry.max_attempts", "env"],
   },
+  mail_send: {
+    valid: { resource: "mailer", to: "a@example.test", subject: "s", body: "b" },
+    required: ["resource", "to", "subject", "body"],
+    wrongType: [
+      ["html", "maybe", "mail_send inputs.html must be a boolean"],
+      ["to", [3], "mail_send inputs.to[0] must be a non-empty string", "to[0]"],
+      ["cc", [""], "mail_send inputs.cc[0] must be a non-empty string", "cc[0]"],
+      ["attachments", [5], "mail_send inputs.attachments[0] must be a path or a map", "attachments[0]"],
+    ],
+    templated: ["resource", "to", "subject", "body", "html", "cc", "bcc", "attachments"],
+  },
   unzip: {
     valid: { archives: ["in/a.zip"], dest_dir: "out" },
     required: ["archives", "dest_dir"],
@@ -390,6 +401,12 @@ const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
     config: { server: "fs01", share: "data", username: "u", password: "p", client_name: "af" },
     required: ["server"],
     wrongType: [["port", 1.5], ["protection", "always"]],
+  },
+  "mail:smtp": {
+    config: { host: "smtp.example.test", port: 25, username: "u", password: "p", starttls: false },
+    options: { timeout: 5, retry: { max_attempts: 2 } },
+    required: ["host"],
+    wrongType: [["port", "smtp"], ["starttls", "maybe"], ["ssl", 2], ["host", ""]],
   },
 };
 

@@ -37,6 +37,8 @@ export interface SmtpSink extends AsyncDisposable {
   host: string;
   port: number;
   messages: ReceivedMail[];
+  /** Connection errors the server saw (TLS alerts, resets). */
+  errors: Error[];
   /** Resolve when at least `count` messages arrived; rejects after `timeoutMs` (default 30 s). */
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
@@ -95,12 +97,17 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  // Connection-level failures (a client refusing our certificate, a dropped socket) are emitted on the server;
+  // unhandled they would crash the test process. Tests read them from `errors`.
+  const errors: Error[] = [];
+  server.on("error", (err: Error) => errors.push(err));
   const port = (server.server.address() as AddressInfo).port;
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
     host: "127.0.0.1",
     port,
     messages,
+    errors,
     waitForMessages(count, timeoutMs = 30_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {

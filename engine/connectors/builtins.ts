@@ -16,6 +16,7 @@ import { echoConnector } from "./drivers/echo_echo.ts";
 import { sftpParamiko } from "./drivers/sftp_paramiko.ts";
 import { smbPysmb } from "./drivers/smb_pysmb.ts";
 import { smbSmbclient } from "./drivers/smb_smbclient.ts";
+import { mailSmtp } from "./drivers/mail_smtp.ts";
 import type { AnyConnectorDefinition } from "./types.ts";
 
 export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [
@@ -35,4 +36,5 @@ export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [
   archivePyminizip,
   archivePyzipper,
   archiveZipfile,
+  mailSmtp,
 ];

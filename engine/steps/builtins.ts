@@ -8,6 +8,7 @@ import { dbExtractStep } from "./db/db_extract.ts";
 import { dbExtractStreamStep } from "./db/db_extract_stream.ts";
 import { dbFetchSmallStep } from "./db/db_fetch_small.ts";
 import { externalProcess } from "./external_process.ts";
+import { mailSendStep } from "./mail_send.ts";
 import { withLockStep } from "./with_lock.ts";
 import { sftpDeleteFiles, smbDeleteFiles } from "./files/delete_files.ts";
 import { sftpDownloadFiles, smbDownloadFiles } from "./files/download_files.ts";
@@ -20,6 +21,7 @@ export const BUILTIN_STEPS: readonly AnyStepDefinition[] = [
   dbExtractStreamStep,
   dbFetchSmallStep,
   externalProcess,
+  mailSendStep,
   unzipStep,
   withLockStep,
   sftpListFiles,
