@@ -402,6 +402,12 @@ const CONNECTOR_ROWS: Record<string, ConnectorRow> = {
     required: ["server"],
     wrongType: [["port", 1.5], ["protection", "always"]],
   },
+  "rest:httpx": {
+    config: { base_url: "https://api.example.test/v1/", headers: { "X-Team": "etl" }, bearer_token: "t" },
+    options: { timeout: 5, retry: { max_attempts: 2 }, verify_ssl: false },
+    required: [],
+    wrongType: [["headers", "x"], ["headers", { a: [1] }], ["base_url", 5]],
+  },
   "mail:smtp": {
     config: { host: "smtp.example.test", port: 25, username: "u", password: "p", starttls: false },
     options: { timeout: 5, retry: { max_attempts: 2 } },

@@ -17,6 +17,7 @@ import { sftpParamiko } from "./drivers/sftp_paramiko.ts";
 import { smbPysmb } from "./drivers/smb_pysmb.ts";
 import { smbSmbclient } from "./drivers/smb_smbclient.ts";
 import { mailSmtp } from "./drivers/mail_smtp.ts";
+import { restHttpx } from "./drivers/rest_httpx.ts";
 import type { AnyConnectorDefinition } from "./types.ts";
 
 export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [
@@ -37,4 +38,5 @@ export const BUILTIN_CONNECTORS: readonly AnyConnectorDefinition[] = [
   archivePyzipper,
   archiveZipfile,
   mailSmtp,
+  restHttpx,
 ];
