@@ -10,7 +10,7 @@ import { buildSnapshot, finalizeSnapshot, loadSettings, Masker, resolveMode } fr
 import type { Mode, SecretsProvider, Snapshot } from "../engine/config/mod.ts";
 import { type AnyConnectorDefinition, ConnectorRegistry } from "../engine/connectors/mod.ts";
 import { UsageError } from "../engine/errors.ts";
-import { validateFlow, type ValidationReport } from "../engine/flow/mod.ts";
+import { flowSecretValues, validateFlow, type ValidationReport } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import type { AnyStepDefinition } from "../engine/steps/types.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";
@@ -122,6 +122,15 @@ export async function prepareFlow(
     });
     const snapshot = report.snapshot ?? base;
     masker.addFromSnapshot(snapshot);
+    if (report.flow) {
+      const declared = flowSecretValues(report.flow, {
+        steps: registry,
+        connectors,
+        profiles: report.profiles ?? {},
+        snapshot,
+      });
+      for (const v of declared) masker.add(v);
+    }
     return {
       flowPath,
       report,

@@ -5,6 +5,7 @@
  * @module
  */
 import { collectDecodeRequestsLenient, mergeProfileIntoResource, type ProfileLike } from "../config/mod.ts";
+import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
 import { AetherflowError, EXIT } from "../errors.ts";
 import { checkRaw, type FieldProblem, formatPath, parseFields } from "../inputs/mod.ts";
 import type { Issue } from "../types.ts";
@@ -115,4 +116,37 @@ export function parseResourceConfig(
     out[section] = parsed.value;
   }
   return out;
+}
+
+/**
+ * The secret values the resources' drivers declare (`ConnectorDefinition.secrets`), from each config with its
+ * profile merged and `{{env.*}}` rendered with `snapshot`. A config that cannot be rendered is skipped (validate
+ * reports it); decoded values are masked by the decoding itself.
+ */
+export function resourceSecrets(
+  resources: Readonly<Record<string, RawResource>>,
+  options: {
+    registry: ConnectorRegistry;
+    profiles?: Readonly<Record<string, ProfileLike>>;
+    snapshot: Readonly<Record<string, string>>;
+  },
+): string[] {
+  const out = new Set<string>();
+  for (const res of Object.values(resources)) {
+    const def = options.registry.find(res.kind, res.driver);
+    if (!def?.secrets) continue;
+    const profile = res.profile ? options.profiles?.[res.profile] : undefined;
+    let config: unknown;
+    try {
+      config = renderValue(mergeProfileIntoResource(profile, res).config, { env: options.snapshot }, {
+        roots: PHASE_ROOTS.resource,
+      });
+    } catch {
+      continue;
+    }
+    for (const v of def.secrets(config as Record<string, unknown>)) {
+      if (typeof v === "string" && v !== "") out.add(v);
+    }
+  }
+  return [...out];
 }

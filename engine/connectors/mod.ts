@@ -6,7 +6,7 @@
 export { ConnectorRegistry, unknownConnectorMessage } from "./registry.ts";
 export { closeProcessConnectors, ConnectorAccessor, fitToKind } from "./accessor.ts";
 export type { AccessorResource, CachePolicy, ConnectorAccessorOptions } from "./accessor.ts";
-export { parseResourceConfig, resourceIssues } from "./config.ts";
+export { parseResourceConfig, resourceIssues, resourceSecrets } from "./config.ts";
 export { probeEndpoint, probeResource } from "./probe.ts";
 export type { ProbeableConnector, ProbeOptions, ProbeResult } from "./probe.ts";
 export type { RawResource } from "./config.ts";

@@ -66,6 +66,12 @@ export interface ConnectorDefinition<
    */
   config?: z.ZodType<Cfg>;
   options?: z.ZodType<Opt>;
+  /**
+   * The secret values of a config (passwords, tokens, credential headers), given the config as `validate` sees
+   * it: profile merged, `{{env.*}}` rendered, decoded values absent. Registered with the masker before the run
+   * writes anything, so a secret from a plainly named env key or a literal never reaches the run record.
+   */
+  secrets?(config: Record<string, unknown>): unknown[];
   /** Build the instance. Heavy npm drivers are imported here with a literal `await import("pkg")`. */
   create(resource: ConnectorResource<Cfg, Opt>, ctx: ConnectorCreateContext): C | Promise<C>;
 }

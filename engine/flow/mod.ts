@@ -55,3 +55,4 @@ export { formatIssueLine, formatReportJson, formatReportText } from "./report.ts
 export type { ValidationReport } from "./report.ts";
 export { flowJsonSchema, profilesJsonSchema } from "./json_schema.ts";
 export { collectStepHints } from "./step_hints.ts";
+export { flowSecretValues } from "./secret_values.ts";

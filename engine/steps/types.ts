@@ -134,6 +134,12 @@ export interface StepDefinition<I = Record<string, unknown>> {
   /** Doctor hints on the raw inputs. */
   hints?(raw: Record<string, unknown>): StepHint[];
   connector?: StepConnectorUse;
+  /**
+   * Inputs holding secrets (`zip`'s `password`): their literal or `{{env.*}}` values are registered with the
+   * masker before the run writes anything (the run record lists referenced env values). The step still calls
+   * `ctx.addSecret` for values only known once rendered.
+   */
+  secretInputs?: readonly string[];
   run(input: I, ctx: StepContext): Promise<StepResult> | StepResult;
 }
 

@@ -106,6 +106,7 @@ export const mailSmtp = defineConnector({
   origin: "builtin",
   config: _CONFIG,
   options: _OPTIONS,
+  secrets: (c) => [c.password],
   async create(
     resource,
     ctx,

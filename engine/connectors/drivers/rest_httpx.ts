@@ -34,6 +34,14 @@ const _stringMap = field((v, ctx): Record<string, string> => {
   return out;
 }, { required: false, fallback: {} });
 
+/** Header values that are credentials: Authorization, Cookie, and any secret-named header (`X-Api-Key`). */
+function _secretHeaderValues(headers: unknown): unknown[] {
+  if (!isPlainMap(headers)) return [];
+  return Object.entries(headers)
+    .filter(([k]) => /^(authorization|cookie|proxy-authorization)$/i.test(k) || isSecretKey(k))
+    .map(([, v]) => v);
+}
+
 const _CONFIG = fields.fixedMap({
   base_url: fields.text({ default: "" }),
   headers: _stringMap,
@@ -189,6 +197,7 @@ export const restHttpx = defineConnector({
   origin: "builtin",
   config: _CONFIG,
   options: _OPTIONS,
+  secrets: (c) => [c.bearer_token, ..._secretHeaderValues(c.headers)],
   async create(resource, ctx): Promise<RestConnector> {
     const cfg = resource.config;
     const opt = resource.options;
@@ -200,9 +209,7 @@ export const restHttpx = defineConnector({
       if (v) (secrets.push(v), ctx.addSecret?.(v));
     };
     const baseHeaders = new Headers(cfg.headers);
-    for (const [k, v] of Object.entries(cfg.headers)) {
-      if (/^(authorization|cookie|proxy-authorization)$/i.test(k) || isSecretKey(k)) secret(v);
-    }
+    for (const v of _secretHeaderValues(cfg.headers)) secret(v as string);
     secret(cfg.bearer_token);
     // The exact key `Authorization` given in headers wins over bearer_token (httpx parity).
     if (cfg.bearer_token && !Object.hasOwn(cfg.headers, "Authorization")) {

@@ -56,6 +56,7 @@ export const unzipStep = defineStep({
     ).pipe(z.array(fields.text({ nonEmpty: true })).nullable()),
     private_zip_folder: fields.bool({ default: false }),
   }),
+  secretInputs: ["password"],
   connector: archiveConnectorUse("extract_zip"),
   async run(input, ctx): Promise<StepResult> {
     const password = input.password === "" ? null : input.password;

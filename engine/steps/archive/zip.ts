@@ -42,6 +42,7 @@ export const zipStep = defineStep({
     resource: fields.text({ default: null }),
     connector: fields.text({ default: null }),
   }),
+  secretInputs: ["password"],
   connector: archiveConnectorUse("create_zip"),
   async run(input, ctx) {
     const password = input.password === "" ? null : input.password;
