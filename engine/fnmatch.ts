@@ -7,8 +7,13 @@
 
 const _cache = new Map<string, RegExp>();
 
+// Inside a set `-` and `/` need escaping; outside one, the `u` flag refuses `\-`.
 function _escape(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+}
+
+function _escapeLiteral(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 }
 
 /** The body of a `[...]` set starting after `[`, or null when it never closes (then `[` is literal). */
@@ -60,7 +65,7 @@ export function fnmatchRegExp(pattern: string): RegExp {
         i = set.end;
       }
     } else {
-      re += _escape(c);
+      re += _escapeLiteral(c);
       i++;
     }
   }

@@ -40,6 +40,8 @@ const ROWS: [string, string, boolean][] = [
   ["b", "[^a]", false],
   ["\\", "[\\]", true],
   ["x\n", "*\n", true], // `*` crosses newlines too
+  ["part-1.txt", "part-?.txt", true], // a `-` outside a set is literal
+  ["2024-01-02.csv", "2024-*.csv", true],
 ];
 
 Deno.test("fnmatch follows Python fnmatchcase", () => {
