@@ -5,7 +5,7 @@
  * signal handlers stay with the caller.
  * @module
  */
-import { buildResources, loadSettings, type Settings } from "../engine/config/mod.ts";
+import { buildResources, isMaskableSecret, loadSettings, type Settings } from "../engine/config/mod.ts";
 import { ConnectorAccessor } from "../engine/connectors/mod.ts";
 import { AetherflowError, errorMessage, SpecError, UsageError } from "../engine/errors.ts";
 import { referencedEnvKeys } from "../engine/flow/mod.ts";
@@ -160,7 +160,9 @@ export async function runPreparedFlow(
           resources,
           settings,
           signal: options.signal,
-          addSecret: (v) => masker.add(v),
+          addSecret: (v) => {
+            if (isMaskableSecret(v)) masker.add(v);
+          },
           // Connector warnings (e.g. an ignored option) go through the masked run logger.
           log: (name) => {
             const at = `aetherflow.connector.${name}`;

@@ -21,6 +21,14 @@ export function isSecretKey(key: string): boolean {
   return !_NOT_SECRET_KEYS.has(key.toUpperCase()) && _SECRET_KEY_REGEXP.test(key);
 }
 
+/**
+ * Whether a value can be masked wherever it appears: at least 4 characters and not a flag word. Shorter values
+ * (a password "abc") would turn ordinary text into `***`, so callers registering free-standing secrets skip them.
+ */
+export function isMaskableSecret(value: string): boolean {
+  return value.length >= _MIN_FREE_LEN && !_FLAG_VALUES.has(value.toLowerCase());
+}
+
 function _escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -11,7 +11,7 @@ export { PROFILES_CONFLICT_MSG, readProfilesSource } from "./profiles_source.ts"
 export type { ProfilesSource, ReadProfilesSourceOptions } from "./profiles_source.ts";
 export { DEFAULT_ZIP_DRIVERS, MODE, refusedArchiveDriver, resolveMode } from "./modes.ts";
 export type { Mode } from "./modes.ts";
-export { isSecretKey, MASK, Masker } from "./masking.ts";
+export { isMaskableSecret, isSecretKey, MASK, Masker } from "./masking.ts";
 export { loadSettings, parseBool, SETTING_NAMES, settingEnvVar } from "./settings.ts";
 export type {
   LoadSettingsOptions,

@@ -5,7 +5,7 @@
  * them with the masker before the run record is written (docs/secrets.md).
  * @module
  */
-import type { ProfileLike } from "../config/mod.ts";
+import { isMaskableSecret, type ProfileLike } from "../config/mod.ts";
 import { resourceSecrets } from "../connectors/config.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { isPlainMap } from "../inputs/mod.ts";
@@ -55,5 +55,5 @@ export function flowSecretValues(
   for (const job of flow.jobs) {
     for (const step of job.steps) _stepSecrets(step, options, out, 0);
   }
-  return [...out];
+  return [...out].filter(isMaskableSecret);
 }

@@ -3,6 +3,7 @@
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { fields } from "../../inputs/mod.ts";
+import { isMaskableSecret } from "../../config/masking.ts";
 
 /** An archive driver failed: bad arguments, an unsafe archive, a wrong password, a failing program. */
 export class ArchiveError extends AetherflowError {
@@ -61,7 +62,7 @@ export async function writeViaTmp(
 
 /** `text` with every occurrence of `secret` replaced (program output can echo its argv). */
 export function withoutSecret(text: string, secret: string | null | undefined): string {
-  return secret ? text.replaceAll(secret, "***") : text;
+  return secret && isMaskableSecret(secret) ? text.replaceAll(secret, "***") : text;
 }
 
 /** `null` for an absent or empty password. */

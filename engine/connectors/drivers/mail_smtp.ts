@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 import { basename } from "node:path";
 import { z } from "zod";
 import { AetherflowError } from "../../errors.ts";
+import { isMaskableSecret } from "../../config/masking.ts";
 import { asBool, fail, field, fields } from "../../inputs/mod.ts";
 import type { JsonValue } from "../../types.ts";
 import type { MailAttachment, MailConnector } from "../kinds/mod.ts";
@@ -120,7 +121,8 @@ export const mailSmtp = defineConnector({
     const where = `${cfg.host}:${cfg.port}`;
     const ca = opt.ca_file === null ? undefined : await Deno.readTextFile(opt.ca_file);
     const ms = Math.max(1, opt.timeout) * 1000;
-    const scrub = (text: string) => cfg.password ? text.replaceAll(cfg.password, "***") : text;
+    const scrub = (text: string) =>
+      cfg.password && isMaskableSecret(cfg.password) ? text.replaceAll(cfg.password, "***") : text;
     let name = "localhost";
     try {
       name = Deno.hostname();

@@ -10,7 +10,7 @@ import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import { z } from "zod";
 import { AetherflowError, errorMessage } from "../../errors.ts";
-import { isSecretKey } from "../../config/masking.ts";
+import { isMaskableSecret, isSecretKey } from "../../config/masking.ts";
 import { fail, field, fields, isPlainMap } from "../../inputs/mod.ts";
 import type { JsonValue } from "../../types.ts";
 import type { RestConnector, RestRequest, RestResponse } from "../kinds/mod.ts";
@@ -206,7 +206,7 @@ export const restHttpx = defineConnector({
     const extra = opt.retry.max_attempts ?? opt.retries ?? 0;
     const secrets: string[] = [];
     const secret = (v: string | null | undefined) => {
-      if (v) (secrets.push(v), ctx.addSecret?.(v));
+      if (v && isMaskableSecret(v)) (secrets.push(v), ctx.addSecret?.(v));
     };
     const baseHeaders = new Headers(cfg.headers);
     for (const v of _secretHeaderValues(cfg.headers)) secret(v as string);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { StepError } from "../../errors.ts";
 import { fail, field, fields, toText } from "../../inputs/mod.ts";
 import type { JsonObject } from "../../types.ts";
+import { isMaskableSecret } from "../../config/masking.ts";
 import { defineStep, type StepResult } from "../types.ts";
 import { archiveConnectorUse, chooseArchiveConnector } from "./_archive_connector.ts";
 
@@ -60,7 +61,7 @@ export const unzipStep = defineStep({
   connector: archiveConnectorUse("extract_zip"),
   async run(input, ctx): Promise<StepResult> {
     const password = input.password === "" ? null : input.password;
-    if (password !== null) ctx.addSecret(password);
+    if (password !== null && isMaskableSecret(password)) ctx.addSecret(password);
     const archive = await chooseArchiveConnector({ ...input, password }, ctx);
     if (input.archives.length === 0) return { status: "SUCCESS", outputs: {} };
     if (!archive.extract_zip) {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { fail, field, fields } from "../../inputs/mod.ts";
 import { isMap } from "../../types.ts";
 import { hasGlobChars } from "../../fnmatch.ts";
+import { isMaskableSecret } from "../../config/masking.ts";
 import { defineStep } from "../types.ts";
 import { archiveConnectorUse, chooseArchiveConnector } from "./_archive_connector.ts";
 import { collectZipFiles, type ZipItem } from "./_zip_items.ts";
@@ -46,7 +47,7 @@ export const zipStep = defineStep({
   connector: archiveConnectorUse("create_zip"),
   async run(input, ctx) {
     const password = input.password === "" ? null : input.password;
-    if (password !== null) ctx.addSecret(password);
+    if (password !== null && isMaskableSecret(password)) ctx.addSecret(password);
     const dest = await ctx.paths.resolve(input.dest_path);
     const srcDir = await ctx.paths.resolve(input.src_dir ?? ctx.artifactsDir);
     const files = await collectZipFiles(input.items, {
