@@ -8,7 +8,7 @@
 import { isMaskableSecret, type ProfileLike } from "../config/mod.ts";
 import { resourceSecrets } from "../connectors/config.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
-import { isPlainMap } from "../inputs/mod.ts";
+import { isMap } from "../types.ts";
 import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { FlowSpec } from "./flow_model.ts";
@@ -20,7 +20,7 @@ function _stepSecrets(
   depth: number,
 ): void {
   const def = typeof step.type === "string" ? options.steps.get(step.type) : undefined;
-  if (!def || !isPlainMap(step.inputs)) return;
+  if (!def || !isMap(step.inputs)) return;
   for (const name of def.secretInputs ?? []) {
     const raw = step.inputs[name];
     if (typeof raw !== "string" || raw === "") continue;

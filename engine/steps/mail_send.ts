@@ -3,7 +3,8 @@
 import { basename } from "node:path";
 import type { z } from "zod";
 import { StepError } from "../errors.ts";
-import { fail, field, fields, isPlainMap, toText } from "../inputs/mod.ts";
+import { fail, field, fields, toText } from "../inputs/mod.ts";
+import { isMap } from "../types.ts";
 import type { MailAttachment } from "../connectors/kinds/mod.ts";
 import { defineStep } from "./types.ts";
 
@@ -15,7 +16,7 @@ const _address = fields.text({ nonEmpty: true });
 
 /** An attachment: a path string, or `{path, filename?, content_type?}`. */
 const _attachment: z.ZodType<{ path: string; filename: string | null; content_type: string | null }> = field(
-  (v, ctx) => typeof v === "string" ? { path: v } : isPlainMap(v) ? v : fail(ctx, "must be a path or a map"),
+  (v, ctx) => typeof v === "string" ? { path: v } : isMap(v) ? v : fail(ctx, "must be a path or a map"),
 ).pipe(fields.fixedMap({
   path: fields.path(),
   filename: fields.text({ default: null, nonEmpty: true }),

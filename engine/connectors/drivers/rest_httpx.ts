@@ -11,8 +11,8 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { AetherflowError, errorMessage } from "../../errors.ts";
 import { isMaskableSecret, isSecretKey } from "../../config/masking.ts";
-import { fail, field, fields, isPlainMap } from "../../inputs/mod.ts";
-import type { JsonValue } from "../../types.ts";
+import { fail, field, fields } from "../../inputs/mod.ts";
+import { isMap, type JsonValue } from "../../types.ts";
 import type { RestConnector, RestRequest, RestResponse } from "../kinds/mod.ts";
 import { defineConnector } from "../types.ts";
 
@@ -24,7 +24,7 @@ export class RestError extends AetherflowError {
 }
 
 const _stringMap = field((v, ctx): Record<string, string> => {
-  if (!isPlainMap(v)) return fail(ctx, "must be a map");
+  if (!isMap(v)) return fail(ctx, "must be a map");
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
     if (typeof x === "string") out[k] = x;
@@ -36,7 +36,7 @@ const _stringMap = field((v, ctx): Record<string, string> => {
 
 /** Header values that are credentials: Authorization, Cookie, and any secret-named header (`X-Api-Key`). */
 function _secretHeaderValues(headers: unknown): unknown[] {
-  if (!isPlainMap(headers)) return [];
+  if (!isMap(headers)) return [];
   return Object.entries(headers)
     .filter(([k]) => /^(authorization|cookie|proxy-authorization)$/i.test(k) || isSecretKey(k))
     .map(([, v]) => v);
@@ -277,7 +277,7 @@ export const restHttpx = defineConnector({
       base_url: () => baseUrl,
       /** Plugins (`af_connector_call`): `request`, `get/post/put/delete` (same arguments), `base_url`. */
       async call(method: string, args: JsonValue): Promise<JsonValue> {
-        const a = (isPlainMap(args) ? args : {}) as Record<string, unknown>;
+        const a = (isMap(args) ? args : {}) as Record<string, unknown>;
         if (method === "base_url") return baseUrl;
         if (method === "request") return { ...await request(a as unknown as RestRequest) };
         if (["get", "post", "put", "delete"].includes(method)) {
