@@ -12,10 +12,12 @@ Deno.test("flowSecretValues(): declared connector fields and secret step inputs,
       r: {
         kind: "rest",
         driver: "httpx",
-        config: { bearer_token: "{{env.TOK}}", headers: { "X-Api-Key": "k-1" } },
+        config: { bearer_token: "{{env.TOK}}", headers: { "X-Api-Key": "key-0123" } },
       },
       missing: { kind: "rest", driver: "httpx", config: { bearer_token: "{{env.NOPE}}" } },
       e: { kind: "echo", driver: "echo", config: { password: "not-declared" } },
+      // Too short to mask without masking ordinary words (docs/secrets.md): never registered.
+      short: { kind: "mail", driver: "smtp", config: { host: "h", password: "pw" } },
     },
     jobs: [{
       id: "j",
@@ -40,5 +42,5 @@ Deno.test("flowSecretValues(): declared connector fields and secret step inputs,
     profiles: { p: { config: { username: "u" } } },
     snapshot: { TOK: "tok-from-env", ZW: "zip-from-env" },
   });
-  assert.deepEqual(found.sort(), ["k-1", "literal-pw", "nested", "tok-from-env", "zip-from-env"]);
+  assert.deepEqual(found.sort(), ["key-0123", "literal-pw", "nested", "tok-from-env", "zip-from-env"]);
 });
