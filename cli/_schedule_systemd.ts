@@ -1,7 +1,7 @@
 // `aetherflow schedule systemd` (docs/scheduling.md "systemd timers"): check every item as its unit will run it
 // (account, environment file, working directory, sandbox paths), then write the units all-or-nothing.
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { AetherflowError, UsageError } from "../engine/errors.ts";
+import { AetherflowError, errorMessage, UsageError } from "../engine/errors.ts";
 import type { Issue } from "../engine/types.ts";
 import {
   badUserName,
@@ -22,6 +22,8 @@ import {
 } from "../engine/scheduler/mod.ts";
 import { currentSelfInfo } from "../engine/scheduler/effects.ts";
 import { checkItem } from "./_schedule_items.ts";
+import { notifyMailResource } from "./_schedule_notify.ts";
+import { prepareFlow } from "../compose/mod.ts";
 import { errLine, issueLines, outLine, readEnvironmentFile, schedulerConfig } from "./_schedule_io.ts";
 
 export interface SystemdCliOptions {
@@ -38,6 +40,10 @@ export interface SystemdCliOptions {
   runAs?: string;
   bundleWorkRoot?: string;
   notifyCommand?: string;
+  /** `--notify-mail FLOW`: the notify template runs `schedule notify FLOW --resource R --to …`. */
+  notifyMail?: string;
+  notifyResource?: string;
+  notifyTo?: string[];
 }
 
 /** The dynamic user's name when no `--run-as` is given (shared by every item: one UID while runs overlap). */
@@ -59,6 +65,7 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
     const bad = badUserName(opts.runAs);
     if (bad) throw new UsageError(`Invalid --run-as ${JSON.stringify(opts.runAs)}: ${bad}`);
   }
+  _checkNotifyOptions(opts);
   await _checkOut(opts.out);
   const config = schedulerConfig(file);
   const cwd = Deno.cwd();
@@ -132,7 +139,9 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
           stopGraceS,
           environmentFile,
           environment,
-          onFailure: opts.notifyCommand !== undefined ? NOTIFY_ON_FAILURE : undefined,
+          onFailure: opts.notifyCommand !== undefined || opts.notifyMail !== undefined
+            ? NOTIFY_ON_FAILURE
+            : undefined,
           source,
         }),
       });
@@ -153,6 +162,31 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
       throw new UsageError(`Invalid --notify-command: ${err.message}`);
     }
   }
+  if (opts.notifyMail !== undefined) {
+    const mail = await _notifyMail(opts, { env, cwd: workdir, resolvePath: (p) => resolve(cwd, p) });
+    const plan = planUnitPaths([...common, mail.need], { userUnits });
+    errors.push(
+      ...[...mail.errors, ...plan.problems].map((msg) => ({
+        code: "scheduler:notify_mail",
+        loc: "--notify-mail",
+        msg,
+      })),
+    );
+    try {
+      notify = renderNotifyUnit({
+        argv: [...command, ...mail.args],
+        account,
+        workdir,
+        environment,
+        paths: plan,
+        environmentFile,
+        source,
+      });
+    } catch (err) {
+      if (!(err instanceof UnitRenderError)) throw err;
+      errors.push({ code: "scheduler:notify_mail", loc: "--notify-mail", msg: err.message });
+    }
+  }
   for (const line of issueLines(errors, warnings)) errLine(line);
   if (errors.length > 0) {
     throw new UsageError(
@@ -168,6 +202,54 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
   if (notify !== undefined) files.push([NOTIFY_TEMPLATE_NAME, notify]);
   await _writeUnits(opts.out, files);
   _printNextSteps(opts, units, account, userUnits);
+}
+
+function _checkNotifyOptions(opts: SystemdCliOptions): void {
+  if (opts.notifyMail !== undefined && opts.notifyCommand !== undefined) {
+    throw new UsageError("--notify-mail and --notify-command: choose one");
+  }
+  if (opts.notifyMail === undefined) {
+    if (opts.notifyResource !== undefined || (opts.notifyTo ?? []).length > 0) {
+      throw new UsageError("--notify-resource and --notify-to go with --notify-mail FLOW_YAML");
+    }
+    return;
+  }
+  if ((opts.notifyTo ?? []).length === 0) {
+    throw new UsageError("--notify-mail needs --notify-to ADDRESS (repeatable)");
+  }
+}
+
+/**
+ * `--notify-mail FLOW`: the flow validates with the units' environment and names a mail resource (checked as
+ * `schedule notify` will run it); returns the `schedule notify …` arguments and the flow file's path need.
+ */
+async function _notifyMail(
+  opts: SystemdCliOptions,
+  unit: { env: Record<string, string>; cwd: string; resolvePath: (p: string) => string },
+): Promise<{ args: string[]; need: PathNeed; errors: string[] }> {
+  const flow = unit.resolvePath(opts.notifyMail!);
+  const need: PathNeed = { path: flow, access: "ro", why: "--notify-mail flow" };
+  const errors: string[] = [];
+  let resource = opts.notifyResource;
+  try {
+    const prepared = await prepareFlow(flow, { env: unit.env, cwd: unit.cwd, log: () => {} });
+    try {
+      const { report, masker } = prepared;
+      if (!report.ok || !report.flow) {
+        errors.push(...report.errors.map((i) => masker.mask(`${flow}: ${i.loc}: ${i.code} - ${i.msg}`)));
+      } else {
+        resource = notifyMailResource(prepared, opts.notifyResource);
+      }
+    } finally {
+      await prepared.close();
+    }
+  } catch (err) {
+    if (!(err instanceof AetherflowError)) throw err;
+    errors.push(errorMessage(err));
+  }
+  const args = ["schedule", "notify", flow, ...(resource ? ["--resource", resource] : [])];
+  for (const to of opts.notifyTo ?? []) args.push("--to", to);
+  return { args, need, errors };
 }
 
 /** The ExecStart prefix, its environment and the paths it reads. */

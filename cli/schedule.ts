@@ -42,6 +42,7 @@ import {
   schedulerConfig,
 } from "./_schedule_io.ts";
 import { stderrLineWriter } from "./_stderr_log.ts";
+import { collect, ENV_FILE_HELP } from "./_env_help.ts";
 
 export function registerSchedule(program: Command): void {
   const schedule = program.command("schedule").description("Cron scheduler and systemd timer units");
@@ -132,9 +133,38 @@ export function registerSchedule(program: Command): void {
       "work root of bundle items (default: AETHERFLOW_WORK_ROOT of the unit)",
     )
     .option("--notify-command <shell>", "on failure, run this command (aetherflow-notify@.service)")
+    .option(
+      "--notify-mail <flow_yaml>",
+      "on failure, mail through this flow's mail resource (schedule notify)",
+    )
+    .option(
+      "--notify-resource <name>",
+      "with --notify-mail: the mail resource (default: the flow's only one)",
+    )
+    .option("--notify-to <address>", "with --notify-mail: a recipient (repeatable)", collect, [] as string[])
     .action(async (file, opts) => {
       const { scheduleSystemd } = await import("./_schedule_systemd.ts");
       await scheduleSystemd(file, { ...opts, timeoutS: opts.timeoutStartSec });
+    });
+
+  schedule.command("notify")
+    .description("Mail that a unit failed, through a flow's mail resource (what --notify-mail units run)")
+    .argument("<flow_yaml>", "a flow declaring the mail resource (kind: mail)")
+    .requiredOption("--to <address>", "recipient (repeatable)", collect, [] as string[])
+    .option("--resource <name>", "the mail resource (default: the flow's only one)")
+    .option("--unit <name>", "the failed unit (default: $AETHERFLOW_FAILED_UNIT, set by aetherflow-notify@)")
+    .option("--env-file <path>", ENV_FILE_HELP, collect, [] as string[])
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 sent, 1 the send failed, 2 invalid input. Nothing is run or written.
+
+Examples:
+  aetherflow schedule notify /srv/etl/flows/notify.yaml --to ops@example.com --unit aetherflow-nightly.service`,
+    )
+    .action(async (flow, opts) => {
+      const { scheduleNotify } = await import("./_schedule_notify.ts");
+      setExitCode(await scheduleNotify(flow, opts));
     });
 
   schedule.command("fire")

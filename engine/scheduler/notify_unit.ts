@@ -1,20 +1,24 @@
 /**
  * The optional failure notification (docs/scheduling.md "Failure notification"): every generated service gets
  * `OnFailure=aetherflow-notify@%n.service`, and this template runs the operator's command once per failed run,
- * as the same account and in the same sandbox as the items. The command sees `AETHERFLOW_FAILED_UNIT` (e.g.
+ * as the same account and in the same sandbox as the items: the operator's shell command, or (`--notify-mail`)
+ * `aetherflow schedule notify` sending through a flow's mail resource. It sees `AETHERFLOW_FAILED_UNIT` (e.g.
  * `aetherflow-nightly.service`) and `AETHERFLOW_HOST`.
  * @module
  */
-// The command line is the operator's own shell code: it is quoted for systemd (`%`, `$`, quotes) and handed
-// to /bin/sh unchanged.
+// A shell command line is the operator's own code: it is quoted for systemd (`%`, `$`, quotes) and handed to
+// /bin/sh unchanged. An argv is quoted word by word.
 import {
   accountLines,
+  execDirectoryLines,
   execWord,
   hardeningLines,
+  listWord,
   type UnitAccount,
   UnitRenderError,
   unitText,
 } from "./units.ts";
+import type { PathPlan } from "./unit_paths.ts";
 
 export const NOTIFY_TEMPLATE_NAME = "aetherflow-notify@.service";
 /** The `OnFailure=` value: `%n` is the failed unit's full name, passed as the template instance. */
@@ -23,17 +27,25 @@ export const NOTIFY_ON_FAILURE = "aetherflow-notify@%n.service";
 export const NOTIFY_TIMEOUT_S = 120;
 
 export interface NotifyUnitOptions {
-  /** A shell command line, run with `/bin/sh -c`. */
-  readonly command: string;
+  /** A shell command line, run with `/bin/sh -c`; or an argv (`--notify-mail`): exactly one of the two. */
+  readonly command?: string;
+  readonly argv?: readonly string[];
   readonly account: UnitAccount;
+  /** `WorkingDirectory=` (the items'). */
+  readonly workdir?: string;
+  /** `Environment=` pairs (e.g. `DENO_DIR` for a `deno run` command). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Directories systemd manages and writable paths the command needs (a `deno run` module cache). */
+  readonly paths?: PathPlan;
   readonly environmentFile?: string;
   readonly source?: string;
 }
 
 /** The `aetherflow-notify@.service` template. */
 export function renderNotifyUnit(options: NotifyUnitOptions): string {
+  const words = options.argv ?? ["/bin/sh", "-c", options.command ?? ""];
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(options.command) || options.command.trim() === "") {
+  if (words.some((w) => /[\u0000-\u001f\u007f]/.test(w)) || (options.command ?? "x").trim() === "") {
     throw new UnitRenderError("the command must be one non-empty line");
   }
   const userUnits = options.account.kind === "user-manager";
@@ -46,12 +58,18 @@ export function renderNotifyUnit(options: NotifyUnitOptions): string {
     "[Service]",
     "Type=oneshot",
     ...accountLines(options.account),
+    ...(options.workdir ? [`WorkingDirectory=${unitText(options.workdir)}`] : []),
     ...(options.environmentFile ? [`EnvironmentFile=${unitText(options.environmentFile)}`] : []),
+    ...Object.entries(options.environment ?? {}).map(([k, v]) => `Environment=${listWord(`${k}=${v}`)}`),
     "Environment=AETHERFLOW_FAILED_UNIT=%i",
     "Environment=AETHERFLOW_HOST=%H",
-    `ExecStart=/bin/sh -c ${execWord(options.command)}`,
+    `ExecStart=${words.map(execWord).join(" ")}`,
     `TimeoutStartSec=${NOTIFY_TIMEOUT_S}`,
     "SyslogIdentifier=aetherflow-notify",
+    ...(options.paths ? execDirectoryLines(options.paths, { locks: false }) : []),
+    ...(options.paths && options.paths.readWritePaths.length > 0
+      ? [`ReadWritePaths=${options.paths.readWritePaths.map(listWord).join(" ")}`]
+      : []),
     ...hardeningLines(userUnits),
     "",
   ].join("\n");

@@ -157,7 +157,7 @@ export function renderUnits(item: ScheduleItem, options: UnitOptions): UnitPair 
       ...accountLines(options.account),
       `WorkingDirectory=${unitText(options.workdir)}`,
       ...(options.environmentFile ? [`EnvironmentFile=${unitText(options.environmentFile)}`] : []),
-      ...Object.entries(options.environment ?? {}).map(([k, v]) => `Environment=${_listWord(`${k}=${v}`)}`),
+      ...Object.entries(options.environment ?? {}).map(([k, v]) => `Environment=${listWord(`${k}=${v}`)}`),
       `ExecStart=${exec}`,
       // Never infinity: a hung run would hold the item (every later slot skipped as an overlap) forever.
       `TimeoutStartSec=${timeout}`,
@@ -166,9 +166,9 @@ export function renderUnits(item: ScheduleItem, options: UnitOptions): UnitPair 
       "KillMode=mixed",
       `TimeoutStopSec=${(options.stopGraceS ?? DEFAULT_STOP_GRACE_S) + STOP_MARGIN_S}`,
       `SyslogIdentifier=${base}`,
-      ..._execDirectoryLines(options.paths),
+      ...execDirectoryLines(options.paths),
       ...(options.paths.readWritePaths.length > 0
-        ? [`ReadWritePaths=${options.paths.readWritePaths.map(_listWord).join(" ")}`]
+        ? [`ReadWritePaths=${options.paths.readWritePaths.map(listWord).join(" ")}`]
         : []),
       ...hardeningLines(userUnits),
       "",
@@ -213,23 +213,25 @@ export function accountLines(account: UnitAccount): string[] {
   }
 }
 
-function _execDirectoryLines(paths: PathPlan): string[] {
+/** `StateDirectory=`/`CacheDirectory=`/`LogsDirectory=` of `paths`, and the lock dir unless `locks: false`. */
+export function execDirectoryLines(paths: PathPlan, options: { locks?: boolean } = {}): string[] {
   const lines: string[] = [];
   if (paths.stateDirectories.length > 0) {
     lines.push(
-      `StateDirectory=${paths.stateDirectories.map(_listWord).join(" ")}`,
+      `StateDirectory=${paths.stateDirectories.map(listWord).join(" ")}`,
       "StateDirectoryMode=0700",
     );
   }
   if (paths.cacheDirectories.length > 0) {
     lines.push(
-      `CacheDirectory=${paths.cacheDirectories.map(_listWord).join(" ")}`,
+      `CacheDirectory=${paths.cacheDirectories.map(listWord).join(" ")}`,
       "CacheDirectoryMode=0700",
     );
   }
   if (paths.logsDirectories.length > 0) {
-    lines.push(`LogsDirectory=${paths.logsDirectories.map(_listWord).join(" ")}`, "LogsDirectoryMode=0700");
+    lines.push(`LogsDirectory=${paths.logsDirectories.map(listWord).join(" ")}`, "LogsDirectoryMode=0700");
   }
+  if (options.locks === false) return lines;
   // The item locks (`schedule fire --lock-dir %t/aetherflow`): private to the unit user, kept between runs so a
   // manual run and a timer run of the same item see the same lock file.
   lines.push(
@@ -293,7 +295,7 @@ export function execWord(word: string): string {
 }
 
 /** One word of a space-separated list setting (paths, `Environment=`): `%` escaped, quoted when needed. */
-function _listWord(word: string): string {
+export function listWord(word: string): string {
   const escaped = word.replaceAll("%", "%%");
   if (_PLAIN_REGEXP.test(word) && word !== "") return escaped;
   return `"${escaped.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
