@@ -101,6 +101,7 @@ export async function syncBundle(options: SyncOptions): Promise<SyncResult> {
     bundleRoot: layout.root,
     workRoot: options.workRoot,
     cacheDir: layout.cache,
+    bundleId: manifest.bundle.id,
     resources: manifest.resources,
     env: options.snapshot,
     warn: options.warn,

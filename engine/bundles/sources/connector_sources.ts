@@ -2,14 +2,16 @@
  * The connector-backed sources (`sftp`, `smb`, `db`, `http`/`rest`): thin adapters over the built-in
  * connectors' interfaces, built from the manifest's bootstrap `resources` entry named by `resource`, rendered
  * with the environment (docs/bundles.md "Connector sources"). `sftp` and `smb` walk `base_path` through the
- * `files` connector and read each file with `read_bytes`; `db` and `http` wait for their connectors and are
- * refused with a clear error.
+ * `files` connector and read each file with `read_bytes`; `http` asks a `rest` connector for the index and
+ * each file; `db` is not wired yet and is refused with a clear error.
  * @module
  */
 import { buildResources } from "../../config/resources.ts";
 import type { Snapshot } from "../../config/snapshot.ts";
 import { ConnectorAccessor } from "../../connectors/accessor.ts";
+import { z } from "zod";
 import type { FilesConnector } from "../../connectors/kinds/files.ts";
+import type { RestConnector, RestResponse } from "../../connectors/kinds/rest.ts";
 import { ConnectorRegistry } from "../../connectors/registry.ts";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { compareCodePoints } from "../fingerprint.ts";
@@ -29,11 +31,8 @@ export const CONNECTOR_KIND: Readonly<Record<ConnectorSourceSpec["type"], string
  */
 export function connectorSourceUnavailable(spec: ConnectorSourceSpec): never {
   throw new AetherflowError(
-    `bundle.source.type ${spec.type} is not available in this build: it needs the built-in ` +
-      `${spec.type === "http" ? "rest" : spec.type} connector (${
-        CONNECTOR_KIND[spec.type]
-      } kind), which has not ` +
-      "landed yet; use a filesystem, git or archive source",
+    `bundle.source.type ${spec.type} is not available in this build yet; use a filesystem, git, archive, ` +
+      "sftp, smb or http source",
     { code: "bundle:source_unavailable", exitCode: EXIT.INVALID },
   );
 }
@@ -45,6 +44,35 @@ export interface ConnectorSourceContext {
   /** Renders `{{env.X}}` in the resource (no secrets provider before a sync: values are used as given). */
   env: Snapshot;
   warn?: (message: string) => void;
+}
+
+/** Build the bootstrap resource `spec.resource` behind its own accessor (no cache: one sync, then closed). */
+async function _openBootstrap(
+  spec: ConnectorSourceSpec,
+  ctx: ConnectorSourceContext,
+): Promise<ConnectorAccessor> {
+  const name = spec.resource;
+  const res = ctx.resources[name];
+  if (res === undefined) {
+    throw new AetherflowError(`bundle.source.resource names no entry of manifest.resources: ${name}`, {
+      code: "bundle:source",
+      exitCode: EXIT.INVALID,
+    });
+  }
+  const built = await buildResources({
+    flowResources: { [name]: res },
+    profiles: {},
+    snapshot: ctx.env,
+    mode: "internal_fast",
+    archiveAllowList: [],
+    onWarning: ctx.warn,
+  });
+  return new ConnectorAccessor({
+    registry: ConnectorRegistry.withBuiltins(),
+    resources: built,
+    settings: { connector_cache_disabled: true, connector_cache_default: "none" },
+    log: () => ({ debug() {}, info() {}, warn: (m) => ctx.warn?.(m), error() {} }),
+  });
 }
 
 /** `sftp` / `smb`: every file below `base_path` of a files connector. */
@@ -65,28 +93,8 @@ export class FilesConnectorSource implements BundleSource {
 
   #connector(): Promise<FilesConnector> {
     return this.#conn ??= (async () => {
+      this.#accessor = await _openBootstrap(this.#spec, this.#ctx);
       const name = this.#spec.resource;
-      const res = this.#ctx.resources[name];
-      if (res === undefined) {
-        throw new AetherflowError(`bundle.source.resource names no entry of manifest.resources: ${name}`, {
-          code: "bundle:source",
-          exitCode: EXIT.INVALID,
-        });
-      }
-      const built = await buildResources({
-        flowResources: { [name]: res },
-        profiles: {},
-        snapshot: this.#ctx.env,
-        mode: "internal_fast",
-        archiveAllowList: [],
-        onWarning: this.#ctx.warn,
-      });
-      this.#accessor = new ConnectorAccessor({
-        registry: ConnectorRegistry.withBuiltins(),
-        resources: built,
-        settings: { connector_cache_disabled: true, connector_cache_default: "none" },
-        log: () => ({ debug() {}, info() {}, warn: (m) => this.#ctx.warn?.(m), error() {} }),
-      });
       return this.type === "sftp" ? await this.#accessor.sftp(name) : await this.#accessor.smb(name);
     })();
   }
@@ -117,6 +125,121 @@ export class FilesConnectorSource implements BundleSource {
       });
     }
     return await conn.read_bytes({ path: entry.path });
+  }
+
+  identity(): SourceIdentity {
+    return { type: this.type, base_path: this.basePath };
+  }
+
+  async close(): Promise<void> {
+    await this.#accessor?.closeAll();
+  }
+}
+
+/** One file of an http index. */
+const _INDEX_FILE = z.object({
+  path: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).nullish(),
+  size: z.number().int().nonnegative().nullish(),
+  mtime: z.number().nullish(),
+});
+const _INDEX = z.object({ files: z.array(_INDEX_FILE) });
+
+/**
+ * `http` (alias `rest`): an index served over HTTP through a `rest` connector.
+ * `GET {list_path}?bundle=<b>&<prefix_param>=<base_path>` answers `{"files":[{path, sha256?, size?, mtime?}]}`;
+ * `GET {fetch_path}?bundle=<b>&path=<path>` answers the file's bytes. A listed `sha256` is verified by the sync.
+ */
+export class HttpIndexSource implements BundleSource {
+  readonly type = "http";
+  readonly basePath: string;
+  readonly #spec: ConnectorSourceSpec;
+  readonly #ctx: ConnectorSourceContext;
+  readonly #bundle: string;
+  #accessor: ConnectorAccessor | undefined;
+  #conn: Promise<RestConnector> | undefined;
+
+  constructor(
+    spec: ConnectorSourceSpec & { type: "http" },
+    ctx: ConnectorSourceContext & { bundleId: string },
+  ) {
+    this.basePath = spec.base_path;
+    this.#spec = spec;
+    this.#ctx = ctx;
+    this.#bundle = spec.bundle || ctx.bundleId;
+  }
+
+  #connector(): Promise<RestConnector> {
+    return this.#conn ??= (async () => {
+      this.#accessor = await _openBootstrap(this.#spec, this.#ctx);
+      return await this.#accessor.rest(this.#spec.resource);
+    })();
+  }
+
+  async #get(path: string, params: Record<string, string>): Promise<RestResponse> {
+    const res = await (await this.#connector()).request({ method: "GET", url: path, params });
+    if (res.status < 200 || res.status > 299) {
+      throw new AetherflowError(`GET ${path} answered HTTP ${res.status}`, {
+        code: "bundle:source",
+        exitCode: EXIT.FAILED,
+      });
+    }
+    return res;
+  }
+
+  async list(): Promise<SourceEntry[]> {
+    const listPath = this.#spec.list_path || "/list";
+    const res = await this.#get(listPath, {
+      bundle: this.#bundle,
+      [this.#spec.prefix_param || "prefix"]: this.basePath,
+    });
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.text);
+    } catch {
+      throw new AetherflowError(`GET ${listPath} did not answer JSON`, {
+        code: "bundle:source",
+        exitCode: EXIT.FAILED,
+      });
+    }
+    const parsed = _INDEX.safeParse(doc);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new AetherflowError(
+        `GET ${listPath}: not an index {"files": [{path, sha256, size, mtime}]}: ` +
+          `${issue.path.join(".") || "document"}: ${issue.message}`,
+        { code: "bundle:source", exitCode: EXIT.FAILED },
+      );
+    }
+    const prefix = this.basePath.replace(/^\/+|\/+$/g, "");
+    return parsed.data.files.map((f) => {
+      // Paths are relative to the bundle; a server that answers them with the prefix has it stripped.
+      const trimmed = f.path.replace(/^\/+/, "");
+      const rel = prefix !== "" && trimmed.startsWith(`${prefix}/`)
+        ? trimmed.slice(prefix.length + 1)
+        : f.path;
+      return {
+        rel_path: rel,
+        path: f.path,
+        size: f.size ?? null,
+        mtime: f.mtime ?? null,
+        ...(f.sha256 ? { sha256: f.sha256.toLowerCase() } : {}),
+      };
+    }).sort((a, b) => compareCodePoints(a.rel_path, b.rel_path));
+  }
+
+  async read(entry: SourceEntry): Promise<Uint8Array> {
+    const res = await this.#get(this.#spec.fetch_path || "/fetch", {
+      bundle: this.#bundle,
+      path: entry.path,
+    });
+    if (res.body === undefined) {
+      throw new AetherflowError(`The rest connector of ${this.#spec.resource} gives no raw body`, {
+        code: "bundle:source",
+        exitCode: EXIT.FAILED,
+      });
+    }
+    return res.body;
   }
 
   identity(): SourceIdentity {

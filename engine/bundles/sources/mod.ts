@@ -4,7 +4,7 @@
  */
 import type { SourceSpec } from "../manifest_model.ts";
 import { ArchiveSource } from "./archive.ts";
-import { connectorSourceUnavailable, FilesConnectorSource } from "./connector_sources.ts";
+import { connectorSourceUnavailable, FilesConnectorSource, HttpIndexSource } from "./connector_sources.ts";
 import { FilesystemSource } from "./filesystem.ts";
 import { GitSource } from "./git.ts";
 import type { BundleSource, SourceContext } from "./types.ts";
@@ -27,6 +27,13 @@ export function createSource(spec: SourceSpec, ctx: SourceContext): BundleSource
         resources: ctx.resources ?? {},
         env: ctx.env ?? {},
         warn: ctx.warn,
+      });
+    case "http":
+      return new HttpIndexSource({ ...spec, type: spec.type }, {
+        resources: ctx.resources ?? {},
+        env: ctx.env ?? {},
+        warn: ctx.warn,
+        bundleId: ctx.bundleId ?? "",
       });
     default:
       return connectorSourceUnavailable(spec);

@@ -53,6 +53,8 @@ export interface SourceContext {
   workRoot: string;
   /** Content-addressed blobs (`cache/<sha256>`): a downloaded archive is kept here. */
   cacheDir: string;
+  /** The manifest's `bundle.id` (the http source's default `bundle` query value). */
+  bundleId?: string;
   /** Connector sources: the manifest's bootstrap resources and the env that renders them. */
   resources?: Readonly<Record<string, BootstrapResource>>;
   env?: Snapshot;

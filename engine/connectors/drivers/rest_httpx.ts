@@ -160,7 +160,12 @@ async function _insecure(s: _Sent): Promise<RestResponse> {
         const all = new Uint8Array(total);
         let at = 0;
         for (const c of chunks) (all.set(c, at), at += c.length);
-        resolve({ status: res.statusCode ?? 0, headers: out, text: new TextDecoder().decode(all) });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: out,
+          text: new TextDecoder().decode(all),
+          body: all,
+        });
       });
     });
     req.on("error", reject);
@@ -177,10 +182,11 @@ async function _viaFetch(s: _Sent, client: Deno.HttpClient | undefined): Promise
     redirect: "manual",
     ...(client ? { client } : {}),
   });
-  const text = await res.text(); // inside the attempt: a stalled or cut body is a transport failure too
+  // Inside the attempt: a stalled or cut body is a transport failure too.
+  const body = new Uint8Array(await res.arrayBuffer());
   const headers: Record<string, string> = {};
   res.headers.forEach((v, k) => (headers[k] = v));
-  return { status: res.status, headers, text };
+  return { status: res.status, headers, text: new TextDecoder().decode(body), body };
 }
 
 /** A transport failure in words: the cause, not fetch's wrapper (which quotes the whole URL). */
@@ -279,9 +285,11 @@ export const restHttpx = defineConnector({
       async call(method: string, args: JsonValue): Promise<JsonValue> {
         const a = (isMap(args) ? args : {}) as Record<string, unknown>;
         if (method === "base_url") return baseUrl;
-        if (method === "request") return { ...await request(a as unknown as RestRequest) };
+        // Plugins get `{status, headers, text}`: the raw bytes stay in-process.
+        const json = ({ status, headers, text }: RestResponse) => ({ status, headers, text });
+        if (method === "request") return json(await request(a as unknown as RestRequest));
         if (["get", "post", "put", "delete"].includes(method)) {
-          return { ...await request({ ...a, method: method.toUpperCase() } as unknown as RestRequest) };
+          return json(await request({ ...a, method: method.toUpperCase() } as unknown as RestRequest));
         }
         throw new RestError(`rest:httpx has no method ${JSON.stringify(method)}`);
       },

@@ -38,6 +38,8 @@ export interface RestResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
+  /** The body's bytes as received (built-in drivers, in-process callers such as the bundle http source). */
+  body?: Uint8Array;
 }
 
 export interface RestConnector extends Connector {
