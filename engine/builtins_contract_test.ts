@@ -142,6 +142,51 @@ const STEP_ROWS: Record<string, StepRow> = {
     ],
     templated: ["items", "min_count"],
   },
+  excel_fill_from_file: {
+    valid: { template_path: "t.xlsx", output: "o.xlsx", targets: [{ source_path: "a.csv" }] },
+    required: ["template_path", "output", "targets"],
+    wrongType: [
+      ["output", 5, "excel_fill_from_file inputs.output must be a path string"],
+      ["rows_threshold", "many", "excel_fill_from_file inputs.rows_threshold must be an integer"],
+      ["targets", ["x"], "excel_fill_from_file inputs.targets[0] must be a map", "targets[0]"],
+      [
+        "targets.0.read_header",
+        "maybe",
+        "excel_fill_from_file inputs.targets[0].read_header must be a boolean",
+        "targets[0].read_header",
+      ],
+    ],
+    templated: ["template_path", "output", "targets", "rows_threshold"],
+  },
+  excel_fill_small: {
+    valid: { template_path: "t.xlsx", output: "o.xlsx", targets: [{ sheet: "S", cell: "A1" }] },
+    required: ["template_path", "output", "targets"],
+    wrongType: [
+      ["template_path", "", "excel_fill_small inputs.template_path must be a path string"],
+      [
+        "targets.0.header_clear",
+        "maybe",
+        "excel_fill_small inputs.targets[0].header_clear must be a boolean",
+        "targets[0].header_clear",
+      ],
+      [
+        "targets.0.max_rows",
+        "x",
+        "excel_fill_small inputs.targets[0].max_rows must be an integer",
+        "targets[0].max_rows",
+      ],
+    ],
+    templated: ["template_path", "output", "targets"],
+  },
+  excel_validate_template: {
+    valid: { template_path: "t.xlsx", required_names: ["A"] },
+    required: ["template_path", "required_names"],
+    wrongType: [
+      ["required_names", { a: 1 }, 'required_names must be a list of strings {"a":1}'],
+      ["sheet", ["x"], "excel_validate_template inputs.sheet must be a string"],
+    ],
+    templated: ["template_path", "required_names", "sheet"],
+  },
   "external.process": {
     valid: { command: ["true"] },
     required: ["command"],

@@ -7,6 +7,9 @@ import { checkItemsStep } from "./check_items.ts";
 import { dbExtractStep } from "./db/db_extract.ts";
 import { dbExtractStreamStep } from "./db/db_extract_stream.ts";
 import { dbFetchSmallStep } from "./db/db_fetch_small.ts";
+import { excelFillFromFileStep } from "./excel/excel_fill_from_file.ts";
+import { excelFillSmallStep } from "./excel/excel_fill_small.ts";
+import { excelValidateTemplateStep } from "./excel/excel_validate_template.ts";
 import { externalProcess } from "./external_process.ts";
 import { mailSendStep } from "./mail_send.ts";
 import { withLockStep } from "./with_lock.ts";
@@ -20,6 +23,9 @@ export const BUILTIN_STEPS: readonly AnyStepDefinition[] = [
   dbExtractStep,
   dbExtractStreamStep,
   dbFetchSmallStep,
+  excelFillFromFileStep,
+  excelFillSmallStep,
+  excelValidateTemplateStep,
   externalProcess,
   mailSendStep,
   unzipStep,
