@@ -21,6 +21,7 @@ const HEAVY = [
   "exceljs",
   "hyparquet",
   "hyparquet-writer",
+  "hyparquet-compressors",
   "@duckdb/node-api",
   "oracledb",
   "@exasol/exasol-driver-ts",

@@ -14,6 +14,9 @@ export const SERVICE_PACKAGES: Readonly<Record<string, string>> = {
   "systemd": "/usr/bin/systemd-analyze",
   // Headless Chromium renders `runs show --html` pages in tests/runs_history_test.ts (skipped without it).
   "chromium": "/usr/bin/chromium",
+  // openpyxl reads the Excel steps' output with another library than the one that wrote it (tests skip
+  // without it). LibreOffice would too, but it is a ~300 MB install: its checks run only where it is present.
+  "python3-openpyxl": "/usr/lib/python3/dist-packages/openpyxl/__init__.py",
 };
 
 const LOCK_FILE = "/var/lock/aetherflow-test-packages.lock";

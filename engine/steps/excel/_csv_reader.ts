@@ -67,113 +67,118 @@ export class CsvParser {
 
   push(text: string): unknown[][] {
     const d = this.#d;
-    const q = d.quoting === "none" ? null : d.quotechar;
-    const esc = d.escapechar;
-    const delim = d.delimiter;
-    let i = 0;
+    const Q = d.quoting === "none" ? -1 : d.quotechar.charCodeAt(0);
+    const E = d.escapechar === null ? -1 : d.escapechar.charCodeAt(0);
+    const D = d.delimiter.charCodeAt(0);
     const n = text.length;
+    let i = 0;
     if (this.#skipLf && n > 0) {
-      if (text[0] === "\n") i = 1;
+      if (text.charCodeAt(0) === 10) i = 1;
       this.#skipLf = false;
     }
-    for (; i < n; i++) {
-      const c = text[i]!;
+    // After a CR that ends a record, a directly following LF belongs to it (also across chunks).
+    const eatLf = (at: number): number => {
+      if (at + 1 < n) return text.charCodeAt(at + 1) === 10 ? at + 2 : at + 1;
+      this.#skipLf = true;
+      return at + 1;
+    };
+    while (i < n) {
       switch (this.#state) {
-        case _S.StartRecord:
-          if (c === "\n" || c === "\r") {
+        case _S.StartRecord: {
+          const c = text.charCodeAt(i);
+          if (c === 10 || c === 13) {
             this.#endRecord();
-            if (c === "\r") {
-              if (i + 1 < n) {
-                if (text[i + 1] === "\n") i++;
-              } else this.#skipLf = true;
-            }
+            i = c === 13 ? eatLf(i) : i + 1;
             continue;
           }
           this.#state = _S.StartField;
-        // falls through
+          continue;
+        }
         case _S.StartField:
-          if (c === q) {
+          if (text.charCodeAt(i) === Q) {
             this.#state = _S.InQuoted;
             this.#quoted = true;
+            i++;
             continue;
           }
           this.#state = _S.InField;
-        // falls through
+          continue;
         case _S.InField: {
-          // Fast path: copy a run of ordinary characters at once.
           let j = i;
+          let c = -1;
           while (j < n) {
-            const x = text[j]!;
-            if (x === delim || x === "\n" || x === "\r" || x === esc) break;
+            c = text.charCodeAt(j);
+            if (c === D || c === 10 || c === 13 || c === E) break;
             j++;
           }
-          if (j > i) {
-            this.#field += text.slice(i, j);
-            i = j - 1;
-            continue;
-          }
-          if (c === esc) this.#state = _S.Escaped;
-          else if (c === delim) {
+          if (j > i) this.#field += text.slice(i, j);
+          if (j === n) return this.#drain();
+          if (c === E) {
+            this.#state = _S.Escaped;
+            i = j + 1;
+          } else if (c === D) {
             this.#saveField();
             this.#state = _S.StartField;
+            i = j + 1;
           } else {
             this.#saveField();
             this.#endRecord();
-            if (c === "\r") {
-              if (i + 1 < n) {
-                if (text[i + 1] === "\n") i++;
-              } else this.#skipLf = true;
-            }
+            i = c === 13 ? eatLf(j) : j + 1;
           }
           continue;
         }
         case _S.InQuoted: {
           let j = i;
+          let c = -1;
           while (j < n) {
-            const x = text[j]!;
-            if (x === q || x === esc) break;
+            c = text.charCodeAt(j);
+            if (c === Q || c === E) break;
             j++;
           }
-          if (j > i) {
-            this.#field += text.slice(i, j);
-            i = j - 1;
-            continue;
-          }
-          if (c === esc) this.#state = _S.EscapeInQuoted;
-          else this.#state = d.doublequote ? _S.QuoteInQuoted : _S.InField;
+          if (j > i) this.#field += text.slice(i, j);
+          if (j === n) return this.#drain();
+          this.#state = c === E ? _S.EscapeInQuoted : d.doublequote ? _S.QuoteInQuoted : _S.InField;
+          i = j + 1;
           continue;
         }
         case _S.EscapeInQuoted:
-          this.#field += c;
+          this.#field += text[i];
           this.#state = _S.InQuoted;
+          i++;
           continue;
         case _S.Escaped:
-          this.#field += c;
+          this.#field += text[i];
           this.#state = _S.InField;
+          i++;
           continue;
-        case _S.QuoteInQuoted:
-          if (c === q) {
-            this.#field += c;
+        case _S.QuoteInQuoted: {
+          const c = text.charCodeAt(i);
+          if (c === Q) {
+            this.#field += text[i];
             this.#state = _S.InQuoted;
-          } else if (c === delim) {
+            i++;
+          } else if (c === D) {
             this.#saveField();
             this.#state = _S.StartField;
-          } else if (c === "\n" || c === "\r") {
+            i++;
+          } else if (c === 10 || c === 13) {
             this.#saveField();
             this.#endRecord();
-            if (c === "\r") {
-              if (i + 1 < n) {
-                if (text[i + 1] === "\n") i++;
-              } else this.#skipLf = true;
-            }
+            i = c === 13 ? eatLf(i) : i + 1;
           } else {
             // Lenient: text after a closing quote is kept (`"a"b` -> `ab`).
-            this.#field += c;
+            this.#field += text[i];
             this.#state = _S.InField;
+            i++;
           }
           continue;
+        }
       }
     }
+    return this.#drain();
+  }
+
+  #drain(): unknown[][] {
     const out = this.#out;
     this.#out = [];
     return out;
@@ -191,8 +196,6 @@ export class CsvParser {
         this.#saveField();
         this.#endRecord();
     }
-    const out = this.#out;
-    this.#out = [];
-    return out;
+    return this.#drain();
   }
 }
