@@ -21,6 +21,12 @@ Deno.test("insertRows() gives each shared-formula clone its own moved formula", 
   ws.getCell("D9").value = { formula: "SUM(D6:D8)", date1904: false };
   ws.mergeCells("A10:B11");
   ws.getCell("A10").value = "note";
+  const png = Uint8Array.from(
+    atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
+    (c) => c.charCodeAt(0),
+  );
+  ws.addImage(wb.addImage({ buffer: png as never, extension: "png" }), "E10:F12");
+  ws.addImage(wb.addImage({ buffer: png as never, extension: "png" }), "E1:F2");
   const book: TemplateBook = { wb, names: [], sheetOrder: ["S"] };
   insertRows(book, "S", 7, 2);
   assert.deepEqual(
@@ -30,4 +36,9 @@ Deno.test("insertRows() gives each shared-formula clone its own moved formula", 
   assert.equal(ws.getCell("A12").value, "note");
   assert.deepEqual(ws.model.merges, ["A12:B13"]);
   assert.equal(ws.getCell("D7").value, null);
+  // Image anchors count rows from 0: the one below moves, the one above stays.
+  assert.deepEqual(ws.getImages().map((i) => [i.range.tl.nativeRow, i.range.br?.nativeRow]), [[11, 14], [
+    0,
+    2,
+  ]]);
 });
