@@ -93,5 +93,14 @@ export function rowCaster(
   const types = columns.map((c) =>
     Object.hasOwn(dtypes, c) ? String(dtypes[c]).trim().toLowerCase() : "string"
   );
-  return (row) => row.map((v, i) => castSchemaValue(v, types[i] ?? "string"));
+  return (row) => {
+    const out: CellValue[] = new Array(row.length);
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      const t = types[i] ?? "string";
+      // Text into a string column is the common case: no parsing at all.
+      out[i] = typeof v === "string" && t === "string" ? (v === "" ? null : v) : castSchemaValue(v, t);
+    }
+    return out;
+  };
 }

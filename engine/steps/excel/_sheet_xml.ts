@@ -183,30 +183,32 @@ export function cellTextXml(text: string): string {
   });
 }
 
+function _s(x: number | null): string {
+  return x === null || x === 0 ? "" : ` s="${x}"`;
+}
+
 /**
  * The XML of one written cell, or "" for an empty cell without a format. Throws a plain Error for text over
  * Excel's cell limit (the caller names the target and position).
  */
 export function cellXml(ref: string, v: CellValue, s: number | null, styles: StyleBook): string {
-  const sAttr = (x: number | null) => x === null || x === 0 ? "" : ` s="${x}"`;
-  if (v === null || (typeof v === "number" && !Number.isFinite(v))) {
-    return s === null || s === 0 ? "" : `<c r="${ref}"${sAttr(s)}/>`;
-  }
   switch (typeof v) {
     case "string": {
       if (v.length > MAX_CELL_TEXT) {
         throw new Error(`text longer than Excel's ${MAX_CELL_TEXT}-character cell limit`);
       }
-      const t = cellTextXml(v);
-      const space = /^\s|\s$/.test(v) ? ' xml:space="preserve"' : "";
-      return `<c r="${ref}"${sAttr(s)} t="inlineStr"><is><t${space}>${t}</t></is></c>`;
+      const space = v.length > 0 && (v.trim().length !== v.length) ? ' xml:space="preserve"' : "";
+      return `<c r="${ref}"${_s(s)} t="inlineStr"><is><t${space}>${cellTextXml(v)}</t></is></c>`;
     }
     case "number":
+      if (!Number.isFinite(v)) return s === null || s === 0 ? "" : `<c r="${ref}"${_s(s)}/>`;
+      return `<c r="${ref}"${_s(s)}><v>${v}</v></c>`;
     case "bigint":
-      return `<c r="${ref}"${sAttr(s)}><v>${v}</v></c>`;
+      return `<c r="${ref}"${_s(s)}><v>${v}</v></c>`;
     case "boolean":
-      return `<c r="${ref}"${sAttr(s)} t="b"><v>${v ? 1 : 0}</v></c>`;
+      return `<c r="${ref}"${_s(s)} t="b"><v>${v ? 1 : 0}</v></c>`;
   }
+  if (v === null) return s === null || s === 0 ? "" : `<c r="${ref}"${_s(s)}/>`;
   const d = v as XlDate;
-  return `<c r="${ref}"${sAttr(styles.dateStyle(s, d.dateOnly))}><v>${d.serial()}</v></c>`;
+  return `<c r="${ref}"${_s(styles.dateStyle(s, d.dateOnly))}><v>${d.serial()}</v></c>`;
 }
