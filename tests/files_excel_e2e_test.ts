@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { MAIN, stateRows, tempDir } from "./_helpers.ts";
 import { sftpDir, sftpService, smbDir, smbService, writeServedFile } from "./_services.ts";
 import { startTcpProxy, type TcpProxy } from "./_tcp_proxy.ts";
-import { inspectXlsx, OPENPYXL_MISSING, sheetOf, templatePath } from "../engine/steps/excel/_test_kit.ts";
+import {
+  inspectXlsx,
+  OPENPYXL_MISSING,
+  sha256File,
+  sheetOf,
+  templatePath,
+} from "../engine/steps/excel/_test_kit.ts";
 
 const sftp = sftpService();
 const smb = smbService();
@@ -63,20 +69,6 @@ function _steps(dir: string, runId: string): Record<string, string> {
     `SELECT step_id, status FROM step_runs WHERE run_id = '${runId}' ORDER BY rowid`,
   );
   return Object.fromEntries(rows.map((r) => [String(r.step_id), String(r.status)]));
-}
-
-async function _sha(path: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function _exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test({
@@ -150,7 +142,8 @@ jobs:
     await _killWhenStalled(_spawnRun(flow, "r1", env(proxy.port, m.port)), proxy);
   }
   assert.deepEqual(_steps(dir.path, "r1"), { list: "SUCCESS" });
-  assert.ok(!_exists(join(artifacts, "inbox/qip.csv")), "no half download under the final name");
+  // No half download under the final name.
+  await assert.rejects(Deno.stat(join(artifacts, "inbox/qip.csv")), Deno.errors.NotFound);
   // Listed again, this file would be downloaded too: the resumed run must reuse the recorded listing.
   await writeServedFile(inDir, "late.csv", "ID\n1\n");
 
@@ -161,8 +154,9 @@ jobs:
   }
   assert.deepEqual(_steps(dir.path, "r1"), { list: "SUCCESS", download: "SUCCESS", render: "SUCCESS" });
   assert.equal(await Deno.readTextFile(join(artifacts, "inbox/qip.csv")), csv);
-  assert.ok(!_exists(delivered), "no half upload under the final name");
-  const built = await _sha(report);
+  // No half upload under the final name.
+  await assert.rejects(Deno.stat(delivered), Deno.errors.NotFound);
+  const built = await sha256File(report);
 
   // 3. Runs to the end.
   const last = await _spawnRun(flow, "r1", env(s.port, m.port)).output();
@@ -174,9 +168,9 @@ jobs:
     render: "SUCCESS",
     upload: "SUCCESS",
   });
-  assert.equal(await _sha(report), built, "the report was not rebuilt");
-  assert.equal(await _sha(delivered), built, "the share holds the report, byte for byte");
-  assert.ok(!_exists(join(artifacts, "inbox/late.csv")));
+  assert.equal(await sha256File(report), built, "the report was not rebuilt");
+  assert.equal(await sha256File(delivered), built, "the share holds the report, byte for byte");
+  await assert.rejects(Deno.stat(join(artifacts, "inbox/late.csv")), Deno.errors.NotFound);
   assert.ok(!text.includes(s.passwordUser.password) && !text.includes(m.password));
   if (OPENPYXL_MISSING) return;
   const sheet = sheetOf(await inspectXlsx(delivered), "DATA_qip");

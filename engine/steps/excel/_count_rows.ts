@@ -48,7 +48,11 @@ export async function countRows(
   spec: SourceSpec,
   options: { mode: string; linefeed: string; readHeader: boolean },
 ): Promise<number> {
-  if (spec.format === "parquet") return (await openParquet(spec.path)).rowCount;
+  if (spec.format === "parquet") {
+    const parquet = await openParquet(spec.path);
+    parquet.rows.close();
+    return parquet.rowCount;
+  }
   let count: number;
   if (options.mode === "fast") {
     if (/^utf-?(16|32)/i.test(spec.encoding.trim())) {

@@ -21,16 +21,42 @@ export interface RowStream {
 
 const _CHUNK = 1 << 16;
 
-/** A TextDecoder for a Python-style encoding name (`utf-8`, `utf-8-sig`, `latin-1`, `cp1252`, `utf-16`). */
-export function decoderFor(encoding: string): TextDecoder {
+/** Decodes bytes to text in chunks (`stream: true` keeps a split multi-byte sequence for the next chunk). */
+export interface Decoder {
+  decode(bytes?: Uint8Array, options?: { stream?: boolean }): string;
+}
+
+/** Exact ISO-8859-1 / ASCII: one code point per byte (WHATWG's "latin1" label means windows-1252). */
+function _singleByte(max: number, encoding: string): Decoder {
+  return {
+    decode(bytes) {
+      if (!bytes) return "";
+      let out = "";
+      for (let i = 0; i < bytes.length; i += 8192) {
+        const part = bytes.subarray(i, i + 8192);
+        if (max < 0xff && part.some((b) => b > max)) {
+          throw new TypeError(`The encoded data is not valid ${encoding}`);
+        }
+        out += String.fromCharCode(...part);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * A decoder for a Python-style encoding name: `utf-8` (a byte-order mark is dropped), `utf-8-sig`, `latin-1`
+ * (exact), `ascii`, `cp1252`, `utf-16`, and other WHATWG labels. Invalid bytes fail the read.
+ */
+export function decoderFor(encoding: string): Decoder {
   const e = encoding.trim().toLowerCase().replaceAll("_", "-");
+  if (["latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1"].includes(e)) return _singleByte(0xff, encoding);
+  if (e === "ascii" || e === "us-ascii") return _singleByte(0x7f, encoding);
   const label = e === "utf-8-sig" || e === "utf8" || e === "u8"
     ? "utf-8"
-    : e === "latin-1" || e === "iso-8859-1" || e === "l1"
-    ? "latin1"
     : e === "utf-16"
     ? "utf-16le"
-    : e.startsWith("cp") && /^cp\d+$/.test(e)
+    : /^cp\d+$/.test(e)
     ? `windows-${e.slice(2)}`
     : e;
   try {

@@ -3,7 +3,7 @@
 // by validation (literal values) and the run.
 import type { z } from "zod";
 import { StepError } from "../../errors.ts";
-import { fields, isPlainMap, isTemplated, toText } from "../../inputs/mod.ts";
+import { fields, isMap, isTemplated, toText } from "../../inputs/mod.ts";
 import type { Issue } from "../../types.ts";
 
 /** An optional boolean whose absence means "computed from the other keys". */
@@ -89,7 +89,7 @@ export function targetChoiceIssues(
   const issues: Issue[] = [];
   if (!Array.isArray(raw.targets)) return issues;
   raw.targets.forEach((target: unknown, i: number) => {
-    if (!isPlainMap(target)) return;
+    if (!isMap(target)) return;
     const name = typeof target.name === "string" && !isTemplated(target.name) ? target.name : "target";
     for (const key of keys) {
       const v = target[key];

@@ -45,6 +45,30 @@ export async function excelWork(options: FakeContextOptions = {}): Promise<Excel
   };
 }
 
+/** Header, anchor and style options of the demo reports' QIP/QC targets (docs/steps.md examples). */
+export const DEMO_REGION_OPTIONS = {
+  type_cast: "schema",
+  insert: "below",
+  anchor_is_marker: true,
+  template_has_header: true,
+  header_mode: "override",
+  header_style: "template",
+  header_clear: true,
+  header_clear_width: 50,
+  anchor_clear: true,
+  anchor_clear_mode: "cell",
+  style_mode: "copy_row",
+  style_row_offset: 2,
+  style_apply: "data",
+  clear_style_row: false,
+} as const;
+
+/** The SHA-256 of a file, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The path of a committed template. */
 export function templatePath(name: string): string {
   return join(_TEMPLATES, name);

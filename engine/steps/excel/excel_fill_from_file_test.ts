@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { reportRegionHints } from "./report_region_hints.ts";
 import { stepInputIssues } from "../inputs.ts";
 import { runStep } from "../_test_context.ts";
-import { excelWork, inspectXlsx, OPENPYXL_MISSING, sheetOf, valuesOf } from "./_test_kit.ts";
+import {
+  DEMO_REGION_OPTIONS,
+  excelWork,
+  inspectXlsx,
+  OPENPYXL_MISSING,
+  sheetOf,
+  valuesOf,
+} from "./_test_kit.ts";
 import { excelFillFromFileStep as step } from "./excel_fill_from_file.ts";
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -32,20 +39,7 @@ const QC_DTYPES = JSON.stringify({
 const REGION = {
   mode: "report_region",
   sheet: "Report",
-  type_cast: "schema",
-  insert: "below",
-  anchor_is_marker: true,
-  template_has_header: true,
-  header_mode: "override",
-  header_style: "template",
-  header_clear: true,
-  header_clear_width: 50,
-  anchor_clear: true,
-  anchor_clear_mode: "cell",
-  style_mode: "copy_row",
-  style_row_offset: 2,
-  style_apply: "data",
-  clear_style_row: false,
+  ...DEMO_REGION_OPTIONS,
   rows_threshold: 20000,
   fail_on_threshold: true,
   count_mode: "csv_parse",

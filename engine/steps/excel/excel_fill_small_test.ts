@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { stepInputIssues } from "../inputs.ts";
 import { runStep } from "../_test_context.ts";
 import {
+  DEMO_REGION_OPTIONS,
   excelWork,
   inspectXlsx,
   LIBREOFFICE_MISSING,
   libreOfficeSheets,
   OPENPYXL_MISSING,
+  sha256File,
   sheetOf,
   valuesOf,
 } from "./_test_kit.ts";
@@ -27,28 +29,10 @@ const RENDER_SMALL = {
   rows_json: JSON.stringify(QIP_ROWS),
   row_count: 10,
   dtypes_json: JSON.stringify(QIP_DTYPES),
-  type_cast: "schema",
   max_rows: 5000,
   max_cols: 20,
-  insert: "below",
-  anchor_is_marker: true,
-  template_has_header: true,
-  header_mode: "override",
-  header_style: "template",
-  header_clear: true,
-  header_clear_width: 50,
-  anchor_clear: true,
-  anchor_clear_mode: "cell",
-  style_mode: "copy_row",
-  style_row_offset: 2,
-  style_apply: "data",
-  clear_style_row: false,
+  ...DEMO_REGION_OPTIONS,
 };
-
-async function sha256(path: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 Deno.test({
   name: "excel_fill_small writes the demo's small report cell by cell; the template is untouched",
@@ -56,7 +40,7 @@ Deno.test({
   async fn() {
     await using w = await excelWork();
     const template_path = await w.template("template.xlsx");
-    const before = await sha256(w.art(template_path));
+    const before = await sha256File(w.art(template_path));
     const r = await runStep(
       step,
       { template_path, output: "out/report_small.xlsx", targets: [RENDER_SMALL] },
@@ -78,7 +62,7 @@ Deno.test({
         template_has_header: true,
       }],
     });
-    assert.equal(await sha256(w.art(template_path)), before);
+    assert.equal(await sha256File(w.art(template_path)), before);
     const report = sheetOf(await inspectXlsx(w.art("out/report_small.xlsx")), "Report");
     const expected: Record<string, unknown> = {
       A1: "AUTO DATA INSERT TEMPLATE",

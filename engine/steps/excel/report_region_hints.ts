@@ -1,5 +1,4 @@
-// Doctor hints of `excel_fill_from_file` report_region targets (docs/cli.md "doctor"). The step itself is not built
-// yet; its definition will set `hints: reportRegionHints`.
+// Doctor hints of `excel_fill_from_file` report_region targets (docs/cli.md "doctor"), the step's `hints`.
 import { asBool, isMap } from "../../inputs/mod.ts";
 import type { StepHint } from "../types.ts";
 
