@@ -133,13 +133,9 @@ Deno.test("explain masks secret values in its output", async () => {
   assert.doesNotMatch(r.stdout, /oracle_main/);
 });
 
-// Hints come from the step's own definition (`hints`); excel_fill_from_file is not built yet, so nothing gives
-// them. The hint rules are unit-tested in engine/steps/excel/report_region_hints_test.ts; enable this test when the
-// step lands with `hints: reportRegionHints`.
-Deno.test({
-  name: "doctor hints at report_region targets with a default threshold or a disabled guard",
-  ignore: true,
-}, async () => {
+// Hints come from the step's own definition (`hints`); the rules are unit-tested in
+// engine/steps/excel/report_region_hints_test.ts, this checks that doctor reports them at the target's location.
+Deno.test("doctor hints at report_region targets with a default threshold or a disabled guard", async () => {
   await using dir = await tempDir();
   const flow = _flow(dir.path).replace(
     "      - id: s1\n        type: check_items\n        inputs: {items: []}",
