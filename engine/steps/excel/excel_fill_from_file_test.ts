@@ -6,7 +6,10 @@ import {
   DEMO_REGION_OPTIONS,
   excelWork,
   inspectXlsx,
+  LIBREOFFICE_MISSING,
+  libreOfficeSheets,
   OPENPYXL_MISSING,
+  sha256File,
   sheetOf,
   valuesOf,
 } from "./_test_kit.ts";
@@ -132,11 +135,13 @@ const QC_HEADER = (r: number) => ({
 });
 
 Deno.test({
-  name: "excel_fill_from_file writes the demo's large report (report regions and data sheets) cell by cell",
+  name:
+    "excel_fill_from_file writes the demo's large report (report regions and data sheets) cell by cell; the template is untouched",
   ignore: OPENPYXL_MISSING !== undefined,
   async fn() {
     await using w = await excelWork();
     const template_path = await w.template("template_both_modes.xlsx");
+    const before = await sha256File(w.art(template_path));
     await w.write("data/qip.csv", QIP_CSV);
     await w.write("data/qc.csv", QC_CSV);
     const r = await runStep(
@@ -144,6 +149,7 @@ Deno.test({
       { template_path, output: "out/report_large.xlsx", targets: RENDER_LARGE },
       w.ctx,
     );
+    assert.equal(await sha256File(w.art(template_path)), before, "the template is never modified");
     const written = r.outputs?.written as Record<string, unknown>[];
     assert.deepEqual(written.map((x) => [x.name, x.sheet, x.rows, x.cols, x.start_cell]), [
       ["qip_region", "Report", 11, 4, [5, 1]],
@@ -357,6 +363,46 @@ Deno.test({
     assert.deepEqual([p.cells.D2?.fmt, p.cells.E2?.fmt], ["yyyy-mm-dd", "yyyy-mm-dd h:mm:ss"]);
     const n = sheetOf(book, "DATA_nohead");
     assert.deepEqual([n.cells.B2?.v, n.cells.C3?.v ?? null, n.freeze, n.autofilter], [1, null, "B2", null]);
+  },
+});
+
+Deno.test({
+  name:
+    "excel_fill_from_file: a streamed report region computes in LibreOffice (typed cells, moved formulas)",
+  ignore: LIBREOFFICE_MISSING !== undefined,
+  async fn() {
+    await using w = await excelWork();
+    const template_path = await w.template("invoice.xlsx");
+    await w.write("items.csv", "Item,Qty,Price,Total\nnew1,1,10,10\nnew2,2,20,40\n");
+    const r = await runStep(step, {
+      template_path,
+      output: "inv.xlsx",
+      targets: [{
+        name: "items",
+        mode: "report_region",
+        cell: "Invoice!A7",
+        source_path: "items.csv",
+        dtypes: { Qty: "int", Price: "float", Total: "float" },
+      }],
+    }, w.ctx);
+    assert.deepEqual(
+      (r.outputs?.written as { rows: number; insert: string }[]).map((x) => [x.rows, x.insert]),
+      [
+        [2, "below"],
+      ],
+    );
+    const sheets = await libreOfficeSheets(w.art("inv.xlsx"));
+    const invoice = sheets.Invoice!;
+    assert.deepEqual(invoice.slice(5, 9).map((row) => row.slice(0, 4)), [
+      ["first", "2", "3.5", "7"],
+      ["new1", "1", "10", "10"],
+      ["new2", "2", "20", "40"],
+      ["second", "1", "4", "4"],
+    ]);
+    // 7 + 10 + 40 + 4: the streamed totals are numbers (text would be skipped by SUM) inside the moved range;
+    // the Summary sheet follows the moved total.
+    assert.deepEqual(invoice.find((row) => row[2] === "Total")?.slice(2, 4), ["Total", "61"]);
+    assert.deepEqual(sheets.Summary?.[0], ["Grand total", "61"]);
   },
 });
 
