@@ -3,7 +3,7 @@
  * connectors' interfaces, built from the manifest's bootstrap `resources` entry named by `resource`, rendered
  * with the environment (docs/bundles.md "Connector sources"). `sftp` and `smb` walk `base_path` through the
  * `files` connector and read each file with `read_bytes`; `http` asks a `rest` connector for the index and
- * each file; `db` is not wired yet and is refused with a clear error.
+ * each file; `db` reads an `assets` table through a `db` connector.
  * @module
  */
 import { buildResources } from "../../config/resources.ts";
@@ -12,30 +12,12 @@ import { ConnectorAccessor } from "../../connectors/accessor.ts";
 import { z } from "zod";
 import type { FilesConnector } from "../../connectors/kinds/files.ts";
 import type { RestConnector, RestResponse } from "../../connectors/kinds/rest.ts";
+import type { DbConnector } from "../../connectors/kinds/db.ts";
 import { ConnectorRegistry } from "../../connectors/registry.ts";
 import { AetherflowError, EXIT } from "../../errors.ts";
 import { compareCodePoints } from "../fingerprint.ts";
 import type { BootstrapResource, ConnectorSourceSpec } from "../manifest_model.ts";
 import type { BundleSource, SourceEntry, SourceIdentity } from "./types.ts";
-
-/** The connector kind each source type adapts. */
-export const CONNECTOR_KIND: Readonly<Record<ConnectorSourceSpec["type"], string>> = {
-  sftp: "files",
-  smb: "files",
-  db: "db",
-  http: "rest",
-};
-
-/**
- * @throws {AetherflowError} `bundle:source_unavailable` (exit 2): the connector this source needs is missing.
- */
-export function connectorSourceUnavailable(spec: ConnectorSourceSpec): never {
-  throw new AetherflowError(
-    `bundle.source.type ${spec.type} is not available in this build yet; use a filesystem, git, archive, ` +
-      "sftp, smb or http source",
-    { code: "bundle:source_unavailable", exitCode: EXIT.INVALID },
-  );
-}
 
 /** What a connector source needs besides its spec. */
 export interface ConnectorSourceContext {
@@ -240,6 +222,107 @@ export class HttpIndexSource implements BundleSource {
       });
     }
     return res.body;
+  }
+
+  identity(): SourceIdentity {
+    return { type: this.type, base_path: this.basePath };
+  }
+
+  async close(): Promise<void> {
+    await this.#accessor?.closeAll();
+  }
+}
+
+/** The `db` source's default statements over `assets(bundle, path, sha256, data, updated_at, size)`. */
+export const DB_LIST_SQL =
+  "SELECT path, sha256, updated_at, size FROM assets WHERE bundle = :bundle ORDER BY path";
+export const DB_FETCH_SQL = "SELECT data FROM assets WHERE bundle = :bundle AND path = :path";
+
+function _dbError(message: string): AetherflowError {
+  return new AetherflowError(message, { code: "bundle:source", exitCode: EXIT.FAILED });
+}
+
+/** A column value as a finite number (seconds for `updated_at`: a date becomes its epoch seconds), else null. */
+function _number(v: unknown, what: "size" | "mtime"): number | null {
+  if (v === null || v === undefined || v === "") return null;
+  if (v instanceof Date) return what === "mtime" ? v.getTime() / 1000 : null;
+  const n = typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number(String(v));
+  if (Number.isFinite(n)) return n;
+  if (what === "mtime" && typeof v === "string" && !Number.isNaN(Date.parse(v))) return Date.parse(v) / 1000;
+  return null;
+}
+
+/**
+ * `db`: the files of a bundle as rows of a table, through a `db` connector. `list_sql` (default
+ * {@link DB_LIST_SQL}) gives `path` (else the first column), `sha256`, `updated_at` (the mtime, seconds) and
+ * `size`; `fetch_sql` (default {@link DB_FETCH_SQL}) gives the bytes (the first column; text is UTF-8, null is
+ * empty). Both get `:bundle` (the bundle id), the fetch also `:path`.
+ */
+export class DbAssetSource implements BundleSource {
+  readonly type = "db";
+  readonly basePath: string;
+  readonly #spec: ConnectorSourceSpec;
+  readonly #ctx: ConnectorSourceContext;
+  readonly #bundle: string;
+  #accessor: ConnectorAccessor | undefined;
+  #conn: Promise<DbConnector> | undefined;
+
+  constructor(
+    spec: ConnectorSourceSpec & { type: "db" },
+    ctx: ConnectorSourceContext & { bundleId: string },
+  ) {
+    this.basePath = spec.base_path;
+    this.#spec = spec;
+    this.#ctx = ctx;
+    this.#bundle = spec.bundle || ctx.bundleId;
+  }
+
+  #connector(): Promise<DbConnector> {
+    return this.#conn ??= (async () => {
+      this.#accessor = await _openBootstrap(this.#spec, this.#ctx);
+      return await this.#accessor.db(this.#spec.resource);
+    })();
+  }
+
+  async list(): Promise<SourceEntry[]> {
+    const got = await (await this.#connector()).fetchall({
+      sql: this.#spec.list_sql || DB_LIST_SQL,
+      params: { bundle: this.#bundle },
+    });
+    const col = (name: string) => got.columns.findIndex((c) => c.toLowerCase() === name);
+    const [iPath, iSha, iMtime, iSize] = [col("path"), col("sha256"), col("updated_at"), col("size")];
+    if (got.columns.length === 0) throw _dbError("list_sql returned no columns (it needs path)");
+    const out: SourceEntry[] = [];
+    for (const row of got.rows) {
+      const path = row[iPath >= 0 ? iPath : 0];
+      if (typeof path !== "string" || path === "") {
+        throw _dbError(`list_sql returned a row without a path: ${JSON.stringify(String(path))}`);
+      }
+      const sha = iSha >= 0 ? row[iSha] : null;
+      out.push({
+        rel_path: path,
+        path,
+        size: iSize >= 0 ? _number(row[iSize], "size") : null,
+        mtime: iMtime >= 0 ? _number(row[iMtime], "mtime") : null,
+        ...(typeof sha === "string" && /^[0-9a-fA-F]{64}$/.test(sha) ? { sha256: sha.toLowerCase() } : {}),
+      });
+    }
+    return out.sort((a, b) => compareCodePoints(a.rel_path, b.rel_path));
+  }
+
+  async read(entry: SourceEntry): Promise<Uint8Array> {
+    const got = await (await this.#connector()).fetchall({
+      sql: this.#spec.fetch_sql || DB_FETCH_SQL,
+      params: { bundle: this.#bundle, path: entry.path },
+    });
+    if (got.rows.length === 0) {
+      throw _dbError(`DB asset not found: bundle=${this.#bundle} path=${entry.path}`);
+    }
+    const data = got.rows[0]![0];
+    if (data === null || data === undefined) return new Uint8Array();
+    if (data instanceof Uint8Array) return data;
+    if (typeof data === "string") return new TextEncoder().encode(data);
+    throw _dbError(`fetch_sql returned a ${typeof data} for ${entry.path}, not bytes or text`);
   }
 
   identity(): SourceIdentity {

@@ -4,7 +4,7 @@
  */
 import type { SourceSpec } from "../manifest_model.ts";
 import { ArchiveSource } from "./archive.ts";
-import { connectorSourceUnavailable, FilesConnectorSource, HttpIndexSource } from "./connector_sources.ts";
+import { DbAssetSource, FilesConnectorSource, HttpIndexSource } from "./connector_sources.ts";
 import { FilesystemSource } from "./filesystem.ts";
 import { GitSource } from "./git.ts";
 import type { BundleSource, SourceContext } from "./types.ts";
@@ -29,13 +29,16 @@ export function createSource(spec: SourceSpec, ctx: SourceContext): BundleSource
         warn: ctx.warn,
       });
     case "http":
-      return new HttpIndexSource({ ...spec, type: spec.type }, {
+    case "db": {
+      const connectorCtx = {
         resources: ctx.resources ?? {},
         env: ctx.env ?? {},
         warn: ctx.warn,
         bundleId: ctx.bundleId ?? "",
-      });
-    default:
-      return connectorSourceUnavailable(spec);
+      };
+      return spec.type === "http"
+        ? new HttpIndexSource({ ...spec, type: spec.type }, connectorCtx)
+        : new DbAssetSource({ ...spec, type: spec.type }, connectorCtx);
+    }
   }
 }
