@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { archivePyzipper } from "../engine/connectors/drivers/archive_pyzipper.ts";
-import { openArchive } from "../engine/connectors/drivers/_archive_test_kit.ts";
+import { aesBits, openArchive } from "../engine/connectors/drivers/_archive_test_kit.ts";
 import { MAIN, runCli, stateRows, tempDir } from "./_helpers.ts";
 import { postgresDatabase, postgresService } from "./_services.ts";
 import { startSmtpSink } from "./_smtp_sink.ts";
@@ -169,6 +169,15 @@ Deno.test({
   // The attachment decrypts with the zip password to the CSV of every row.
   const received = join(dir.path, "received.zip");
   await Deno.writeFile(received, attachment.content);
+  assert.equal(aesBits(new Uint8Array(attachment.content)), 256, "WinZip AES-256, not ZipCrypto");
+  // Without the password nothing is extracted.
+  await assert.rejects(
+    (await openArchive(archivePyzipper)).archive.extract_zip!({
+      archive: received,
+      dest_dir: join(dir.path, "np"),
+    }),
+    /is encrypted: set inputs\.password/,
+  );
   const { archive } = await openArchive(archivePyzipper);
   const check = join(dir.path, "check");
   await archive.extract_zip!({ archive: received, dest_dir: check, password: ZIP_PASS });
