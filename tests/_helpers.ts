@@ -135,3 +135,34 @@ export async function copyDir(src: string, dst: string): Promise<void> {
     else await Deno.copyFile(join(src, e.name), join(dst, e.name));
   }
 }
+
+/**
+ * Poll `probe` every 20 ms until it returns something other than `undefined`, and return that. Fails after
+ * `timeoutMs` with `what` in the message: a safety net against a hung test on a loaded machine, never a timing
+ * assertion (keep it generous).
+ */
+export async function waitUntil<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The text of `path` once it ends with a newline (a line written by a child), trimmed. */
+export function waitForLine(path: string, timeoutMs?: number): Promise<string> {
+  return waitUntil(
+    async () => {
+      const text = await Deno.readTextFile(path).catch(() => "");
+      return text.endsWith("\n") ? text.trim() : undefined;
+    },
+    `a line in ${path}`,
+    timeoutMs,
+  );
+}

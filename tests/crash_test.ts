@@ -6,7 +6,8 @@ import { crashSchedule } from "./_crash_kit.ts";
 
 Deno.test("runner survives 50 SIGKILLs: exactly-once after recorded success, outputs as uninterrupted", async () => {
   await using dir = await tempDir("af-crash-");
-  const seed = Number(Deno.env.get("CRASH_SEED") ?? Math.floor(Math.random() * 2 ** 31));
+  // A fixed default seed: the suite kills at the same instants on every run; CRASH_SEED explores others.
+  const seed = Number(Deno.env.get("CRASH_SEED") ?? 20260301);
   console.log(`crash test seed: ${seed} (replay with CRASH_SEED=${seed})`);
   const report = await crashSchedule({ dir: dir.path, seed, minKills: 50 });
   console.log(

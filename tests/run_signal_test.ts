@@ -1,7 +1,7 @@
 // SIGTERM/SIGINT handling of `aetherflow run` (docs/execution-model.md): the running step's process group is stopped, the
 // interruption is recorded honestly, and a second signal exits at once.
 import assert from "node:assert/strict";
-import { MAIN, stateRows, tempDir } from "./_helpers.ts";
+import { MAIN, stateRows, tempDir, waitForLine } from "./_helpers.ts";
 
 function _flow(dir: string, script: string, grace: number): string {
   return `flow:
@@ -37,12 +37,12 @@ function _spawn(flow: string, output: "piped" | "null" = "piped"): Deno.ChildPro
   }).spawn();
 }
 
-async function _waitForFile(path: string): Promise<string> {
-  for (;;) {
-    const text = await Deno.readTextFile(path).catch(() => "");
-    if (text.endsWith("\n")) return text.trim();
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * A step that ignores SIGTERM but notes each one in `dir/term`, so the test knows the runner has acted on the
+ * first signal before it sends the second (two signals sent close together may reach the runner as one).
+ */
+function _stubbornScript(dir: string): string {
+  return `trap 'echo term >> ${dir}/term' TERM; echo $$ > ${dir}/pid; while :; do sleep 60 & wait; done`;
 }
 
 /** Whether a live (non-zombie) process is left in the group; containers often have no init to reap zombies. */
@@ -72,7 +72,7 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
     const flow = `${dir.path}/f.yaml`;
     await Deno.writeTextFile(flow, _flow(dir.path, `echo $$ > ${dir.path}/pid; sleep 30 & wait`, 5));
     const child = _spawn(flow);
-    const pgid = Number(await _waitForFile(`${dir.path}/pid`));
+    const pgid = Number(await waitForLine(`${dir.path}/pid`));
     child.kill(sig);
     const out = await child.output();
     const stderr = new TextDecoder().decode(out.stderr);
@@ -94,15 +94,12 @@ Deno.test("run exits at once on a second signal, recording the job and the run F
   await using dir = await tempDir();
   const flow = `${dir.path}/f.yaml`;
   // The step ignores SIGTERM, so the first signal would wait out its 60 s grace period.
-  await Deno.writeTextFile(
-    flow,
-    _flow(dir.path, `trap '' TERM; echo $$ > ${dir.path}/pid; sleep 60 & wait`, 60),
-  );
+  await Deno.writeTextFile(flow, _flow(dir.path, _stubbornScript(dir.path), 60));
   const child = _spawn(flow, "null");
-  const pgid = Number(await _waitForFile(`${dir.path}/pid`));
+  const pgid = Number(await waitForLine(`${dir.path}/pid`));
   try {
     child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
+    await waitForLine(`${dir.path}/term`); // the runner has passed the first signal on to the step
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 1);
     // Had the runner waited out the grace period, the error would be the plain `terminated by SIGTERM`.
@@ -124,7 +121,7 @@ Deno.test("run exits at once on a second signal, recording the job and the run F
 Deno.test("a second signal still releases the run's with_lock lease and its run lease (docs/state.md)", async () => {
   await using dir = await tempDir();
   const flow = `${dir.path}/f.yaml`;
-  const script = `trap '' TERM; echo $$ > ${dir.path}/pid; sleep 60 & wait`;
+  const script = _stubbornScript(dir.path);
   await Deno.writeTextFile(
     flow,
     `flow:
@@ -145,7 +142,7 @@ jobs:
 `,
   );
   const child = _spawn(flow, "null");
-  const pgid = Number(await _waitForFile(`${dir.path}/pid`));
+  const pgid = Number(await waitForLine(`${dir.path}/pid`));
   try {
     // The run's own lease (run:R) and the with_lock lease; both must go.
     assert.deepEqual(_rows(dir.path, "SELECT key, owner FROM locks ORDER BY key"), [
@@ -153,7 +150,7 @@ jobs:
       { key: "warehouse", owner: "R" },
     ]);
     child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
+    await waitForLine(`${dir.path}/term`); // the runner has passed the first signal on to the step
     child.kill("SIGTERM");
     assert.equal((await child.status).code, 1);
     assert.deepEqual(_rows(dir.path, "SELECT key FROM locks"), []);

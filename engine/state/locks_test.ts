@@ -62,18 +62,36 @@ Deno.test("acquireLock() with ttlSeconds 0 expires at once", async () => {
 
 Deno.test("acquireLock() with waitSeconds retries until the holder releases", async () => {
   await using dir = await tempDir();
-  const [a, b] = _pair(`${dir.path}/s.db`, Date.now);
-  using _a = a;
-  using _b = b;
+  const path = `${dir.path}/s.db`;
+  // b's clock counts b's attempts (each one reads the time once), so the test can see the waiter retrying.
+  let attempts = 0;
+  using a = StateStore.open(path, { pid: 101, host: "h", lockRetryMs: 5 });
+  using b = StateStore.open(path, {
+    now: () => (attempts++, Date.now()),
+    pid: 202,
+    host: "h",
+    lockRetryMs: 5,
+  });
   assert.equal(await a.acquireLock("k", { owner: "r1" }), true);
+  attempts = 0;
   let settled = false;
-  const waiting = b.acquireLock("k", { owner: "r2", waitSeconds: 30 }).finally(() => settled = true);
-  // Release from a later macrotask, after the waiter has failed at least once.
-  await new Promise((r) => setTimeout(r, 20));
+  // An hour's wait: only a retry after the release can end it within the test's deadline.
+  const waiting = b.acquireLock("k", { owner: "r2", waitSeconds: 3600 }).finally(() => settled = true);
+  await _until(() => attempts >= 3, "three failed attempts");
   assert.equal(settled, false, "still waiting while the lock is held");
   assert.equal(a.releaseLock("k", "r1"), true);
+  await _until(() => settled, "the waiter to take the released lock");
   assert.equal(await waiting, true);
 });
+
+/** Poll `done` on later macrotasks; fail after a generous deadline (a safety net, not a timing assertion). */
+async function _until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 Deno.test("acquireLock() stops waiting when the wait elapses or the signal aborts", async () => {
   await using dir = await tempDir();

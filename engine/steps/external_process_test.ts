@@ -74,7 +74,7 @@ function isAlive(pid: number): boolean {
 
 /** Dead within a generous bound: a killed process closes its pipes a moment before it is a zombie. */
 async function isDeadSoon(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     if (!isAlive(pid)) return true;
     await new Promise((done) => setTimeout(done, 20));
   }
@@ -82,7 +82,7 @@ async function isDeadSoon(pid: number): Promise<boolean> {
 }
 
 async function readPid(path: string): Promise<number> {
-  for (let i = 0; i < 250; i++) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     const text = await Deno.readTextFile(path).catch(() => "");
     if (text.trim() !== "") return Number(text.trim());
     await new Promise((done) => setTimeout(done, 20));
@@ -203,8 +203,9 @@ Deno.test("run() on timeout kills the whole process group, grandchildren include
     timeout_seconds: 0.3,
     kill_grace_seconds: 0.3,
   }, ctx);
+  // No "still alive" check here: on a loaded machine the 0.3 s timeout may already have killed it; it would
+  // otherwise sleep 30 s, so being dead below is the evidence.
   const grandchild = await readPid(pidFile);
-  assert.ok(isAlive(grandchild));
   await assert.rejects(running, { message: "external.process timed out after 0.3s" });
   assert.ok(Date.now() - started < 10_000);
   assert.ok(await isDeadSoon(grandchild), "the grandchild outlived the timeout");
