@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { bundleArgs } from "../scripts/bundle.ts";
 import { ROOT, runCli } from "./_helpers.ts";
 import { parseUnitFile, runUnitSandboxed, SANDBOX_SKIP_REASON } from "./_unit_sandbox.ts";
 
@@ -32,8 +33,9 @@ Deno.test({
       const srv = join(base, "srv");
       await Deno.mkdir(bin);
       await Deno.mkdir(join(srv, "flows"), { recursive: true });
-      // The product as installed: one file, started by a wrapper (a compiled binary would do the same).
-      await _deno(["bundle", "--quiet", "--platform=deno", "-o", join(bin, "aetherflow.js"), "cli/main.ts"]);
+      // The product as installed: one file built as `deno task bundle` builds it, started by a wrapper (a
+      // compiled binary would do the same).
+      await _deno(bundleArgs(join(bin, "aetherflow.js")));
       await Deno.writeTextFile(
         join(bin, "aetherflow"),
         `#!/bin/sh\nDENO_NO_UPDATE_CHECK=1 exec ${Deno.execPath()} run --allow-all --quiet --no-config ` +
