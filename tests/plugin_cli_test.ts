@@ -73,3 +73,20 @@ Deno.test("plugin pin writes a lock entry that plugin verify accepts, and verify
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Unknown grant "network"/);
 });
+
+Deno.test("run: a memory grant above the ceiling is clamped to the 256 MiB the process allows, and says so", async () => {
+  await using dir = await tempDir();
+  const p = await writeTestPlugin("h_membomb", dir.path);
+  const lock = join(dir.path, "aetherflow.plugins.yaml");
+  const pinned = await runCli(["plugin", "pin", p.path, "--lock", lock, "--grant", "memory_mb=1024"]);
+  assert.equal(pinned.code, 0, pinned.stderr);
+  await Deno.writeTextFile(
+    join(dir.path, "flow.yaml"),
+    `flow:\n  id: demo\n  workspace: {root: ${dir.path}/ws, cleanup_policy: never}\n  state: {path: ${dir.path}/s.db}\n` +
+      "jobs:\n  - id: j\n    steps:\n      - {id: bomb, type: h_membomb, inputs: {}}\n",
+  );
+  const r = await runCli(["run", join(dir.path, "flow.yaml")]);
+  assert.equal(r.code, 1, r.stderr);
+  // The trap names the cap that really stopped the plugin (V8's, 4096 pages), not the 1024 MiB granted.
+  assert.match(r.stderr, /h_membomb@1\.0\.0 trapped .*\(memory cap 256 MiB, memory_mb\)/);
+});

@@ -19,10 +19,14 @@ export const DEFAULT_LIMITS = {
   memory_mb: 256,
   max_output_bytes: 16 * 1024 * 1024,
 } as const;
-/** The most any grant can raise a limit to. */
+/**
+ * The most any grant can raise a limit to. Memory is 256 MiB, the same as the V8 flag every launcher passes
+ * (`--wasm-max-mem-pages=4096`: deno.json's task, scripts/compile.ts), which caps every WASM memory of the
+ * process: a larger grant could never be used, and its trap message would name a cap that is not the real one.
+ */
 export const LIMIT_CEILINGS = {
   timeout_ms: 600_000,
-  memory_mb: 2048,
+  memory_mb: 256,
   max_output_bytes: 64 * 1024 * 1024,
 } as const;
 

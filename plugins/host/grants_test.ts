@@ -84,3 +84,12 @@ Deno.test("effectiveGrants() maps only the directories the plugin asked for and 
   assert.deepEqual(effectiveGrants(caps({ files: "artifacts" }), g).dirs, {});
   assert.deepEqual(effectiveGrants({ ...caps({}), dirs: ["/inbox"] }, g).dirs, {}, "no file access asked");
 });
+
+Deno.test("the memory ceiling is the WASM memory cap every launcher gives V8 (docs/plugin-security.md)", async () => {
+  const denoJson = await Deno.readTextFile(new URL("../../deno.json", import.meta.url));
+  const compile = await Deno.readTextFile(new URL("../../scripts/compile.ts", import.meta.url));
+  for (const text of [denoJson, compile]) {
+    const pages = Number(/--wasm-max-mem-pages=(\d+)/.exec(text)?.[1]);
+    assert.equal(pages * 64 / 1024, LIMIT_CEILINGS.memory_mb, "64 KiB pages");
+  }
+});
