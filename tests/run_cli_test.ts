@@ -234,3 +234,29 @@ Deno.test("run turns a resource that cannot be built into a run-level error (doc
   }]);
   assert.deepEqual(_rows(dir.path, "SELECT * FROM job_runs"), []);
 });
+
+Deno.test("run: a process step promotes a typed number through $AETHERFLOW_OUTPUTS, and a when compares it", async () => {
+  await using dir = await tempDir();
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: extract
+    steps:
+      - id: count
+        type: external.process
+        inputs:
+          command: ["sh", "-c", "echo rows=3 >> \\"$AETHERFLOW_OUTPUTS\\"; echo 'region=eu' >> \\"$AETHERFLOW_OUTPUTS\\""]
+        outputs: {rows: "{{result.outputs.rows}}", region: "{{result.outputs.region}}"}
+  - id: load
+    depends_on: [extract]
+    when: jobs.extract.outputs.rows > 0 and jobs.extract.outputs.region == 'eu'
+    steps:
+      - {id: push, type: check_items, inputs: {items: [1]}}
+`,
+  );
+  const r = await runCli(["run", flow, "--run-id", "R"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(_rows(dir.path, "SELECT job_id, status, outputs_json FROM job_runs ORDER BY job_id"), [
+    { job_id: "extract", status: "SUCCESS", outputs_json: '{"rows":3,"region":"eu"}' },
+    { job_id: "load", status: "SUCCESS", outputs_json: "{}" },
+  ]);
+});

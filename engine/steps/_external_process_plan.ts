@@ -264,12 +264,19 @@ export function planExternalProcess(rendered: Record<string, unknown>, stepId: s
 }
 
 /**
- * D16 child env: base (the run snapshot, never the live OS env, or empty) -> `env` entries -> the three
- * AETHERFLOW_* keys, which always win (upstream only set them when absent).
+ * D16 child env: base (the run snapshot, never the live OS env, or empty) -> `env` entries -> the AETHERFLOW_*
+ * keys, which always win (upstream only set them when absent).
  */
 export function buildChildEnv(
   plan: Pick<ProcessPlan, "inheritEnv" | "env">,
-  context: { snapshot: Readonly<Record<string, string>>; flowId: string; runId: string; outputDir: string },
+  context: {
+    snapshot: Readonly<Record<string, string>>;
+    flowId: string;
+    runId: string;
+    outputDir: string;
+    /** The outputs file the child may write (docs/steps.md "Outputs file"). */
+    outputsFile?: string;
+  },
 ): Record<string, string> {
   return {
     ...(plan.inheritEnv ? context.snapshot : {}),
@@ -277,6 +284,7 @@ export function buildChildEnv(
     AETHERFLOW_FLOW_ID: context.flowId,
     AETHERFLOW_RUN_ID: context.runId,
     AETHERFLOW_OUTPUT_DIR: context.outputDir,
+    ...(context.outputsFile === undefined ? {} : { AETHERFLOW_OUTPUTS: context.outputsFile }),
   };
 }
 

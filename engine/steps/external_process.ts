@@ -26,6 +26,8 @@ import {
 } from "./_external_process_plan.ts";
 import { validateExternalProcess } from "./_external_process_validate.ts";
 import { type CaptureBuffer, SharedLogFile } from "./_output_capture.ts";
+import { parseOutputsFile } from "./_outputs_file.ts";
+import { join } from "node:path";
 import { canExecute } from "./_process_group.ts";
 
 const SIGNAL_NAME_REGEXP = /^SIG[A-Z0-9]+$/;
@@ -115,6 +117,7 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
   cwd: string | undefined;
   env: Record<string, string>;
   logFile: SharedLogFile | null;
+  outputsFile: string;
 }): Promise<
   { attempts: number; exitCode: number; stdout: CaptureBuffer | null; stderr: CaptureBuffer | null }
 > {
@@ -125,9 +128,13 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
     ctx.log.info(
       `external_process_start step_id=${ctx.stepId} attempt=${attempt} command=${JSON.stringify(plan.argv)}`,
     );
+    // Empty for every attempt: only what the successful attempt wrote counts.
+    await Deno.writeFile(options.outputsFile, new Uint8Array());
     const report = await runAttempt({
       plan,
-      ...options,
+      cwd: options.cwd,
+      env: options.env,
+      logFile: options.logFile,
       log: ctx.log,
       signal: ctx.signal,
       stepId: ctx.stepId,
@@ -164,18 +171,21 @@ async function runExternalProcess(input: ExternalProcessInput, ctx: StepContext)
     const reason = "marker_present";
     return { status: "SKIPPED", outputs: { skipped: true, marker: paths.marker, reason }, reason };
   }
+  const outputsFile = _outputsFilePath(ctx);
   const env = buildChildEnv(plan, {
     snapshot: ctx.env,
     flowId: ctx.flowId,
     runId: ctx.runId,
     outputDir: paths.tempDir ?? ctx.artifactsDir,
+    outputsFile,
   });
   await _checkSpawnable(plan, { cwd: paths.cwd, env });
   if (ctx.signal.aborted) throw _terminated(ctx.signal);
   if (paths.tempDir !== null) await resetTempDir(paths.tempDir);
   const logFile = paths.logFile === null ? null : await SharedLogFile.open(paths.logFile);
   try {
-    const run = await _runAttempts(plan, ctx, { cwd: paths.cwd, env, logFile });
+    const run = await _runAttempts(plan, ctx, { cwd: paths.cwd, env, logFile, outputsFile });
+    const written = parseOutputsFile(await Deno.readTextFile(outputsFile).catch(() => ""));
     if (paths.tempDir !== null && paths.finalDir !== null) {
       await finalizeAtomicDir(paths.tempDir, {
         finalDir: paths.finalDir,
@@ -193,13 +203,20 @@ async function runExternalProcess(input: ExternalProcessInput, ctx: StepContext)
       ..._captureOutputs("stdout", run.stdout, ctx, plan),
       ..._captureOutputs("stderr", run.stderr, ctx, plan),
       ...(logFile === null ? {} : { log_file: logFile.path }),
+      outputs: written,
       // User `outputs` are merged last and may overwrite exit_code [verified upstream].
       ...plan.outputs,
     };
     return { status: "SUCCESS", outputs };
   } finally {
     await logFile?.close();
+    await Deno.remove(outputsFile).catch(() => {});
   }
+}
+
+/** Per step, in the job's scratch dir (created by the runner); the name is the step id, made file-safe. */
+function _outputsFilePath(ctx: StepContext): string {
+  return join(ctx.scratchDir, `aetherflow-outputs.${encodeURIComponent(ctx.stepId)}`);
 }
 
 /** The `external.process` step definition (registered in `builtins.ts`). */

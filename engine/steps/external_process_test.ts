@@ -104,7 +104,13 @@ Deno.test("run() captures stdout/stderr, logs each line and reports exit_code an
     ctx,
   );
   assert.equal(result.status, "SUCCESS");
-  assert.deepEqual(result.outputs, { exit_code: 0, attempts: 1, stdout: "out1\nout2\n", stderr: "err1\n" });
+  assert.deepEqual(result.outputs, {
+    exit_code: 0,
+    attempts: 1,
+    stdout: "out1\nout2\n",
+    stderr: "err1\n",
+    outputs: {},
+  });
   assert.ok(ctx.lines.includes("INFO external_process_stdout step_id=s1 line=out2"));
   assert.ok(ctx.lines.includes("WARNING external_process_stderr step_id=s1 line=err1"));
   assert.ok(
@@ -141,7 +147,8 @@ Deno.test("run() gives the child the snapshot env, env entries and AETHERFLOW_* 
   const bare = await run({ command: ["sh", "-c", listEnv], inherit_env: false, log: CAPTURE }, ctx);
   assert.equal(
     bare.outputs?.stdout,
-    `AETHERFLOW_FLOW_ID=f1\nAETHERFLOW_OUTPUT_DIR=${ctx.artifactsDir}\nAETHERFLOW_RUN_ID=r1\n`,
+    `AETHERFLOW_FLOW_ID=f1\nAETHERFLOW_OUTPUTS=${ctx.scratchDir}/aetherflow-outputs.s1\n` +
+      `AETHERFLOW_OUTPUT_DIR=${ctx.artifactsDir}\nAETHERFLOW_RUN_ID=r1\n`,
   );
 });
 
@@ -173,7 +180,7 @@ Deno.test("run() retries listed exit codes only, with backoff, keeping the file 
     retry: { max_attempts: 3, retry_on_exit_codes: [7], backoff_seconds: 0.05, backoff_multiplier: 2 },
   }, ctx);
   const logFile = join(ctx.artifactsDir, "logs", "p.log");
-  assert.deepEqual(result.outputs, { exit_code: 0, attempts: 3, log_file: logFile });
+  assert.deepEqual(result.outputs, { exit_code: 0, attempts: 3, log_file: logFile, outputs: {} });
   const text = await Deno.readTextFile(logFile);
   for (const n of [1, 2, 3]) assert.ok(text.includes(`try ${n}\n`) && text.includes(`warn ${n}\n`), text);
 
@@ -313,13 +320,13 @@ Deno.test("run() reports a capture cap explicitly instead of cutting silently (D
 Deno.test("run() with discard/inherit modes returns no captured text", async () => {
   await using ctx = await makeContext();
   const result = await run({ command: ["true"], log: { stdout: "discard", stderr: "inherit" } }, ctx);
-  assert.deepEqual(result.outputs, { exit_code: 0, attempts: 1 });
+  assert.deepEqual(result.outputs, { exit_code: 0, attempts: 1, outputs: {} });
 });
 
 Deno.test("run() merges inputs.outputs last, overwriting exit_code", async () => {
   await using ctx = await makeContext();
   const result = await run({ command: ["true"], outputs: { exit_code: "custom", extra: [1] } }, ctx);
-  assert.deepEqual(result.outputs, { exit_code: "custom", attempts: 1, extra: [1] });
+  assert.deepEqual(result.outputs, { exit_code: "custom", attempts: 1, outputs: {}, extra: [1] });
 });
 
 Deno.test("run() skips when the marker exists and the checks pass, else runs", async () => {
@@ -476,4 +483,46 @@ Deno.test("run() checks the program on every run: removed or no longer executabl
   assert.equal((await run(inputs, local)).outputs?.exit_code, 0);
   await Deno.remove(prog);
   await assert.rejects(run(inputs, local), notFound);
+});
+
+Deno.test("run() turns what the child writes to $AETHERFLOW_OUTPUTS into typed result.outputs", async () => {
+  await using ctx = await makeContext();
+  const script = [
+    `echo "n=3" >> "$AETHERFLOW_OUTPUTS"`,
+    `echo 'name=daily "eu"' >> "$AETHERFLOW_OUTPUTS"`,
+    `echo '{"ok": true, "ids": [1, 2]}' >> "$AETHERFLOW_OUTPUTS"`,
+    `printf 'note<<EOF\\nline 1\\nline 2\\nEOF\\n' >> "$AETHERFLOW_OUTPUTS"`,
+  ].join("; ");
+  const result = await run({ command: ["sh", "-c", script] }, ctx);
+  assert.deepEqual(result.outputs?.outputs, {
+    n: 3,
+    name: 'daily "eu"',
+    ok: true,
+    ids: [1, 2],
+    note: "line 1\nline 2",
+  });
+  const entries = [...Deno.readDirSync(ctx.scratchDir)].map((e) => e.name);
+  assert.deepEqual(entries, [], "the outputs file is removed after the step");
+});
+
+Deno.test("run() reads the outputs file of the successful attempt only, and refuses a malformed one", async () => {
+  await using ctx = await makeContext();
+  const marker = join(ctx.artifactsDir, "tried");
+  const script = `if [ -f ${marker} ]; then echo "second=1" >> "$AETHERFLOW_OUTPUTS"; exit 0; fi; ` +
+    `touch ${marker}; echo "first=1" >> "$AETHERFLOW_OUTPUTS"; exit 7`;
+  const result = await run({
+    command: ["sh", "-c", script],
+    retry: { max_attempts: 2, retry_on_exit_codes: [7] },
+  }, ctx);
+  assert.deepEqual(result.outputs?.outputs, { second: 1 });
+  await assert.rejects(
+    run({ command: ["sh", "-c", `echo "s3cr3t value" >> "$AETHERFLOW_OUTPUTS"`] }, ctx),
+    (err: Error) => {
+      assert.equal(
+        err.message,
+        "external.process outputs file ($AETHERFLOW_OUTPUTS) line 1: expected key=value, key<<DELIM or a JSON object",
+      );
+      return true;
+    },
+  );
 });
