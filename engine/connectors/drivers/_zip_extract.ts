@@ -175,6 +175,34 @@ export interface ExtractOptions {
   signal: AbortSignal;
 }
 
+/** Entries up to this size (as the central directory declares it) are inflated in memory, then written. */
+const _IN_MEMORY_MAX = 4 * 1024 * 1024;
+const _NATIVE_INFLATE_MIN = 64 * 1024;
+
+/**
+ * A WritableStream collecting at most `declared` bytes: more than the central directory declared is a corrupt (or
+ * hostile) entry and fails the extraction instead of growing the buffer.
+ */
+function _boundedSink(declared: number): { writable: WritableStream<Uint8Array>; bytes(): Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  return {
+    writable: new WritableStream<Uint8Array>({
+      write(chunk) {
+        total += chunk.length;
+        if (total > declared) throw new Error(`entry data exceeds its declared size of ${declared} bytes`);
+        chunks.push(chunk);
+      },
+    }),
+    bytes() {
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) (out.set(c, at), at += c.length);
+      return out;
+    },
+  };
+}
+
 /** Extract with zip.js. Returns the files written (absolute paths, archive order). */
 export async function extractZipJs(options: ExtractOptions): Promise<string[]> {
   const { archive } = options;
@@ -188,34 +216,56 @@ export async function extractZipJs(options: ExtractOptions): Promise<string[]> {
   try {
     const plan = _plan(archive, await reader.getEntries(), options.members);
     for (const p of plan) await _checkTarget(archive, p.name, destReal, p.segs);
+    // Parent directories this extraction made or checked (inside dest_dir, no link on the way): their entries
+    // need only the target's own lstat.
+    const checkedDirs = new Set<string>();
     for (const p of plan) {
       options.signal.throwIfAborted();
-      const target = await _checkTarget(archive, p.name, destReal, p.segs);
+      const parentChecked = checkedDirs.has(dirname(join(destReal, ...p.segs)));
+      const target = parentChecked
+        ? join(destReal, ...p.segs)
+        : await _checkTarget(archive, p.name, destReal, p.segs);
       if (p.entry.directory) {
         await Deno.mkdir(target, { recursive: true });
         continue;
       }
       const existing = await _lstat(target);
+      if (existing?.isSymlink) {
+        throw _unsafe(archive, p.name, "dest_dir already holds a symbolic link at its path");
+      }
       if (existing?.isDirectory) {
         throw new ArchiveError(`Cannot extract '${p.name}': ${target} is a directory`);
       }
       if (existing && !options.overwrite) continue;
-      await Deno.mkdir(dirname(target), { recursive: true });
-      await _checkTarget(archive, p.name, destReal, p.segs); // the parents just made are real directories
+      if (!parentChecked) {
+        await Deno.mkdir(dirname(target), { recursive: true });
+        await _checkTarget(archive, p.name, destReal, p.segs); // the parents just made are real directories
+        checkedDirs.add(dirname(target));
+      }
       const part = _partName(target);
-      const out = await Deno.open(part, { write: true, createNew: true });
-      try {
-        await p.entry.getData!(out.writable, {
-          password: options.password ?? undefined,
-          checkSignature: true,
-          signal: options.signal,
-        });
-      } catch (err) {
+      const read = {
+        password: options.password ?? undefined,
+        checkSignature: true,
+        signal: options.signal,
+        // Below this size zip.js's own inflate is cheaper than setting up a native DecompressionStream.
+        useCompressionStream: p.entry.uncompressedSize > _NATIVE_INFLATE_MIN,
+      };
+      if (p.entry.uncompressedSize <= _IN_MEMORY_MAX) {
+        // Small entries: inflate into memory and write once (a file stream per entry costs more than the data).
+        const sink = _boundedSink(p.entry.uncompressedSize);
+        await p.entry.getData!(sink.writable, read);
+        await Deno.writeFile(part, sink.bytes(), { createNew: true });
+      } else {
+        const out = await Deno.open(part, { write: true, createNew: true });
         try {
-          out.close();
-        } catch { /* closed by the stream */ }
-        await _removeQuietly(part);
-        throw err;
+          await p.entry.getData!(out.writable, read);
+        } catch (err) {
+          try {
+            out.close();
+          } catch { /* closed by the stream */ }
+          await _removeQuietly(part);
+          throw err;
+        }
       }
       const mode = _fileMode(p.entry);
       if (mode !== null) await Deno.chmod(part, mode);

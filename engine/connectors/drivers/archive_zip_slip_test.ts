@@ -98,3 +98,33 @@ Deno.test("zip-slip: a program that creates a symlink is caught by the staging c
   assert.deepEqual(await readTree(dest), {});
   assert.deepEqual(await readTree(outside), {});
 });
+
+Deno.test("zip bomb guard: an entry inflating beyond the size its central directory declares fails, nothing kept", async () => {
+  await using dir = await scratch();
+  const archive = join(dir.path, "liar.zip");
+  await craftZip(archive, [{ name: "ok.txt", text: "fine\n" }, {
+    name: "big.txt",
+    text: "x".repeat(100_000),
+  }]);
+  // Rewrite big.txt's uncompressed size in the central directory (offset 24 of its 0x02014b50 record) to 10.
+  const bytes = await Deno.readFile(archive);
+  const view = new DataView(bytes.buffer);
+  let patched = 0;
+  for (let i = bytes.length - 46; i >= 0; i--) {
+    if (view.getUint32(i, true) !== 0x02014b50) continue;
+    const nameLen = view.getUint16(i + 28, true);
+    if (new TextDecoder().decode(bytes.subarray(i + 46, i + 46 + nameLen)) !== "big.txt") continue;
+    view.setUint32(i + 24, 10, true);
+    patched++;
+  }
+  assert.equal(patched, 1);
+  await Deno.writeFile(archive, bytes);
+  const { archive: zipfile } = await openArchive(archiveZipfile);
+  const dest = join(dir.path, "out");
+  await assert.rejects(
+    zipfile.extract_zip!({ archive, dest_dir: dest }),
+    (err: Error) => err.message.startsWith(`Cannot read zip archive ${archive}: `),
+  );
+  // ok.txt came first and stays; no part file and no big.txt.
+  assert.deepEqual(Object.keys(await readTree(dest)), ["ok.txt"]);
+});
