@@ -57,32 +57,42 @@ async function _openBootstrap(
   });
 }
 
+/** The bootstrap resource's connector, opened on first use (`get`) and closed with its accessor (`close`). */
+function _lazyConnector<C>(
+  spec: ConnectorSourceSpec,
+  ctx: ConnectorSourceContext,
+  pick: (accessor: ConnectorAccessor, name: string) => Promise<C>,
+): { get(): Promise<C>; close(): Promise<void> } {
+  let accessor: ConnectorAccessor | undefined;
+  let conn: Promise<C> | undefined;
+  return {
+    get: () =>
+      conn ??= (async () => {
+        accessor = await _openBootstrap(spec, ctx);
+        return await pick(accessor, spec.resource);
+      })(),
+    close: async () => {
+      await accessor?.closeAll();
+    },
+  };
+}
+
 /** `sftp` / `smb`: every file below `base_path` of a files connector. */
 export class FilesConnectorSource implements BundleSource {
   readonly type: "sftp" | "smb";
   readonly basePath: string;
   readonly #spec: ConnectorSourceSpec;
-  readonly #ctx: ConnectorSourceContext;
-  #accessor: ConnectorAccessor | undefined;
-  #conn: Promise<FilesConnector> | undefined;
+  readonly #conn: { get(): Promise<FilesConnector>; close(): Promise<void> };
 
   constructor(spec: ConnectorSourceSpec & { type: "sftp" | "smb" }, ctx: ConnectorSourceContext) {
     this.type = spec.type;
     this.basePath = spec.base_path;
     this.#spec = spec;
-    this.#ctx = ctx;
-  }
-
-  #connector(): Promise<FilesConnector> {
-    return this.#conn ??= (async () => {
-      this.#accessor = await _openBootstrap(this.#spec, this.#ctx);
-      const name = this.#spec.resource;
-      return this.type === "sftp" ? await this.#accessor.sftp(name) : await this.#accessor.smb(name);
-    })();
+    this.#conn = _lazyConnector(spec, ctx, (a, name) => (spec.type === "sftp" ? a.sftp(name) : a.smb(name)));
   }
 
   async list(): Promise<SourceEntry[]> {
-    const conn = await this.#connector();
+    const conn = await this.#conn.get();
     const root = this.basePath.replace(this.type === "smb" ? /[\\/]+$/ : /\/+$/, "") || "/";
     const out: SourceEntry[] = [];
     const queue: { dir: string; prefix: string }[] = [{ dir: root, prefix: "" }];
@@ -99,7 +109,7 @@ export class FilesConnectorSource implements BundleSource {
   }
 
   async read(entry: SourceEntry): Promise<Uint8Array> {
-    const conn = await this.#connector();
+    const conn = await this.#conn.get();
     if (!conn.read_bytes) {
       throw new AetherflowError(`The ${this.type} connector of ${this.#spec.resource} cannot read files`, {
         code: "bundle:source",
@@ -114,7 +124,7 @@ export class FilesConnectorSource implements BundleSource {
   }
 
   async close(): Promise<void> {
-    await this.#accessor?.closeAll();
+    await this.#conn.close();
   }
 }
 
@@ -136,10 +146,8 @@ export class HttpIndexSource implements BundleSource {
   readonly type = "http";
   readonly basePath: string;
   readonly #spec: ConnectorSourceSpec;
-  readonly #ctx: ConnectorSourceContext;
   readonly #bundle: string;
-  #accessor: ConnectorAccessor | undefined;
-  #conn: Promise<RestConnector> | undefined;
+  readonly #conn: { get(): Promise<RestConnector>; close(): Promise<void> };
 
   constructor(
     spec: ConnectorSourceSpec & { type: "http" },
@@ -147,19 +155,12 @@ export class HttpIndexSource implements BundleSource {
   ) {
     this.basePath = spec.base_path;
     this.#spec = spec;
-    this.#ctx = ctx;
     this.#bundle = spec.bundle || ctx.bundleId;
-  }
-
-  #connector(): Promise<RestConnector> {
-    return this.#conn ??= (async () => {
-      this.#accessor = await _openBootstrap(this.#spec, this.#ctx);
-      return await this.#accessor.rest(this.#spec.resource);
-    })();
+    this.#conn = _lazyConnector(spec, ctx, (a, name) => a.rest(name));
   }
 
   async #get(path: string, params: Record<string, string>): Promise<RestResponse> {
-    const res = await (await this.#connector()).request({ method: "GET", url: path, params });
+    const res = await (await this.#conn.get()).request({ method: "GET", url: path, params });
     if (res.status < 200 || res.status > 299) {
       throw new AetherflowError(`GET ${path} answered HTTP ${res.status}`, {
         code: "bundle:source",
@@ -229,7 +230,7 @@ export class HttpIndexSource implements BundleSource {
   }
 
   async close(): Promise<void> {
-    await this.#accessor?.closeAll();
+    await this.#conn.close();
   }
 }
 
@@ -262,10 +263,8 @@ export class DbAssetSource implements BundleSource {
   readonly type = "db";
   readonly basePath: string;
   readonly #spec: ConnectorSourceSpec;
-  readonly #ctx: ConnectorSourceContext;
   readonly #bundle: string;
-  #accessor: ConnectorAccessor | undefined;
-  #conn: Promise<DbConnector> | undefined;
+  readonly #conn: { get(): Promise<DbConnector>; close(): Promise<void> };
 
   constructor(
     spec: ConnectorSourceSpec & { type: "db" },
@@ -273,19 +272,12 @@ export class DbAssetSource implements BundleSource {
   ) {
     this.basePath = spec.base_path;
     this.#spec = spec;
-    this.#ctx = ctx;
     this.#bundle = spec.bundle || ctx.bundleId;
-  }
-
-  #connector(): Promise<DbConnector> {
-    return this.#conn ??= (async () => {
-      this.#accessor = await _openBootstrap(this.#spec, this.#ctx);
-      return await this.#accessor.db(this.#spec.resource);
-    })();
+    this.#conn = _lazyConnector(spec, ctx, (a, name) => a.db(name));
   }
 
   async list(): Promise<SourceEntry[]> {
-    const got = await (await this.#connector()).fetchall({
+    const got = await (await this.#conn.get()).fetchall({
       sql: this.#spec.list_sql || DB_LIST_SQL,
       params: { bundle: this.#bundle },
     });
@@ -311,7 +303,7 @@ export class DbAssetSource implements BundleSource {
   }
 
   async read(entry: SourceEntry): Promise<Uint8Array> {
-    const got = await (await this.#connector()).fetchall({
+    const got = await (await this.#conn.get()).fetchall({
       sql: this.#spec.fetch_sql || DB_FETCH_SQL,
       params: { bundle: this.#bundle, path: entry.path },
     });
@@ -330,6 +322,6 @@ export class DbAssetSource implements BundleSource {
   }
 
   async close(): Promise<void> {
-    await this.#accessor?.closeAll();
+    await this.#conn.close();
   }
 }
