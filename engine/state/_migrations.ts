@@ -3,7 +3,7 @@
 import type { DatabaseSync } from "node:sqlite";
 
 /** The schema version this build writes and understands. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Upstream tables with upstream columns, unchanged, so upstream SQL recipes keep working (D14).
 const _UPSTREAM_TABLES = [
@@ -79,8 +79,22 @@ function _toV2(db: DatabaseSync): void {
   db.exec("CREATE INDEX IF NOT EXISTS step_runs_run_id ON step_runs (run_id)");
 }
 
+// v3 (docs/fleet.md "Exactly once"): one row per scheduler fire `<item>-<slot>`, claimed by one scheduler.
+const _SCHEDULE_FIRES_TABLE = `CREATE TABLE IF NOT EXISTS schedule_fires (
+  item_id TEXT NOT NULL, slot_ms INTEGER NOT NULL, run_id TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+  claimed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, finished_at INTEGER, exit_code INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (item_id, slot_ms))`;
+
+/** v2 -> v3: the scheduler's fire rows. */
+function _toV3(db: DatabaseSync): void {
+  db.exec(_SCHEDULE_FIRES_TABLE);
+  db.exec(
+    "CREATE INDEX IF NOT EXISTS schedule_fires_unfinished ON schedule_fires (item_id) WHERE finished_at IS NULL",
+  );
+}
+
 /** Migration `i` brings the database from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2];
+export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2, _toV3];
 
 /** Read `PRAGMA user_version`. */
 export function schemaVersion(db: DatabaseSync): number {

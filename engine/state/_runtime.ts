@@ -1,7 +1,13 @@
 // The only file of engine/state that touches Deno.* (STYLE: runtime globals behind small private files).
 
-/** This machine's host name, as recorded with each lock (D15). */
+/** This host's id, as recorded with each lock (D15): `AETHERFLOW_HOST_ID`, else the host name. */
 export function hostName(): string {
+  try {
+    const id = (Deno.env.get("AETHERFLOW_HOST_ID") ?? "").trim();
+    if (id !== "") return id;
+  } catch {
+    // no env permission: the host name
+  }
   try {
     return Deno.hostname();
   } catch {

@@ -1,5 +1,4 @@
 // Transactions and row helpers shared by the store and the locks.
-import type { SQLOutputValue } from "node:sqlite";
 import { createHash } from "node:crypto";
 import type { Sql } from "./_statements.ts";
 import type { JsonObject, JsonValue } from "../types.ts";
@@ -18,18 +17,6 @@ export function immediate<T>(db: Sql, fn: () => T): T {
     if (db.isTransaction) db.prepare("ROLLBACK").run();
     throw err;
   }
-}
-
-/** A column as text or null. */
-export function textOrNull(v: SQLOutputValue | undefined): string | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === "string" ? v : String(v);
-}
-
-/** A column as a number or null. */
-export function numOrNull(v: SQLOutputValue | undefined): number | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === "number" ? v : Number(v);
 }
 
 /** Mask every string (keys included) of a JSON value (D18), returning a copy. */

@@ -2,6 +2,7 @@
 // lock with its holder, deleting one run's rows. Plain functions over a connection, wrapped by StateStore.
 import type { SQLInputValue } from "node:sqlite";
 import { immediate } from "./_tx.ts";
+import { lockRow } from "./_records.ts";
 import type { Sql } from "./_statements.ts";
 
 /** Filters of `listRuns` (all optional, combined with AND). */
@@ -47,13 +48,7 @@ export interface LockRow {
 }
 
 export function listLockRows(db: Sql): LockRow[] {
-  return db.prepare("SELECT key, owner, host, pid, expires_at FROM locks ORDER BY key").all().map((r) => ({
-    key: String(r.key),
-    owner: String(r.owner),
-    host: r.host === null ? null : String(r.host),
-    pid: r.pid === null ? null : Number(r.pid),
-    expiresAt: Number(r.expires_at),
-  }));
+  return db.prepare("SELECT key, owner, host, pid, expires_at FROM locks ORDER BY key").all().map(lockRow);
 }
 
 /** Delete `row.key` only while it is still exactly `row` (a lock taken over meanwhile stays). */

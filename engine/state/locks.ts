@@ -1,5 +1,6 @@
 // TTL locks in the `locks` table (docs/state.md, D15). Host-local: cross-host locking needs a shared backend.
 import { immediate } from "./_tx.ts";
+import { numOrNull, textOrNull } from "./_records.ts";
 import type { Sql } from "./_statements.ts";
 
 /** Who holds a lock: owner = run id, plus host and pid (D15). */
@@ -78,8 +79,8 @@ function _holder(db: Sql, key: string): LockHolder | null {
   if (!row) return null;
   return {
     owner: String(row.owner),
-    host: row.host === null ? null : String(row.host),
-    pid: row.pid === null ? null : Number(row.pid),
+    host: textOrNull(row.host),
+    pid: numOrNull(row.pid),
     expiresAt: Number(row.expires_at),
   };
 }

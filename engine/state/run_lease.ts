@@ -6,24 +6,30 @@ import type { LockHolder } from "./locks.ts";
 /** Default lease length: a run killed on another host (no pid check possible) frees its run id after this. */
 export const RUN_LEASE_TTL_SECONDS = 60;
 
-/** What the lease needs of the store (`StateStore` implements it). */
+/** What the lease needs of the store (both backends implement it). */
 export interface RunLeaseStore {
-  renewRunLease(runId: string, ttlSeconds: number): boolean;
-  releaseRunLease(runId: string): boolean;
+  renewRunLease(runId: string, ttlSeconds: number): boolean | Promise<boolean>;
+  releaseRunLease(runId: string): boolean | Promise<boolean>;
 }
 
 export interface RunLeaseOptions {
-  /** Lease length in seconds; default 60. */
+  /** Lease length in seconds; default 60 (setting `lease_seconds`). */
   ttlSeconds?: number;
   /** Renewal period; default a third of the TTL. 0 = no timer (the caller renews). */
   renewEveryMs?: number;
-  /** Called once when a renewal finds the lease held by someone else (it expired and was taken over). */
+  /**
+   * Called once when the lease is lost: a renewal found it held by someone else (it expired and was taken
+   * over), or renewals kept failing (the state backend unreachable) for longer than the TTL.
+   */
   onLost?: () => void;
   /** Called when a renewal fails on a state error (the next tick tries again). */
   onRenewError?: (err: unknown) => void;
 }
 
-/** A held run lease. `release()` (or `dispose`) stops the renewal timer and deletes the row; idempotent. */
+/**
+ * A held run lease. `release()` (or `dispose`) stops the renewal timer and deletes the row; idempotent, never
+ * rejects. With the SQLite store every call completes synchronously, before the returned promise.
+ */
 export class RunLease {
   readonly runId: string;
   readonly ttlSeconds: number;
@@ -33,6 +39,9 @@ export class RunLease {
   #timer: ReturnType<typeof setInterval> | undefined;
   #released = false;
   #lost = false;
+  #renewing = false;
+  /** performance.now() of the last renewal that succeeded (or of the take). */
+  #confirmedAt = performance.now();
 
   constructor(store: RunLeaseStore, runId: string, options: RunLeaseOptions = {}) {
     this.#store = store;
@@ -49,44 +58,58 @@ export class RunLease {
     }
   }
 
-  /** Whether a renewal found the lease taken over. */
+  /** Whether the lease was lost (taken over, or not renewable for longer than its TTL). */
   get lost(): boolean {
     return this.#lost;
   }
 
   /** Extend the lease to now + TTL; false when it is no longer ours (or already released). */
-  renew(): boolean {
+  async renew(): Promise<boolean> {
     if (this.#released) return false;
-    const ok = this.#store.renewRunLease(this.runId, this.ttlSeconds);
-    if (!ok && !this.#lost) {
-      this.#lost = true;
-      this.#onLost?.();
-    }
+    const ok = await this.#store.renewRunLease(this.runId, this.ttlSeconds);
+    if (ok) this.#confirmedAt = performance.now();
+    else this.#markLost();
     return ok;
   }
 
-  /** Stop renewing and delete the row if it is still ours. Never throws (the lease then expires by TTL). */
-  release(): void {
+  /** Stop renewing and delete the row if it is still ours. Never rejects (the lease then expires by TTL). */
+  async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     try {
-      this.#store.releaseRunLease(this.runId);
+      await this.#store.releaseRunLease(this.runId);
     } catch {
       // Best effort: the row expires after the TTL.
     }
   }
 
   [Symbol.dispose](): void {
-    this.release();
+    void this.release();
   }
 
-  #tick(): void {
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+
+  #markLost(): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.#onLost?.();
+  }
+
+  async #tick(): Promise<void> {
+    // A slow backend must not stack renewals: skip the tick while the previous one is in flight.
+    if (this.#renewing || this.#released) return;
+    this.#renewing = true;
     try {
-      this.renew();
+      await this.renew();
     } catch (err) {
       this.#onRenewError?.(err);
+      if (performance.now() - this.#confirmedAt > this.ttlSeconds * 1000) this.#markLost();
+    } finally {
+      this.#renewing = false;
     }
   }
 }

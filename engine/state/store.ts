@@ -1,5 +1,5 @@
 // The SQLite state store (docs/state.md, D14, D15): job/step rows with outputs, the run record, TTL locks.
-import { DatabaseSync, type SQLOutputValue } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 import { dirname, resolve } from "node:path";
 import { errorMessage, StateError } from "../errors.ts";
 import type { Status } from "../types.ts";
@@ -7,15 +7,8 @@ import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_migrations.ts
 
 export { SCHEMA_VERSION };
 import { hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";
-import {
-  boundedJsonColumn,
-  immediate,
-  INPUTS_MAX_BYTES,
-  jsonColumn,
-  numOrNull,
-  parseJsonObject,
-  textOrNull,
-} from "./_tx.ts";
+import { boundedJsonColumn, immediate, INPUTS_MAX_BYTES, jsonColumn } from "./_tx.ts";
+import { intOrNull, jobRecord, maskText, runRecord, stepRecord } from "./_records.ts";
 import {
   isRunLeaseKey,
   type LockIdentity,
@@ -29,22 +22,33 @@ import {
 } from "./locks.ts";
 import { RUN_LEASE_TTL_SECONDS, runBusyMessage, RunLease, type RunLeaseOptions } from "./run_lease.ts";
 import { StatementCache } from "./_statements.ts";
+import { abortableSleep } from "../clock.ts";
+import type { ForceReleaseResult, LockInfo, StateBackend } from "./backend.ts";
+import {
+  claimFireRow,
+  finishFireRow,
+  type FireClaim,
+  type FireClaimResult,
+  type FireRecord,
+  type FireTakeover,
+  listFireRows,
+  releaseFireRow,
+  renewFireRow,
+  takeOverFireRow,
+} from "./fires.ts";
 import {
   deleteLockRow,
   deleteRunRows,
   listLockRows,
   type ListRunsOptions,
   listRunsQuery,
-  type LockRow,
   orphanRunIds,
 } from "./admin.ts";
-import { abortableSleep } from "../clock.ts";
 import type {
   AcquireLockOptions,
   BeginRunOptions,
   FinishRunOptions,
   JobRecord,
-  PluginRecord,
   RunRecord,
   SetJobStatusOptions,
   SetStepStatusOptions,
@@ -52,31 +56,16 @@ import type {
   StepRecord,
 } from "./types.ts";
 
-type _Row = Record<string, SQLOutputValue>;
-
-/** A lock row with what an operator needs to judge it. */
-export interface LockInfo extends LockRow {
-  /** `expires_at <= now`: the next acquirer of any key deletes it. */
-  expired: boolean;
-  /** Whether the holder process exists: null when unknown (another host, or no pid recorded). */
-  alive: boolean | null;
-}
-
-/** What `forceReleaseLock` did. */
-export interface ForceReleaseResult {
-  lock: LockInfo;
-  released: boolean;
-  /** Refused because the holder is alive on this host and `force` was not given. */
-  refused: boolean;
-}
+export type { ForceReleaseResult, LockInfo };
 
 const _DEFAULT_BUSY_MS = 30_000;
 const _DEFAULT_TTL_S = 600;
 // SQLite's in-memory database (tests, throwaway runs): no file, no parent dirs.
 const _MEMORY = ":memory:";
 
-/** One connection per process to the state database (docs/state.md). */
-export class StateStore {
+/** The SQLite state store: one connection per process to the state database file (docs/state.md). */
+export class StateStore implements StateBackend {
+  readonly kind = "sqlite" as const;
   /** Absolute path of the database file. */
   readonly path: string;
   readonly #db: DatabaseSync;
@@ -152,7 +141,7 @@ export class StateStore {
         jobId,
         runId,
       );
-      return row ? _jobRecord(row) : null;
+      return row ? jobRecord(row) : null;
     });
   }
 
@@ -169,11 +158,11 @@ export class StateStore {
         status,
         this.#nowSeconds(),
         jsonColumn(options.outputs, m),
-        _maskText(options.skipReason, m),
-        _maskText(options.skipTrigger, m),
-        _maskText(options.error, m),
-        _intOrNull(options.startedAtMs),
-        _intOrNull(options.endedAtMs),
+        maskText(options.skipReason, m),
+        maskText(options.skipTrigger, m),
+        maskText(options.error, m),
+        intOrNull(options.startedAtMs),
+        intOrNull(options.endedAtMs),
       );
     });
   }
@@ -184,7 +173,7 @@ export class StateStore {
       "read job rows",
       () =>
         this.#sql.prepare("SELECT * FROM job_runs WHERE run_id = ? ORDER BY updated_at, rowid").all(runId)
-          .map(_jobRecord),
+          .map(jobRecord),
     );
   }
 
@@ -193,7 +182,7 @@ export class StateStore {
       if (!this.#tables.has("step_runs")) return null;
       const row = this.#sql.prepare("SELECT * FROM step_runs WHERE job_id = ? AND run_id = ? AND step_id = ?")
         .get(jobId, runId, stepId);
-      return row ? _stepRecord(row) : null;
+      return row ? stepRecord(row) : null;
     });
   }
 
@@ -220,8 +209,8 @@ export class StateStore {
         jsonColumn(options.promoted, m),
         options.stepType ?? null,
         boundedJsonColumn(options.inputs, m, INPUTS_MAX_BYTES),
-        _intOrNull(options.startedAtMs),
-        _intOrNull(options.endedAtMs),
+        intOrNull(options.startedAtMs),
+        intOrNull(options.endedAtMs),
       );
     });
   }
@@ -236,7 +225,7 @@ export class StateStore {
           "SELECT * FROM step_runs WHERE run_id = ? AND job_id = ? ORDER BY updated_at, rowid",
         )
           .all(runId, jobId);
-      return rows.map(_stepRecord);
+      return rows.map(stepRecord);
     });
   }
 
@@ -278,10 +267,10 @@ export class StateStore {
         nowMs,
         jsonColumn(rec.env ?? null, m),
         jsonColumn(rec.settings ?? null, m),
-        _maskText(rec.workspaceRoot, m),
+        maskText(rec.workspaceRoot, m),
         rec.logPath ?? null,
       );
-      return _runRecord(row!);
+      return runRecord(row!);
     });
   }
 
@@ -295,7 +284,7 @@ export class StateStore {
         result.exitCode,
         this.#nowSeconds(),
         Math.trunc(this.#now()),
-        _maskText(result.error, this.#mask),
+        maskText(result.error, this.#mask),
         runId,
       );
     });
@@ -305,7 +294,7 @@ export class StateStore {
     return this.#guard("read run record", () => {
       if (!this.#tables.has("runs")) return null;
       const row = this.#sql.prepare("SELECT * FROM runs WHERE run_id = ?").get(runId);
-      return row ? _runRecord(row) : null;
+      return row ? runRecord(row) : null;
     });
   }
 
@@ -314,7 +303,7 @@ export class StateStore {
     return this.#guard("read run records", () => {
       if (!this.#tables.has("runs")) return [];
       const { sql, params } = listRunsQuery(options);
-      return this.#sql.prepare(sql).all(...params).map(_runRecord);
+      return this.#sql.prepare(sql).all(...params).map(runRecord);
     });
   }
 
@@ -341,7 +330,7 @@ export class StateStore {
     if (!Number.isFinite(wait) || wait < 0) throw new StateError(`Invalid lock wait_seconds: ${wait}`);
     _refuseReserved(key);
     const deadline = performance.now() + wait * 1000;
-    while (true) {
+    for (let attempt = 1;; attempt++) {
       const got = this.#guard("acquire lock", () =>
         tryAcquireLock(this.#sql, key, {
           ...this.#identity(options.owner),
@@ -351,6 +340,7 @@ export class StateStore {
       if (got) return true;
       const left = deadline - performance.now();
       if (left <= 0 || options.signal?.aborted) return false;
+      options.onRetry?.(attempt);
       await abortableSleep(Math.min(this.#retryMs, left), options.signal);
     }
   }
@@ -441,6 +431,83 @@ export class StateStore {
     );
   }
 
+  // ---- scheduler fires (docs/fleet.md "Exactly once") ----
+
+  /** Claim `<item>-<slot>` for this scheduler (refused when taken, or when the item has an unfinished fire). */
+  claimFire(claim: FireClaim): FireClaimResult {
+    return this.#guard(
+      "claim fire",
+      () =>
+        claimFireRow(this.#sql, {
+          ...claim,
+          host: this.#host,
+          pid: this.#pid,
+          nowSeconds: this.#nowSeconds(),
+        }),
+    );
+  }
+
+  /** Extend this scheduler's unfinished claim to now + ttl; false when it is no longer ours. */
+  renewFire(itemId: string, slotMs: number, ttlSeconds: number): boolean {
+    return this.#guard(
+      "renew fire",
+      () =>
+        renewFireRow(this.#sql, { itemId, slotMs, host: this.#host, pid: this.#pid }, {
+          nowSeconds: this.#nowSeconds(),
+          ttlSeconds,
+        }),
+    );
+  }
+
+  /** Record the exit code of this scheduler's claim. */
+  finishFire(itemId: string, slotMs: number, exitCode: number): boolean {
+    return this.#guard(
+      "finish fire",
+      () =>
+        finishFireRow(this.#sql, { itemId, slotMs, host: this.#host, pid: this.#pid }, {
+          nowSeconds: this.#nowSeconds(),
+          exitCode,
+        }),
+    );
+  }
+
+  /** Give this scheduler's claim up unfinished, for another scheduler to take over. */
+  releaseFire(itemId: string, slotMs: number): boolean {
+    return this.#guard(
+      "release fire",
+      () =>
+        releaseFireRow(this.#sql, { itemId, slotMs, host: this.#host, pid: this.#pid }, this.#nowSeconds()),
+    );
+  }
+
+  /** Take over the oldest abandoned (expired, unfinished, run lease free) claim of these items. */
+  takeOverFire(takeover: FireTakeover): FireRecord | null {
+    return this.#guard("take over fire", () =>
+      takeOverFireRow(this.#sql, {
+        ...takeover,
+        host: this.#host,
+        pid: this.#pid,
+        nowSeconds: this.#nowSeconds(),
+      }));
+  }
+
+  listFires(options: { itemId?: string; unfinished?: boolean } = {}): FireRecord[] {
+    return this.#guard("read fires", () => {
+      if (!this.#tables.has("schedule_fires")) return [];
+      return listFireRows(this.#sql, options);
+    });
+  }
+
+  /** The host id this store records with locks, leases and fires. */
+  get host(): string {
+    return this.#host;
+  }
+
+  /** The pid this store records as the owner of what this process holds. */
+  get pid(): number {
+    return this.#pid;
+  }
+
   #identity(owner: string): LockIdentity {
     return { owner, host: this.#host, pid: this.#pid };
   }
@@ -505,71 +572,4 @@ function _refuseReserved(key: string): void {
       { code: "state:reserved_lock_key" },
     );
   }
-}
-
-function _intOrNull(v: number | null | undefined): number | null {
-  return v === undefined || v === null || !Number.isFinite(v) ? null : Math.trunc(v);
-}
-
-function _maskText(v: string | null | undefined, mask: (s: string) => string): string | null {
-  return v === undefined || v === null ? null : mask(v);
-}
-
-function _jobRecord(r: _Row): JobRecord {
-  return {
-    jobId: String(r.job_id),
-    runId: String(r.run_id),
-    status: String(r.status),
-    outputs: parseJsonObject(textOrNull(r.outputs_json), "job_runs.outputs_json"),
-    skipReason: textOrNull(r.skip_reason),
-    skipTrigger: textOrNull(r.skip_trigger),
-    error: textOrNull(r.error),
-    updatedAt: Number(r.updated_at),
-    startedAtMs: numOrNull(r.started_at_ms),
-    endedAtMs: numOrNull(r.ended_at_ms),
-  };
-}
-
-function _stepRecord(r: _Row): StepRecord {
-  return {
-    jobId: String(r.job_id),
-    runId: String(r.run_id),
-    stepId: String(r.step_id),
-    status: String(r.status),
-    output: parseJsonObject(textOrNull(r.output_json), "step_runs.output_json"),
-    promoted: parseJsonObject(textOrNull(r.promoted_json), "step_runs.promoted_json"),
-    updatedAt: Number(r.updated_at),
-    stepType: textOrNull(r.step_type),
-    inputs: parseJsonObject(textOrNull(r.inputs_json), "step_runs.inputs_json"),
-    startedAtMs: numOrNull(r.started_at_ms),
-    endedAtMs: numOrNull(r.ended_at_ms),
-  };
-}
-
-function _runRecord(r: _Row): RunRecord {
-  const plugins = textOrNull(r.plugins_json);
-  return {
-    runId: String(r.run_id),
-    flowId: String(r.flow_id),
-    flowYaml: textOrNull(r.flow_yaml),
-    flowSha256: textOrNull(r.flow_sha256),
-    version: textOrNull(r.version),
-    status: String(r.status) as RunRecord["status"],
-    startedAt: Number(r.started_at),
-    endedAt: numOrNull(r.ended_at),
-    exitCode: numOrNull(r.exit_code),
-    invocations: Number(r.invocations),
-    host: textOrNull(r.host),
-    pid: numOrNull(r.pid),
-    plugins: plugins === null ? [] : JSON.parse(plugins) as PluginRecord[],
-    bundle: parseJsonObject(textOrNull(r.bundle_json), "runs.bundle_json"),
-    error: textOrNull(r.error),
-    startedAtMs: numOrNull(r.started_at_ms),
-    invokedAtMs: numOrNull(r.invoked_at_ms),
-    endedAtMs: numOrNull(r.ended_at_ms),
-    env: parseJsonObject(textOrNull(r.env_json), "runs.env_json") as Record<string, string | null> | null,
-    settings: parseJsonObject(textOrNull(r.settings_json), "runs.settings_json"),
-    workspaceRoot: textOrNull(r.workspace_root),
-    logPath: textOrNull(r.log_path),
-  };
 }

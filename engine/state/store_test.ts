@@ -3,6 +3,42 @@ import { DatabaseSync } from "node:sqlite";
 import { StateError } from "../errors.ts";
 import { SCHEMA_VERSION, StateStore } from "./mod.ts";
 import { tempDir } from "./_test_util.ts";
+import { stateConformance } from "./_conformance.ts";
+
+// The shared suite on a SQLite file; the backend clock is the store's injected `now`.
+stateConformance({
+  name: "sqlite",
+  async fresh() {
+    const dir = await tempDir();
+    const path = `${dir.path}/state.db`;
+    const T0 = 1_700_000_000_000;
+    let offset = 0;
+    const opened: StateStore[] = [];
+    return {
+      open(options = {}) {
+        const store = StateStore.open(path, { ...options, now: () => T0 + offset * 1000 });
+        opened.push(store);
+        return Promise.resolve(store);
+      },
+      advance(seconds) {
+        offset += seconds;
+      },
+      nowSeconds: () => Promise.resolve(Math.floor((T0 + offset * 1000) / 1000)),
+      rows(table) {
+        const db = new DatabaseSync(path, { readOnly: true });
+        try {
+          return Promise.resolve(db.prepare(`SELECT * FROM ${table}`).all().map((r) => ({ ...r })));
+        } finally {
+          db.close();
+        }
+      },
+      async [Symbol.asyncDispose]() {
+        for (const store of opened) store.close();
+        await dir[Symbol.asyncDispose]();
+      },
+    };
+  },
+});
 
 Deno.test("StateStore.open() creates parent dirs, WAL, schema version and the tables", async () => {
   await using dir = await tempDir();
@@ -15,137 +51,10 @@ Deno.test("StateStore.open() creates parent dirs, WAL, schema version and the ta
     assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
       .map((r) => r.name);
-    assert.deepEqual(tables, ["job_runs", "locks", "runs", "step_runs"]);
+    assert.deepEqual(tables, ["job_runs", "locks", "runs", "schedule_fires", "step_runs"]);
   } finally {
     db.close();
   }
-});
-
-Deno.test("StateStore job and step rows round-trip outputs for resume (D4)", async () => {
-  await using dir = await tempDir();
-  const path = `${dir.path}/state.db`;
-  {
-    using store = StateStore.open(path, { now: () => 1_700_000_000_999 });
-    store.setJobStatus("j1", "r1", "RUNNING");
-    store.setStepStatus("j1", "r1", "s1", "SUCCESS", {
-      output: { n: 3, list: [1, "two", null, { deep: true }], text: "é\u0000x" },
-      promoted: { count: 3 },
-    });
-    store.setStepStatus("j1", "r1", "s2", "SKIPPED", {
-      output: { skipped: true, reason: "count(0) < min_count(1)" },
-    });
-    store.setJobStatus("j1", "r1", "SKIPPED", {
-      outputs: { count: 3 },
-      skipReason: "count(0) < min_count(1)",
-      skipTrigger: "step",
-    });
-  }
-  using store = StateStore.open(path);
-  assert.deepEqual(store.getJobRecord("j1", "r1"), {
-    jobId: "j1",
-    runId: "r1",
-    status: "SKIPPED",
-    outputs: { count: 3 },
-    skipReason: "count(0) < min_count(1)",
-    skipTrigger: "step",
-    error: null,
-    updatedAt: 1_700_000_000,
-    startedAtMs: null,
-    endedAtMs: null,
-  });
-  const s1 = store.getStepRecord("j1", "r1", "s1");
-  assert.deepEqual(s1?.output, { n: 3, list: [1, "two", null, { deep: true }], text: "é\u0000x" });
-  assert.deepEqual(s1?.promoted, { count: 3 });
-  assert.equal(store.getStepRecord("j1", "r1", "nope"), null);
-  assert.equal(store.getJobRecord("j1", "other"), null);
-  assert.deepEqual(store.listStepRecords("r1").map((s) => [s.stepId, s.status]), [
-    ["s1", "SUCCESS"],
-    ["s2", "SKIPPED"],
-  ]);
-  assert.deepEqual(store.listStepRecords("r1", "zz"), []);
-  assert.equal(store.listJobRecords("r1").length, 1, "INSERT OR REPLACE keeps one row per (job, run)");
-});
-
-Deno.test("StateStore masks outputs, errors and run records before writing (D18)", async () => {
-  await using dir = await tempDir();
-  const mask = (s: string) => s.replaceAll("hunter22", "***");
-  using store = StateStore.open(`${dir.path}/state.db`, { mask });
-  store.setStepStatus("j", "r", "s", "SUCCESS", {
-    output: { dsn: "user:hunter22@db", nested: ["x hunter22"], hunter22: 1 },
-    promoted: { p: "hunter22" },
-  });
-  store.setJobStatus("j", "r", "FAILED", { error: "login hunter22 refused", outputs: { o: "hunter22" } });
-  store.beginRun({
-    runId: "r",
-    flowId: "f",
-    flowYaml: "pw: hunter22",
-    version: "0.1.0",
-    host: "h",
-    pid: 1,
-    bundle: { url: "https://u:hunter22@x" },
-  });
-  store.finishRun("r", { status: "FAILED", exitCode: 1, error: "bad hunter22" });
-  const db = new DatabaseSync(store.path);
-  try {
-    const dump = JSON.stringify([
-      db.prepare("SELECT * FROM step_runs").all(),
-      db.prepare("SELECT * FROM job_runs").all(),
-      db.prepare("SELECT * FROM runs").all(),
-    ]);
-    assert.ok(!dump.includes("hunter22"), dump);
-    assert.ok(dump.includes("***"));
-  } finally {
-    db.close();
-  }
-  assert.deepEqual(store.getStepRecord("j", "r", "s")?.output, {
-    dsn: "user:***@db",
-    nested: ["x ***"],
-    "***": 1,
-  });
-  assert.equal(store.getJobRecord("j", "r")?.error, "login *** refused");
-});
-
-Deno.test("StateStore.beginRun() inserts, then counts invocations on resume; finishRun() closes it", async () => {
-  await using dir = await tempDir();
-  let now = 1_000_000;
-  using store = StateStore.open(`${dir.path}/state.db`, { now: () => now });
-  const rec = {
-    runId: "r1",
-    flowId: "f",
-    flowYaml: "version: 1",
-    flowSha256: "ab",
-    version: "0.1.0",
-    host: "h",
-    pid: 7,
-    plugins: [{ name: "p", version: "1.0.0", sha256: "cd" }],
-    bundle: { bundle_id: "b", fingerprint: "fp", source_type: "git", commit: "c0" },
-  };
-  const first = store.beginRun(rec);
-  assert.equal(first.status, "RUNNING");
-  assert.equal(first.invocations, 1);
-  assert.equal(first.startedAt, 1000);
-  assert.deepEqual(first.plugins, rec.plugins);
-  now = 2_000_000;
-  store.finishRun("r1", { status: "FAILED", exitCode: 1, error: "job a failed" });
-  const done = store.getRun("r1");
-  assert.deepEqual([done?.status, done?.exitCode, done?.endedAt, done?.error], [
-    "FAILED",
-    1,
-    2000,
-    "job a failed",
-  ]);
-  now = 3_000_000;
-  const again = store.beginRun({ ...rec, pid: 8 });
-  assert.deepEqual(
-    [again.status, again.invocations, again.startedAt, again.endedAt, again.exitCode, again.error, again.pid],
-    ["RUNNING", 2, 1000, null, null, null, 8],
-  );
-  store.finishRun("r1", { status: "SUCCESS", exitCode: 0 });
-  store.beginRun({ ...rec, runId: "r2", flowId: "g" });
-  assert.deepEqual(store.listRuns().map((r) => r.runId), ["r2", "r1"]);
-  assert.deepEqual(store.listRuns({ limit: 1 }).map((r) => r.runId), ["r2"]);
-  assert.deepEqual(store.listRuns({ flowId: "f" }).map((r) => r.runId), ["r1"]);
-  assert.equal(store.getRun("nope"), null);
 });
 
 Deno.test("StateStore.open() migrates an upstream (version 0) database in place", async () => {
@@ -297,14 +206,6 @@ Deno.test("StateStore.open({readOnly}) reads an existing database and never crea
   });
 });
 
-Deno.test("StateStore operations after close() are StateErrors", async () => {
-  await using dir = await tempDir();
-  const store = StateStore.open(`${dir.path}/s.db`);
-  store.close();
-  store.close();
-  assert.throws(() => store.getRun("r"), { name: "StateError" });
-});
-
 Deno.test("StateStore.open(':memory:') keeps everything in memory", async () => {
   await using dir = await tempDir();
   const cwd = Deno.cwd();
@@ -360,4 +261,53 @@ Deno.test("StateStore reuses its prepared statements across calls and after a fa
   assert.equal(await store.acquireLock("k", { owner: "b" }), true);
   store.close();
   assert.throws(() => store.getStepRecord("j", "r", "s1"), { name: "StateError" });
+});
+
+Deno.test("StateStore stamps rows with its clock in Unix seconds (SQLite: the injected clock)", async () => {
+  await using dir = await tempDir();
+  using store = StateStore.open(`${dir.path}/s.db`, { now: () => 1_700_000_000_999 });
+  store.setJobStatus("j", "r", "SUCCESS");
+  assert.equal(store.getJobRecord("j", "r")?.updatedAt, 1_700_000_000);
+  const run = store.beginRun({ runId: "r", flowId: "f", flowYaml: "f", version: "0", host: "h", pid: 1 });
+  assert.deepEqual([run.startedAt, run.startedAtMs, run.invokedAtMs], [
+    1_700_000_000,
+    1_700_000_000_999,
+    1_700_000_000_999,
+  ]);
+  assert.equal(await store.acquireLock("k", { owner: "r", ttlSeconds: 60 }), true);
+  assert.equal(store.listLocks()[0]?.expiresAt, 1_700_000_060);
+});
+
+Deno.test("StateStore.open() migrates a version 1 database to the run history columns", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/v1.db`;
+  const db = new DatabaseSync(path);
+  db.exec(`CREATE TABLE job_runs (job_id TEXT NOT NULL, run_id TEXT NOT NULL, status TEXT NOT NULL,
+      updated_at INTEGER NOT NULL, outputs_json TEXT, skip_reason TEXT, skip_trigger TEXT, error TEXT,
+      PRIMARY KEY(job_id, run_id));
+    CREATE TABLE step_runs (job_id TEXT NOT NULL, run_id TEXT NOT NULL, step_id TEXT NOT NULL,
+      status TEXT NOT NULL, updated_at INTEGER NOT NULL, output_json TEXT, promoted_json TEXT,
+      PRIMARY KEY(job_id, run_id, step_id));
+    CREATE TABLE locks (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL, host TEXT, pid INTEGER);
+    CREATE TABLE runs (run_id TEXT PRIMARY KEY, flow_id TEXT NOT NULL, flow_yaml TEXT, flow_sha256 TEXT,
+      version TEXT, status TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER, exit_code INTEGER,
+      invocations INTEGER NOT NULL DEFAULT 1, host TEXT, pid INTEGER, plugins_json TEXT, bundle_json TEXT, error TEXT);
+    INSERT INTO runs (run_id, flow_id, status, started_at) VALUES ('old', 'f', 'SUCCESS', 5);
+    INSERT INTO step_runs (job_id, run_id, step_id, status, updated_at) VALUES ('j', 'old', 's', 'SUCCESS', 5);
+    PRAGMA user_version = 1;`);
+  db.close();
+  {
+    using ro = StateStore.open(path, { readOnly: true });
+    assert.equal(ro.getRun("old")?.env, null, "read-only: an older schema is read as it is");
+  }
+  using store = StateStore.open(path);
+  const run = store.getRun("old")!;
+  assert.deepEqual([run.startedAtMs, run.env, run.logPath], [null, null, null]);
+  assert.equal(store.getStepRecord("j", "old", "s")?.inputs, null);
+  const check = new DatabaseSync(path, { readOnly: true });
+  try {
+    assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
+  } finally {
+    check.close();
+  }
 });

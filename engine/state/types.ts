@@ -132,6 +132,8 @@ export interface AcquireLockOptions {
   waitSeconds?: number;
   /** Stop waiting when aborted (run termination, docs/execution-model.md). */
   signal?: AbortSignal;
+  /** Called after each failed attempt while waiting (before the pause), with the attempt number. */
+  onRetry?: (attempt: number) => void;
 }
 
 export interface StateStoreOptions {
