@@ -51,8 +51,8 @@ Examples:
     )
     .action(async (flowArg, opts) => {
       const target = await resolveStateTarget({ flow: flowArg, flowOption: opts.flow, db: opts.db });
-      using store = await openState(target.dbPath);
-      const rows = store.listLocks();
+      await using store = await openState(target.state);
+      const rows = await store.listLocks();
       if (opts.json) return printJson({ state: store.path, locks: rows.map(_lockJson) });
       if (rows.length === 0) return console.log("No locks held");
       console.log(formatTable(
@@ -86,8 +86,8 @@ Examples:
     )
     .action(async (key, flowArg, opts) => {
       const target = await resolveStateTarget({ flow: flowArg, flowOption: opts.flow, db: opts.db });
-      using store = await openState(target.dbPath, { write: true });
-      const result = store.forceReleaseLock(key, { force: opts.force === true });
+      await using store = await openState(target.state, { write: true });
+      const result = await store.forceReleaseLock(key, { force: opts.force === true });
       if (result === null) {
         throw new UsageError(`Unknown lock key: ${JSON.stringify(key)} (not held in ${store.path})`, {
           code: "usage:unknown_lock",

@@ -113,21 +113,25 @@ function _makeLogger(settings: Settings, masker: Masker, jobs: number): Logger {
   return new Logger({ format, level, mask, write: stderrLineWriter() });
 }
 
+/** How long a second signal waits for the state writes of a forced exit. */
+const _FORCED_EXIT_WRITE_MS = 5_000;
+
 /**
  * The first SIGINT/SIGTERM aborts the run (the running step stops its process group, the job is recorded
  * FAILED `terminated by <SIGNAL>`, run_summary is emitted); a second signal exits at once, after the session
- * recorded synchronously that the run was cut short, so no row claims RUNNING for a process that is gone.
+ * recorded that the run was cut short, so no row claims RUNNING for a process that is gone.
  */
 function _installSignalHandlers(controller: AbortController, session: RunSession): () => void {
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const handlers = signals.map((sig) => {
     const handler = () => {
       if (controller.signal.aborted) {
-        try {
-          session.recordForcedExit(sig);
-        } finally {
-          Deno.exit(EXIT.FAILED);
-        }
+        // SQLite writes complete at once; a PostgreSQL backend gets a few seconds, then the rows keep RUNNING
+        // until the run id is resumed (the lease expires, docs/failure-recovery.md).
+        const timeout = new Promise((r) => setTimeout(r, _FORCED_EXIT_WRITE_MS));
+        void Promise.race([session.recordForcedExit(sig).catch(() => {}), timeout])
+          .finally(() => Deno.exit(EXIT.FAILED));
+        return;
       }
       controller.abort(sig);
     };

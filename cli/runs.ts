@@ -3,7 +3,7 @@
 import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { EXIT, UsageError } from "../engine/errors.ts";
 import type { JsonValue } from "../engine/types.ts";
-import type { StateStore } from "../engine/state/mod.ts";
+import type { RunRecord, StateBackend } from "../engine/state/mod.ts";
 import type { JobView, RunView } from "../engine/history/run_view.ts";
 import type { Change } from "../engine/history/run_diff.ts";
 import { setExitCode } from "./_exit.ts";
@@ -111,17 +111,17 @@ Examples:
     )
     .action(async (flowArg, opts) => {
       const target = await _target(flowArg, opts);
-      using store = await openState(target.dbPath);
+      await using store = await openState(target.state);
       const limit = opts.limit ?? _DEFAULT_LIMIT;
       const flowId = opts.flowId ?? (opts.allFlows ? undefined : target.flowId);
       const { runSummaryJson } = await import("../engine/history/run_view.ts");
-      const records = store.listRuns({
+      const records = await store.listRuns({
         limit: limit === 0 ? undefined : limit,
         flowId,
         status: opts.status,
         sinceSeconds: opts.since === undefined ? undefined : opts.since(Date.now()) / 1000,
       });
-      const locks = records.some((r) => r.status === "RUNNING") ? store.listLocks() : [];
+      const locks = records.some((r) => r.status === "RUNNING") ? await store.listLocks() : [];
       const runs = records.map((r) => runSummaryJson(r, locks));
       if (opts.json) return printJson({ state: store.path, runs });
       if (runs.length === 0) return console.log("No runs recorded");
@@ -160,7 +160,7 @@ Examples:
     )
     .action(async (runId, flowArg, opts) => {
       const target = await _target(flowArg, opts);
-      using store = await openState(target.dbPath);
+      await using store = await openState(target.state);
       const view = await _loadView(store, runId);
       if (opts.html !== undefined) {
         const { renderTimelineHtml } = await import("../engine/history/timeline_html.ts");
@@ -180,9 +180,9 @@ Examples:
     });
 }
 
-async function _loadView(store: StateStore, runId: string): Promise<RunView> {
+async function _loadView(store: StateBackend, runId: string): Promise<RunView> {
   const { loadRunView } = await import("../engine/history/run_view.ts");
-  const view = loadRunView(store, runId);
+  const view = await loadRunView(store, runId);
   if (view === null) {
     throw new UsageError(`Unknown run id: ${runId} (no run record, job or step rows in ${store.path})`, {
       code: "usage:unknown_run",
@@ -282,16 +282,16 @@ async function _diff(
     throw new UsageError("give either --against or --against-current, not both", { loc: "--against" });
   }
   const target = await _target(flowArg ?? (opts.db === undefined ? opts.againstCurrent : undefined), opts);
-  using store = await openState(target.dbPath);
+  await using store = await openState(target.state);
   const { runSide, diffRuns } = await import("../engine/history/run_diff.ts");
-  const run = store.getRun(runId);
+  const run = await store.getRun(runId);
   if (run === null) {
     throw new UsageError(`Unknown run id: ${runId} (no run record in ${store.path})`, {
       code: "usage:unknown_run",
       loc: "RUN_ID",
     });
   }
-  const side = runSide(run, store.listStepRecords(runId));
+  const side = runSide(run, await store.listStepRecords(runId));
   let changes: Change[];
   let against: Record<string, JsonValue>;
   if (opts.againstCurrent !== undefined) {
@@ -300,7 +300,9 @@ async function _diff(
     changes = diffRuns(side, current.side);
     against = { flow_yaml: current.flowYaml };
   } else {
-    const other = opts.against !== undefined ? store.getRun(opts.against) : _previousRun(store, run);
+    const other = opts.against !== undefined
+      ? await store.getRun(opts.against)
+      : await _previousRun(store, run);
     if (other === null) {
       if (opts.against !== undefined) {
         throw new UsageError(
@@ -319,7 +321,7 @@ async function _diff(
         },
       );
     }
-    changes = diffRuns(runSide(other, store.listStepRecords(other.runId)), side);
+    changes = diffRuns(runSide(other, await store.listStepRecords(other.runId)), side);
     against = { run_id: other.runId, status: other.status };
   }
   if (opts.json) {
@@ -350,8 +352,8 @@ function _val(v: JsonValue, none: string): string {
   return v === null ? none : JSON.stringify(v);
 }
 
-function _previousRun(store: StateStore, run: NonNullable<ReturnType<StateStore["getRun"]>>) {
-  const runs = store.listRuns({ flowId: run.flowId });
+async function _previousRun(store: StateBackend, run: RunRecord): Promise<RunRecord | null> {
+  const runs = await store.listRuns({ flowId: run.flowId });
   const i = runs.findIndex((r) => r.runId === run.runId);
   return i >= 0 ? runs[i + 1] ?? null : null;
 }
@@ -364,8 +366,8 @@ async function _logs(
   opts: _StateOpts & { job?: string; step?: string; follow?: boolean; json?: boolean },
 ): Promise<void> {
   const target = await _target(flowArg, opts);
-  using store = await openState(target.dbPath);
-  const run = store.getRun(runId);
+  await using store = await openState(target.state);
+  const run = await store.getRun(runId);
   if (run === null) {
     throw new UsageError(`Unknown run id: ${runId} (no run record in ${store.path})`, {
       code: "usage:unknown_run",
@@ -399,8 +401,8 @@ async function _logs(
   const { isStaleRun } = await import("../engine/history/run_view.ts");
   // Follow until the run is no longer running (or nobody runs it any more), then print what is left.
   while (true) {
-    const now = store.getRun(runId);
-    const running = now !== null && now.status === "RUNNING" && !isStaleRun(now, store.listLocks());
+    const now = await store.getRun(runId);
+    const running = now !== null && now.status === "RUNNING" && !isStaleRun(now, await store.listLocks());
     print(await reader.next());
     if (!running) break;
     await new Promise((r) => setTimeout(r, 250));
@@ -425,9 +427,9 @@ async function _prune(
     );
   }
   const target = await _target(flowArg, opts);
-  using store = await openState(target.dbPath, { write: opts.dryRun !== true });
+  await using store = await openState(target.state, { write: opts.dryRun !== true });
   const cutoffMs = Date.now() - age;
-  const plan = planPrune(store, { cutoffMs, keepFailed: opts.keepFailed === true });
+  const plan = await planPrune(store, { cutoffMs, keepFailed: opts.keepFailed === true });
   const results = opts.dryRun ? [] : await applyPrune(store, plan);
   const failed = results.filter((r) => r.error !== undefined);
   const runs = plan.runs.map((c) => {

@@ -13,6 +13,10 @@ export function registerSettings(program: Command): void {
       const settings = loadSettings(snapshot);
       const masker = new Masker();
       masker.addFromSnapshot(snapshot);
+      // A URL from the settings file (state_url) carries its password too.
+      masker.addFromSnapshot(
+        Object.fromEntries(SETTING_NAMES.map((n) => [`settings.${n}`, String(settings[n])])),
+      );
       for (const w of settings.warnings) console.error(masker.mask(`WARNING ${w}`));
       if (opts.json) {
         const values = Object.fromEntries(SETTING_NAMES.map((n) => [n, settings[n]]));

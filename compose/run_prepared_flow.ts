@@ -12,7 +12,10 @@ import { referencedEnvKeys } from "../engine/flow/mod.ts";
 import { envRecord, settingsRecord } from "../engine/history/run_record.ts";
 import { Logger, runLogPath, RunLogWriter } from "../engine/observe/mod.ts";
 import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
+import { join } from "node:path";
+import { hostId, urlSecrets } from "../engine/state/mod.ts";
 import {
+  flowStateTarget,
   newRunId,
   openRunSession,
   renderFlowMeta,
@@ -91,13 +94,16 @@ export async function runPreparedFlow(
     mask,
     serviceVersion: denoJson.version,
   });
-  const session = openRunSession({
-    statePath: meta.state.path,
-    cwd,
+  const target = flowStateTarget(meta.state, { cwd, stateUrl: settings.state_url });
+  // The database password must never reach a log line, a state row or an error message (D18).
+  if (target.kind === "postgres") { for (const secret of urlSecrets(target.url)) masker.add(secret); }
+  const session = await openRunSession({
+    target,
     runId,
     flowId: meta.id,
     snapshot,
     mask,
+    leaseSeconds: settings.lease_seconds,
     onLeaseLost: () =>
       logger.log(
         "WARNING",
@@ -107,7 +113,10 @@ export async function runPreparedFlow(
   });
   const { state, statePath } = session;
   // Logs per run: every record at INFO or above, whatever the console level.
-  const logPath = runLogPath(statePath, runId);
+  // A PostgreSQL state has no directory of its own: the log goes under this host's state_root.
+  const logPath = target.kind === "sqlite"
+    ? runLogPath(statePath, runId)
+    : join(settings.state_root, "run-logs", `${encodeURIComponent(runId)}.jsonl`);
   let runLog: RunLogWriter | undefined;
   if (logPath !== null) {
     try {
@@ -136,7 +145,7 @@ export async function runPreparedFlow(
         plugins: prepared.plugins,
         bundle: prepared.bundle?.record ?? null,
         version: denoJson.version,
-        host: Deno.hostname(),
+        host: hostId(),
         pid: Deno.pid,
         env: envRecord(referencedEnvKeys(flow, report.profiles ?? {}), snapshot, masker),
         settings: settingsRecord(settings, snapshot, masker),
@@ -187,7 +196,7 @@ export async function runPreparedFlow(
       logger.removeRecordSink(runLog.sink);
       runLog.close();
     }
-    session.close();
+    await session.close();
   }
 }
 

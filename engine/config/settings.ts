@@ -30,6 +30,10 @@ export interface SettingValues {
   secrets_plugin: string | null;
   metrics_textfile: string | null;
   otlp_endpoint: string | null;
+  /** PostgreSQL URL of flows with `state.backend: postgres` and no `state.url` (docs/state.md "PostgreSQL"). */
+  state_url: string | null;
+  /** Run leases and scheduler fire claims expire this long after their holder stops renewing (docs/fleet.md). */
+  lease_seconds: number;
 }
 
 export type SettingName = keyof SettingValues;
@@ -43,7 +47,7 @@ export interface Settings extends SettingValues {
   warnings: string[];
 }
 
-type _Kind = "string" | "optional" | "bool" | "list" | "level" | "format";
+type _Kind = "string" | "optional" | "bool" | "list" | "level" | "format" | "seconds";
 const _FIELDS: Readonly<Record<SettingName, { env: string; kind: _Kind }>> = {
   work_root: { env: "AETHERFLOW_WORK_ROOT", kind: "string" },
   state_root: { env: "AETHERFLOW_STATE_ROOT", kind: "string" },
@@ -57,6 +61,8 @@ const _FIELDS: Readonly<Record<SettingName, { env: string; kind: _Kind }>> = {
   secrets_plugin: { env: "AETHERFLOW_SECRETS_PLUGIN", kind: "optional" },
   metrics_textfile: { env: "AETHERFLOW_METRICS_TEXTFILE", kind: "optional" },
   otlp_endpoint: { env: "AETHERFLOW_OTLP_ENDPOINT", kind: "optional" },
+  state_url: { env: "AETHERFLOW_STATE_URL", kind: "optional" },
+  lease_seconds: { env: "AETHERFLOW_LEASE_SECONDS", kind: "seconds" },
 };
 export const SETTING_NAMES: readonly SettingName[] = Object.keys(_FIELDS) as SettingName[];
 
@@ -79,8 +85,14 @@ function _defaults(): SettingValues {
     secrets_plugin: null,
     metrics_textfile: null,
     otlp_endpoint: null,
+    state_url: null,
+    lease_seconds: 60,
   };
 }
+
+// A lease shorter than a few seconds cannot be renewed reliably (renewal every third of it); a day is plenty.
+const _MIN_LEASE_S = 3;
+const _MAX_LEASE_S = 86_400;
 
 const _TRUE = new Set(["1", "true", "yes", "y", "on"]);
 const _FALSE = new Set(["0", "false", "no", "n", "off", ""]);
@@ -106,6 +118,10 @@ function _fromText(name: SettingName, text: string): SettingValues[SettingName] 
       return text.trim().toLowerCase() === "json" ? "json" : "text";
     case "optional":
       return text.trim() === "" ? null : text;
+    case "seconds": {
+      const n = Number(text.trim());
+      return Number.isInteger(n) && n >= _MIN_LEASE_S && n <= _MAX_LEASE_S ? n : undefined;
+    }
     default:
       return text;
   }
@@ -121,6 +137,7 @@ function _fromFile(name: SettingName, value: unknown): SettingValues[SettingName
     return value.map((s) => s.trim()).filter((s) => s !== "");
   }
   if (kind === "optional" && value === null) return null;
+  if (kind === "seconds" && typeof value === "number") return _fromText(name, String(value));
   return undefined;
 }
 
@@ -180,6 +197,11 @@ export function loadSettings(snapshot: Snapshot, options: LoadSettingsOptions = 
     if (parsed !== undefined) set(name, parsed, `env:${env}`);
     else if (_FIELDS[name].kind === "bool") {
       warnings.push(`Invalid boolean for ${env}: ${JSON.stringify(text)}; using default ${values[name]}`);
+    } else if (_FIELDS[name].kind === "seconds") {
+      warnings.push(
+        `Invalid ${env}: ${JSON.stringify(text)} (whole seconds, ${_MIN_LEASE_S} to ${_MAX_LEASE_S}); ` +
+          `using default ${values[name]}`,
+      );
     } else warnings.push(`Unknown log level for ${env}: ${JSON.stringify(text)}; using INFO`);
   }
   const fileText = (snapshot.AETHERFLOW_SETTINGS_FILE ?? "").trim();

@@ -40,9 +40,14 @@ export const workspaceSchema = modelObject("WorkspaceSpec", {
 });
 
 export const stateSchema = modelObject("StateSpec", {
-  // Parsed for parity, never read: SQLite is always used (docs/yaml-spec.md).
-  backend: enumField(["sqlite", "file"]).default("sqlite"),
+  // sqlite (a file per host; `file` is upstream's name for it) or postgres (one database for many hosts),
+  // docs/state.md "Backends".
+  backend: enumField(["sqlite", "file", "postgres"]).default("sqlite"),
   path: z.string().default(DEFAULT_STATE_PATH),
+  // postgres: the database URL (templated, e.g. "{{env.STATE_DB_URL}}"); null = the setting state_url.
+  url: nullableString(),
+  // postgres: the schema holding the tables.
+  schema: z.string().default("public"),
 });
 
 export const locksSchema = modelObject("LocksSpec", {

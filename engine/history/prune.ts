@@ -4,7 +4,7 @@
 import { errorMessage } from "../errors.ts";
 import { removeRunLog } from "../observe/run_log.ts";
 import { jobLayout } from "../runner/workspace.ts";
-import type { StateStore } from "../state/mod.ts";
+import type { StateBackend } from "../state/mod.ts";
 import { isStaleRun } from "./run_view.ts";
 import { removeTreeStrict } from "./_runtime.ts";
 
@@ -39,10 +39,10 @@ export interface PrunePlan {
 }
 
 /** Decide what to remove (reads only). */
-export function planPrune(store: StateStore, options: PruneOptions): PrunePlan {
+export async function planPrune(store: StateBackend, options: PruneOptions): Promise<PrunePlan> {
   const plan: PrunePlan = { runs: [], skipped: [] };
-  const locks = store.listLocks();
-  for (const run of store.listRuns({})) {
+  const locks = await store.listLocks();
+  for (const run of await store.listRuns({})) {
     const lastAtMs = run.endedAtMs ?? (run.endedAt !== null ? run.endedAt * 1000 : null) ??
       run.invokedAtMs ?? run.startedAtMs ?? run.startedAt * 1000;
     if (lastAtMs >= options.cutoffMs) continue;
@@ -56,7 +56,7 @@ export function planPrune(store: StateStore, options: PruneOptions): PrunePlan {
     }
     const dirs: string[] = [];
     if (run.workspaceRoot !== null) {
-      for (const job of store.listJobRecords(run.runId)) {
+      for (const job of await store.listJobRecords(run.runId)) {
         const dir = _jobDir(run.workspaceRoot, run.flowId, job.jobId, run.runId);
         if (dir !== null) dirs.push(dir);
       }
@@ -70,7 +70,7 @@ export function planPrune(store: StateStore, options: PruneOptions): PrunePlan {
       logPath: run.logPath,
     });
   }
-  for (const orphan of store.listOrphanRunIds()) {
+  for (const orphan of await store.listOrphanRunIds()) {
     if (orphan.updatedAt * 1000 >= options.cutoffMs) continue;
     plan.runs.push({
       runId: orphan.runId,
@@ -104,14 +104,14 @@ export interface PruneResult {
 }
 
 /** Carry out the plan, run by run: directories and log file, then the rows. */
-export async function applyPrune(store: StateStore, plan: PrunePlan): Promise<PruneResult[]> {
+export async function applyPrune(store: StateBackend, plan: PrunePlan): Promise<PruneResult[]> {
   const out: PruneResult[] = [];
   for (const run of plan.runs) {
     const result: PruneResult = { runId: run.runId, rows: 0, removedDirs: [], logRemoved: false };
     try {
       for (const dir of run.dirs) if (await removeTreeStrict(dir)) result.removedDirs.push(dir);
       if (run.logPath !== null) result.logRemoved = await removeRunLog(run.logPath);
-      result.rows = store.deleteRun(run.runId);
+      result.rows = await store.deleteRun(run.runId);
     } catch (err) {
       result.error = errorMessage(err);
     }

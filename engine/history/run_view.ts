@@ -1,6 +1,6 @@
 // What `runs list` and `runs show` print (docs/cli.md "Run history"): the run record, its job and step rows,
 // durations, resume and staleness, as plain data in the CLI's one JSON style (ISO times plus `*_ms`).
-import type { JobRecord, LockInfo, RunRecord, StateStore, StepRecord } from "../state/mod.ts";
+import type { JobRecord, LockInfo, RunRecord, StateBackend, StepRecord } from "../state/mod.ts";
 import { runLeaseKey } from "../state/mod.ts";
 import type { JsonObject, JsonValue } from "../types.ts";
 
@@ -97,12 +97,12 @@ export interface RunView {
 }
 
 /** Read one run; null when the database knows nothing of `runId`. */
-export function loadRunView(store: StateStore, runId: string): RunView | null {
-  const run = store.getRun(runId);
-  const jobs = store.listJobRecords(runId);
-  const steps = store.listStepRecords(runId);
+export async function loadRunView(store: StateBackend, runId: string): Promise<RunView | null> {
+  const run = await store.getRun(runId);
+  const jobs = await store.listJobRecords(runId);
+  const steps = await store.listStepRecords(runId);
   if (run === null && jobs.length === 0 && steps.length === 0) return null;
-  const locks = run?.status === "RUNNING" ? store.listLocks() : [];
+  const locks = run?.status === "RUNNING" ? await store.listLocks() : [];
   return buildRunView(runId, run, jobs, steps, locks);
 }
 

@@ -38,6 +38,11 @@ export function renderFlowMeta(
       cleanup_policy: meta.workspace.cleanup_policy,
       layout: meta.workspace.layout,
     },
-    state: { path: meta.state.path },
+    state: {
+      backend: meta.state.backend === "postgres" ? "postgres" : "sqlite",
+      path: meta.state.path,
+      url: meta.state.url,
+      schema: meta.state.schema,
+    },
   };
 }

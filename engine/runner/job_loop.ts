@@ -65,7 +65,7 @@ interface _Book {
 export async function runJobs(opts: JobLoopOptions): Promise<JobLoopResult> {
   const known = new Set(opts.flow.jobs.map((j) => j.id));
   const recorded = new Map<string, JobRecord>();
-  for (const rec of opts.state.listJobRecords(opts.runId)) {
+  for (const rec of await opts.state.listJobRecords(opts.runId)) {
     if (known.has(rec.jobId)) recorded.set(rec.jobId, rec);
   }
   const book: _Book = {
@@ -119,7 +119,7 @@ async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
     run_id: opts.runId,
     job_id: job.id,
   });
-  if (_blocked(book, job)) return undefined;
+  if (await _blocked(book, job)) return undefined;
   const when = (job.when ?? "").trim();
   if (when !== "") {
     let ok: boolean;
@@ -127,7 +127,7 @@ async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
       ok = evaluateWhen(when, _jobsCtx(book, job.id));
     } catch (err) {
       const msg = `Invalid job.when for job_id=${job.id}: ${errorMessage(err)}`;
-      opts.state.setJobStatus(job.id, opts.runId, STATUS.FAILED, {
+      await opts.state.setJobStatus(job.id, opts.runId, STATUS.FAILED, {
         outputs: {},
         error: msg,
         endedAtMs: opts.clock.now(),
@@ -141,7 +141,7 @@ async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
         run_id: opts.runId,
         job_id: job.id,
       });
-      opts.state.setJobStatus(job.id, opts.runId, STATUS.SKIPPED, {
+      await opts.state.setJobStatus(job.id, opts.runId, STATUS.SKIPPED, {
         outputs: {},
         skipReason: "condition=false",
         endedAtMs: opts.clock.now(),
@@ -158,7 +158,7 @@ async function _processJob(book: _Book, job: RunnerJob): Promise<unknown> {
 }
 
 // docs/execution-model.md step 2: a dependency is satisfied by SUCCESS in this invocation or, when not processed here, in state [D4].
-function _blocked(book: _Book, job: RunnerJob): boolean {
+async function _blocked(book: _Book, job: RunnerJob): Promise<boolean> {
   const { opts } = book;
   const unsatisfied: string[] = [];
   let byFailure = false;
@@ -186,7 +186,7 @@ function _blocked(book: _Book, job: RunnerJob): boolean {
   );
   // "records why" (D2): a failure-block keeps its cause in `error`, a skip-block in `skip_reason`.
   const why = `blocked by depends_on ${JSON.stringify(unsatisfied)}`;
-  opts.state.setJobStatus(job.id, opts.runId, STATUS.BLOCKED, {
+  await opts.state.setJobStatus(job.id, opts.runId, STATUS.BLOCKED, {
     outputs: {},
     error: byFailure ? why : null,
     skipReason: byFailure ? null : why,
@@ -219,7 +219,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
   const meta = opts.flow.flow;
   const runId = opts.runId;
   const startedAtMs = opts.clock.now();
-  opts.state.setJobStatus(job.id, runId, STATUS.RUNNING, { startedAtMs });
+  await opts.state.setJobStatus(job.id, runId, STATUS.RUNNING, { startedAtMs });
   const t0 = opts.clock.monotonic();
   let layout: JobLayout | undefined;
   const progress: StepLoopProgress = { stepOutputs: {}, jobOutputs: {}, skipRest: false, skipReason: null };
@@ -260,7 +260,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
     // The loop records every step of the job (run, resumed or short-circuited), so a short-circuit is a SKIPPED job.
     status = progress.skipRest ? STATUS.SKIPPED : STATUS.SUCCESS;
     reason = progress.skipRest ? progress.skipReason : null;
-    opts.state.setJobStatus(job.id, runId, status, {
+    await opts.state.setJobStatus(job.id, runId, status, {
       outputs: progress.jobOutputs,
       skipReason: reason,
       skipTrigger: progress.skipRest ? "step" : null,
@@ -269,7 +269,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
     });
   } catch (err) {
     const msg = errorMessage(err);
-    opts.state.setJobStatus(job.id, runId, STATUS.FAILED, {
+    await opts.state.setJobStatus(job.id, runId, STATUS.FAILED, {
       outputs: progress.jobOutputs,
       error: msg,
       startedAtMs,

@@ -20,5 +20,5 @@ export type {
   RunRecordInfo,
   RunResources,
 } from "./types.ts";
-export { openRunSession, recordForcedExit, resolveStatePath } from "./run_session.ts";
+export { flowStateTarget, openRunSession, recordForcedExit, resolveStatePath } from "./run_session.ts";
 export type { OpenRunSessionOptions, RunSession } from "./run_session.ts";

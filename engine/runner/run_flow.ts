@@ -28,7 +28,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
     loadSettings(options.snapshot, { overrides: { work_root: options.flow.flow.workspace.root } });
   const t0 = clock.monotonic();
   const events = new RunEvents({ logger, flowId, runId });
-  state.beginRun({
+  await state.beginRun({
     runId,
     flowId,
     flowYaml: options.flowYaml,
@@ -50,8 +50,8 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
       if (ok) held.add(key);
       return ok;
     },
-    release: (key) => {
-      state.releaseLock(key, runId);
+    release: async (key) => {
+      await state.releaseLock(key, runId);
       // Forgotten only once released: a release that failed is retried at the end of the run (D15).
       held.delete(key);
     },
@@ -91,14 +91,14 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
       }
     }
     // D15: every lock this run still holds is released on every exit path the process survives.
-    _releaseAll(held, locks);
+    await _releaseAll(held, locks);
     if (runError !== undefined) {
       logger.log("ERROR", events.loggerName, `Run failed: ${runError}`, { run_id: runId });
     }
   } catch (err) {
     // A report that cannot be written (a closed log pipe) still closes the run record before the error goes up.
-    _releaseAll(held, locks);
-    _quietly(() =>
+    await _releaseAll(held, locks);
+    await _quietly(() =>
       state.finishRun(runId, { status: "FAILED", exitCode: 1, error: runError ?? errorMessage(err) })
     );
     await _closeResources(resources, logger, events.loggerName);
@@ -113,13 +113,13 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   } catch (err) {
     // docs/execution-model.md step 11 keeps its order (run_summary, then the record); an unwritable run_summary still closes the
     // record, FAILED like the process's exit.
-    _quietly(() =>
+    await _quietly(() =>
       state.finishRun(runId, { status: "FAILED", exitCode: 1, error: error ?? errorMessage(err) })
     );
     await _closeResources(resources, logger, events.loggerName);
     throw err;
   }
-  state.finishRun(runId, {
+  await state.finishRun(runId, {
     status: exitCode === 0 ? "SUCCESS" : "FAILED",
     exitCode,
     ...(error !== undefined ? { error } : {}),
@@ -136,8 +136,8 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
 }
 
 /** D15: release every lock still held; a release that fails stays with its TTL. */
-function _releaseAll(held: Set<string>, locks: LockApi): void {
-  for (const key of [...held]) _quietly(() => locks.release(key));
+async function _releaseAll(held: Set<string>, locks: LockApi): Promise<void> {
+  for (const key of [...held]) await _quietly(() => locks.release(key));
 }
 
 /** Close run-scoped connectors (docs/execution-model.md step 11): errors are logged, not raised. */
@@ -150,13 +150,15 @@ async function _closeResources(
   try {
     await resources.close();
   } catch (err) {
-    _quietly(() => logger.log("WARNING", loggerName, `Closing connectors failed: ${errorMessage(err)}`));
+    await _quietly(() =>
+      logger.log("WARNING", loggerName, `Closing connectors failed: ${errorMessage(err)}`)
+    );
   }
 }
 
-function _quietly(fn: () => void): void {
+async function _quietly(fn: () => unknown): Promise<void> {
   try {
-    fn();
+    await fn();
   } catch {
     // Best effort on a path that is already failing: a lock row expires with its TTL anyway.
   }

@@ -1,40 +1,51 @@
 /**
- * The state side of one run invocation (docs/execution-model.md, docs/failure-recovery.md): the state store at
- * the rendered `state.path`, the run lease (one invocation per run id at a time), the guard against resuming
- * another flow's run id, and the synchronous writes of a forced exit.
+ * The state side of one run invocation (docs/execution-model.md, docs/failure-recovery.md): the state backend the
+ * flow names (a SQLite file, or a PostgreSQL database), the run lease (one invocation per run id at a time), the
+ * guard against resuming another flow's run id, and the writes of a forced exit.
  * @module
  */
 import { isAbsolute, resolve } from "node:path";
-import { EXIT, UsageError } from "../errors.ts";
-import { type RunLease, StateStore } from "../state/mod.ts";
+import { AetherflowError, EXIT, UsageError } from "../errors.ts";
+import {
+  describeTarget,
+  openStateBackend,
+  postgresTarget,
+  type RunLease,
+  type StateBackend,
+  type StateTarget,
+} from "../state/mod.ts";
+import type { RunnerFlowMeta } from "./types.ts";
 
 export interface OpenRunSessionOptions {
-  /** The rendered `flow.state.path`; relative to `cwd`; `:memory:` as is. */
-  statePath: string;
-  cwd: string;
+  /** Where the state lives (see {@link flowStateTarget}). */
+  target: StateTarget;
   runId: string;
   flowId: string;
-  /** The snapshot: `AETHERFLOW_STATE_SYNCHRONOUS=NORMAL` relaxes fsync (default FULL). */
+  /** The snapshot: `AETHERFLOW_STATE_SYNCHRONOUS=NORMAL` relaxes fsync (SQLite; default FULL). */
   snapshot: Readonly<Record<string, string>>;
   /** Masks every text column written [D18]. */
   mask: (text: string) => string;
-  /** The lease expired and another invocation took it over. */
+  /** Run lease length (setting `lease_seconds`, default 60). */
+  leaseSeconds?: number;
+  /** The lease expired and another invocation took it over (or could not be renewed for a whole TTL). */
   onLeaseLost?: () => void;
 }
 
-/** An open state store holding this invocation's run lease. */
+/** An open state backend holding this invocation's run lease. */
 export interface RunSession {
-  state: StateStore;
+  state: StateBackend;
   lease: RunLease;
-  /** Absolute state DB path (`:memory:` as is). */
+  target: StateTarget;
+  /** Where the state is, as shown to users: the absolute file (`:memory:` as is) or the URL without password. */
   statePath: string;
   /**
-   * A second SIGINT/SIGTERM: record synchronously that the run was cut short (RUNNING jobs and the run FAILED),
-   * then release the locks and the lease, so no row claims RUNNING for a process about to exit.
+   * A second SIGINT/SIGTERM: record that the run was cut short (RUNNING jobs and the run FAILED), then release the
+   * locks and the lease, so no row claims RUNNING for a process about to exit. With SQLite every write is done
+   * before the promise is returned.
    */
-  recordForcedExit(signal: string): void;
-  /** Release the lease, then close the store. Idempotent. */
-  close(): void;
+  recordForcedExit(signal: string): Promise<void>;
+  /** Release the lease, then close the backend. Idempotent. */
+  close(): Promise<void>;
 }
 
 /** The absolute state DB path of a rendered `state.path`. */
@@ -43,70 +54,101 @@ export function resolveStatePath(path: string, cwd: string): string {
 }
 
 /**
- * Open the store and take the run lease before the run record or any row is touched, so a refused invocation
+ * The state target of a rendered `flow.state` block: the SQLite file (relative to `cwd`), or the PostgreSQL
+ * database of `state.url`, else of the setting `state_url`.
+ * @throws {UsageError} (exit 2) for `backend: postgres` without a URL, or a URL that does not parse.
+ */
+export function flowStateTarget(
+  state: RunnerFlowMeta["state"],
+  options: { cwd: string; stateUrl?: string | null },
+): StateTarget {
+  if (state.backend !== "postgres") {
+    return { kind: "sqlite", path: resolveStatePath(state.path, options.cwd) };
+  }
+  const url = (state.url ?? "").trim() !== "" ? state.url! : (options.stateUrl ?? "").trim();
+  if (url === "") {
+    throw new UsageError(
+      "flow.state.backend is postgres but no database URL is set: give flow.state.url " +
+        '(e.g. "{{env.STATE_DB_URL}}") or the setting state_url (AETHERFLOW_STATE_URL)',
+      { code: "config:state_url", loc: "flow.state.url" },
+    );
+  }
+  return postgresTarget(url, state.schema ?? "public");
+}
+
+/**
+ * Open the backend and take the run lease before the run record or any row is touched, so a refused invocation
  * (`Run <id> is already running …`, exit 1) writes nothing; then refuse a run id that belongs to another flow
  * (job rows carry no flow id, so they would be "resumed" as ours) [ours].
  * @throws {StateError} when the lease is held; {@link UsageError} (exit 2) for another flow's run id.
  */
-export function openRunSession(options: OpenRunSessionOptions): RunSession {
-  const statePath = resolveStatePath(options.statePath, options.cwd);
+export async function openRunSession(options: OpenRunSessionOptions): Promise<RunSession> {
   const synchronous = (options.snapshot.AETHERFLOW_STATE_SYNCHRONOUS ?? "").trim().toUpperCase() === "NORMAL"
     ? "NORMAL"
     : "FULL";
-  const state = StateStore.open(statePath, { synchronous, mask: options.mask });
+  const state = await openStateBackend(options.target, { synchronous, mask: options.mask });
   let lease: RunLease;
   try {
-    lease = state.holdRunLease(options.runId, { onLost: options.onLeaseLost });
+    lease = await state.holdRunLease(options.runId, {
+      onLost: options.onLeaseLost,
+      ...(options.leaseSeconds !== undefined ? { ttlSeconds: options.leaseSeconds } : {}),
+    });
   } catch (err) {
-    state.close();
+    await state.close();
     throw err;
   }
-  const previous = state.getRun(options.runId);
-  if (previous && previous.flowId !== options.flowId) {
-    lease.release();
-    state.close();
-    throw new UsageError(
-      `Run ${options.runId} in ${statePath} belongs to flow '${previous.flowId}', not '${options.flowId}'; ` +
-        "use another --run-id or state.path",
-    );
+  const statePath = options.target.kind === "sqlite" ? options.target.path : describeTarget(options.target);
+  try {
+    const previous = await state.getRun(options.runId);
+    if (previous && previous.flowId !== options.flowId) {
+      throw new UsageError(
+        `Run ${options.runId} in ${statePath} belongs to flow '${previous.flowId}', not '${options.flowId}'; ` +
+          "use another --run-id or state location",
+      );
+    }
+  } catch (err) {
+    await lease.release();
+    await state.close();
+    throw err instanceof AetherflowError ? err : new AetherflowError(String(err), { cause: err });
   }
   let closed = false;
   return {
     state,
     lease,
+    target: options.target,
     statePath,
     recordForcedExit: (signal) => recordForcedExit(state, lease, signal),
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
-      lease.release();
-      state.close();
+      await lease.release();
+      await state.close();
     },
   };
 }
 
 /** See {@link RunSession.recordForcedExit}. */
-export function recordForcedExit(state: StateStore, lease: RunLease, signal: string): void {
+export async function recordForcedExit(state: StateBackend, lease: RunLease, signal: string): Promise<void> {
   const runId = lease.runId;
   const error = `terminated by ${signal} (second signal: exited without waiting for the step to stop)`;
   try {
-    for (const rec of state.listJobRecords(runId)) {
+    for (const rec of await state.listJobRecords(runId)) {
       if (rec.status !== "RUNNING") continue;
-      state.setJobStatus(rec.jobId, runId, "FAILED", {
+      await state.setJobStatus(rec.jobId, runId, "FAILED", {
         outputs: rec.outputs,
         error,
         startedAtMs: rec.startedAtMs,
         endedAtMs: Date.now(),
       });
     }
-    state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
+    await state.finishRun(runId, { status: "FAILED", exitCode: EXIT.FAILED, error });
   } finally {
     // Locks are released on every exit path the process survives, this one included; the run lease last.
     try {
-      state.releaseAllLocks(runId);
+      await state.releaseAllLocks(runId);
     } catch {
       // The lease still expires after its ttl_seconds; exiting now is what the second signal asked for.
     }
-    lease.release();
+    await lease.release();
   }
 }

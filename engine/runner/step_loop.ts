@@ -60,13 +60,13 @@ export class TerminatedError extends AetherflowError {
 
 /** Run every step of `ctx.job` in declaration order; throws on the first failure. */
 export async function runSteps(ctx: StepLoopContext, progress: StepLoopProgress): Promise<void> {
-  const rows = _loadStepRows(ctx);
+  const rows = await _loadStepRows(ctx);
   for (const step of ctx.job.steps) {
     if (progress.skipRest) {
-      _shortCircuit(ctx, progress, step, rows);
+      await _shortCircuit(ctx, progress, step, rows);
       continue;
     }
-    if (_resume(ctx, progress, step, rows)) continue;
+    if (await _resume(ctx, progress, step, rows)) continue;
     // docs/execution-model.md: start no new step once a termination signal arrived.
     if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
     await _runOne(ctx, progress, step, rows);
@@ -85,34 +85,34 @@ interface _StepRows {
   written: Set<string>;
 }
 
-function _loadStepRows(ctx: StepLoopContext): _StepRows {
+async function _loadStepRows(ctx: StepLoopContext): Promise<_StepRows> {
   const written = new Set<string>();
   if (!ctx.state.listStepRecords) return { recorded: null, written };
   try {
     const recorded = new Map<string, StepRecord>();
-    for (const rec of ctx.state.listStepRecords(ctx.runId, ctx.job.id)) recorded.set(rec.stepId, rec);
+    for (const rec of await ctx.state.listStepRecords(ctx.runId, ctx.job.id)) recorded.set(rec.stepId, rec);
     return { recorded, written };
   } catch {
     return { recorded: null, written };
   }
 }
 
-function _stepRow(ctx: StepLoopContext, rows: _StepRows, stepId: string): StepRecord | null {
+async function _stepRow(ctx: StepLoopContext, rows: _StepRows, stepId: string): Promise<StepRecord | null> {
   if (rows.recorded === null || rows.written.has(stepId)) {
-    return ctx.state.getStepRecord(ctx.job.id, ctx.runId, stepId);
+    return await ctx.state.getStepRecord(ctx.job.id, ctx.runId, stepId);
   }
   return rows.recorded.get(stepId) ?? null;
 }
 
-function _writeStepRow(
+async function _writeStepRow(
   ctx: StepLoopContext,
   rows: _StepRows,
   stepId: string,
   row: { status: string; output: JsonObject; promoted: JsonObject | null } & _StepHistory,
-): void {
+): Promise<void> {
   // Marked first: if the write fails half-way, a later read of this id still goes to state.
   rows.written.add(stepId);
-  ctx.state.setStepStatus(ctx.job.id, ctx.runId, stepId, row.status, {
+  await ctx.state.setStepStatus(ctx.job.id, ctx.runId, stepId, row.status, {
     output: row.output,
     promoted: row.promoted,
     stepType: row.stepType,
@@ -130,19 +130,19 @@ interface _StepHistory {
   endedAtMs: number;
 }
 
-function _shortCircuit(
+async function _shortCircuit(
   ctx: StepLoopContext,
   progress: StepLoopProgress,
   step: RunnerStep,
   rows: _StepRows,
-): void {
+): Promise<void> {
   const reason = progress.skipReason ?? "step requested skip_job";
   ctx.log.with({ step_id: step.id }).info(
     `Step skipped (job short-circuit) step_id=${step.id} reason=${reason}`,
   );
   const output: JsonObject = { skipped: true, reason };
   const now = ctx.clock.now();
-  _writeStepRow(ctx, rows, step.id, {
+  await _writeStepRow(ctx, rows, step.id, {
     status: STATUS.SKIPPED,
     output,
     promoted: null,
@@ -155,13 +155,13 @@ function _shortCircuit(
 }
 
 // D4: a step done in an earlier invocation is not re-run; its output and promoted outputs are restored.
-function _resume(
+async function _resume(
   ctx: StepLoopContext,
   progress: StepLoopProgress,
   step: RunnerStep,
   rows: _StepRows,
-): boolean {
-  const rec = _stepRow(ctx, rows, step.id);
+): Promise<boolean> {
+  const rec = await _stepRow(ctx, rows, step.id);
   if (!rec || (rec.status !== STATUS.SUCCESS && rec.status !== STATUS.SKIPPED)) return false;
   ctx.log.with({ step_id: step.id }).info(`Step skip (resume) step_id=${step.id} prev=${rec.status}`);
   const output = rec.output ?? {};
@@ -208,7 +208,7 @@ async function _runOne(
     Object.assign(progress.jobOutputs, promoted);
   }
   // [ours] the row is written after promotion: a promotion failure leaves no SUCCESS row to resume from.
-  _writeStepRow(ctx, rows, step.id, {
+  await _writeStepRow(ctx, rows, step.id, {
     status,
     output,
     promoted,

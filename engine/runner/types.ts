@@ -13,6 +13,7 @@ import type {
   SetStepStatusOptions,
   StepRecord,
 } from "../state/types.ts";
+import type { Awaitable } from "../state/backend.ts";
 
 /** The part of a step spec the runner reads (a validated `StepSpec` fits). */
 export interface RunnerStep {
@@ -39,7 +40,16 @@ export interface RunnerFlowMeta {
     readonly cleanup_policy: "on_success" | "always" | "never";
     readonly layout: Readonly<Record<string, string>>;
   };
-  readonly state: { readonly path: string };
+  readonly state: {
+    /** Default `sqlite` (`file`, upstream's name, reads as `sqlite`). */
+    readonly backend?: "sqlite" | "postgres";
+    /** The SQLite file. */
+    readonly path: string;
+    /** PostgreSQL URL; null or absent = the setting `state_url`. */
+    readonly url?: string | null;
+    /** PostgreSQL schema; default `public`. */
+    readonly schema?: string;
+  };
 }
 
 /** A validated flow as the runner needs it: `flow` must already be rendered (see `renderFlowMeta`). */
@@ -48,31 +58,34 @@ export interface RunnerFlow {
   readonly jobs: readonly RunnerJob[];
 }
 
-/** The state operations the runner uses (docs/state.md); `StateStore` implements them. */
+/**
+ * The state operations the runner uses (docs/state.md); every `StateBackend` implements them. Results may come
+ * now (SQLite) or later (PostgreSQL): the runner awaits each one before going on.
+ */
 export interface RunnerStateStore {
-  getJobRecord(jobId: string, runId: string): JobRecord | null;
-  setJobStatus(jobId: string, runId: string, status: string, options?: SetJobStatusOptions): void;
-  listJobRecords(runId: string): JobRecord[];
-  getStepRecord(jobId: string, runId: string, stepId: string): StepRecord | null;
+  getJobRecord(jobId: string, runId: string): Awaitable<JobRecord | null>;
+  setJobStatus(jobId: string, runId: string, status: string, options?: SetJobStatusOptions): Awaitable<void>;
+  listJobRecords(runId: string): Awaitable<JobRecord[]>;
+  getStepRecord(jobId: string, runId: string, stepId: string): Awaitable<StepRecord | null>;
   /**
    * A job's step rows in one read, used to answer the resume check of each step at job start; without it the
    * runner reads one row per step.
    */
-  listStepRecords?(runId: string, jobId?: string): StepRecord[];
+  listStepRecords?(runId: string, jobId?: string): Awaitable<StepRecord[]>;
   setStepStatus(
     jobId: string,
     runId: string,
     stepId: string,
     status: string,
     options?: SetStepStatusOptions,
-  ): void;
-  beginRun(options: BeginRunOptions): void;
-  finishRun(runId: string, options: FinishRunOptions): void;
+  ): Awaitable<void>;
+  beginRun(options: BeginRunOptions): Awaitable<unknown>;
+  finishRun(runId: string, options: FinishRunOptions): Awaitable<void>;
   acquireLock(
     key: string,
     options: { owner: string; ttlSeconds?: number; waitSeconds?: number; signal?: AbortSignal },
   ): Promise<boolean>;
-  releaseLock(key: string, owner: string): boolean | void;
+  releaseLock(key: string, owner: string): Awaitable<boolean | void>;
 }
 
 export type { Clock };

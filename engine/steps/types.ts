@@ -32,7 +32,8 @@ export interface StepLogger {
 export interface LockApi {
   /** Try to take `key`; resolves false when held by someone else after `waitSeconds`. */
   acquire(key: string, options: { ttlSeconds: number; waitSeconds?: number }): Promise<boolean>;
-  release(key: string): void;
+  /** Release `key` if this run still holds it (awaited: the row is gone before the step reports). */
+  release(key: string): Promise<void> | void;
 }
 
 /** Sandboxed file paths of a step (docs/steps.md "Sandboxed paths"). */

@@ -51,7 +51,7 @@ export const withLockStep = defineStep({
       // Released on every exit path the process survives; a failed release must not hide the step's outcome
       // (the lease still expires after ttl_seconds).
       try {
-        ctx.locks.release(key);
+        await ctx.locks.release(key);
       } catch (err) {
         ctx.log.warn(`Lock release failed lock_key=${key}: ${errorMessage(err)}`);
       }
