@@ -1,4 +1,5 @@
 // Reading the scheduler file and printing for the `schedule` commands (only cli/ prints).
+import { dirname, join, resolve } from "node:path";
 import { AetherflowError, UsageError } from "../engine/errors.ts";
 import type { Issue } from "../engine/types.ts";
 import { formatIssueLine } from "../engine/flow/mod.ts";
@@ -66,4 +67,48 @@ function _writeAll(w: { writeSync(p: Uint8Array): number }, text: string): void 
   const bytes = _enc.encode(text);
   let off = 0;
   while (off < bytes.length) off += w.writeSync(bytes.subarray(off));
+}
+
+/** A bad `--out` (a file, under a file) is reported before any check runs. */
+export async function checkOutDir(out: string): Promise<void> {
+  let dir = resolve(out);
+  for (;;) {
+    const st = await Deno.stat(dir).catch((err) => {
+      // Missing, or below a file: look at the parent.
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return undefined;
+      throw new UsageError(`Cannot use --out ${out}: ${(err as Error).message}`, { cause: err });
+    });
+    if (st && !st.isDirectory) {
+      throw new UsageError(`--out ${out}: ${dir} exists and is not a directory`);
+    }
+    if (st) return;
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/**
+ * Write every file into `out` all-or-nothing (units, manifests): each file goes to a temporary name first and is renamed only
+ * once every file is written, so a full disk or a bad directory leaves no half-written set.
+ */
+export async function writeFilesAllOrNothing(out: string, files: readonly [string, string][]): Promise<void> {
+  try {
+    await Deno.mkdir(out, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`Cannot create --out directory ${out}: ${(err as Error).message}`, { cause: err });
+  }
+  const temps: string[] = [];
+  try {
+    for (const [name, text] of files) {
+      const tmp = join(out, `.${name}.${Deno.pid}.tmp`);
+      temps.push(tmp);
+      await Deno.writeTextFile(tmp, text, { mode: 0o644 });
+    }
+    for (const [i, [name]] of files.entries()) await Deno.rename(temps[i]!, join(out, name));
+  } catch (err) {
+    for (const tmp of temps) await Deno.remove(tmp).catch(() => {});
+    throw new AetherflowError(`Cannot write files into ${out}: ${(err as Error).message}`, { cause: err });
+  }
+  for (const [name] of files) outLine(`wrote ${join(out, name)}`);
 }

@@ -24,7 +24,15 @@ import { currentSelfInfo } from "../engine/scheduler/effects.ts";
 import { checkItem } from "./_schedule_items.ts";
 import { notifyMailResource } from "./_schedule_notify.ts";
 import { prepareFlow } from "../compose/mod.ts";
-import { errLine, issueLines, outLine, readEnvironmentFile, schedulerConfig } from "./_schedule_io.ts";
+import {
+  checkOutDir,
+  errLine,
+  issueLines,
+  outLine,
+  readEnvironmentFile,
+  schedulerConfig,
+  writeFilesAllOrNothing,
+} from "./_schedule_io.ts";
 
 export interface SystemdCliOptions {
   out: string;
@@ -66,7 +74,7 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
     if (bad) throw new UsageError(`Invalid --run-as ${JSON.stringify(opts.runAs)}: ${bad}`);
   }
   _checkNotifyOptions(opts);
-  await _checkOut(opts.out);
+  await checkOutDir(opts.out);
   const config = schedulerConfig(file);
   const cwd = Deno.cwd();
   const source = resolve(cwd, file);
@@ -200,7 +208,7 @@ export async function scheduleSystemd(file: string, opts: SystemdCliOptions): Pr
     [u.pair.manualServiceName, u.pair.manualService],
   ]);
   if (notify !== undefined) files.push([NOTIFY_TEMPLATE_NAME, notify]);
-  await _writeUnits(opts.out, files);
+  await writeFilesAllOrNothing(opts.out, files);
   _printNextSteps(opts, units, account, userUnits);
 }
 
@@ -369,48 +377,4 @@ function _printNextSteps(
     `enable:  ${ctl} daemon-reload && ${ctl} enable --now ${units.map((u) => u.pair.timerName).join(" ")}`,
   );
   outLine(`run now: ${ctl} start ${units[0]!.pair.manualServiceName}`);
-}
-
-/** A bad `--out` (a file, under a file) is reported before any check runs. */
-async function _checkOut(out: string): Promise<void> {
-  let dir = resolve(out);
-  for (;;) {
-    const st = await Deno.stat(dir).catch((err) => {
-      // Missing, or below a file: look at the parent.
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return undefined;
-      throw new UsageError(`Cannot use --out ${out}: ${(err as Error).message}`, { cause: err });
-    });
-    if (st && !st.isDirectory) {
-      throw new UsageError(`--out ${out}: ${dir} exists and is not a directory`);
-    }
-    if (st) return;
-    const parent = dirname(dir);
-    if (parent === dir) return;
-    dir = parent;
-  }
-}
-
-/**
- * Write every unit into `out` all-or-nothing: each file goes to a temporary name first and is renamed only
- * once every file is written, so a full disk or a bad directory leaves no half-written unit set.
- */
-async function _writeUnits(out: string, files: readonly [string, string][]): Promise<void> {
-  try {
-    await Deno.mkdir(out, { recursive: true });
-  } catch (err) {
-    throw new UsageError(`Cannot create --out directory ${out}: ${(err as Error).message}`, { cause: err });
-  }
-  const temps: string[] = [];
-  try {
-    for (const [name, text] of files) {
-      const tmp = join(out, `.${name}.${Deno.pid}.tmp`);
-      temps.push(tmp);
-      await Deno.writeTextFile(tmp, text, { mode: 0o644 });
-    }
-    for (const [i, [name]] of files.entries()) await Deno.rename(temps[i]!, join(out, name));
-  } catch (err) {
-    for (const tmp of temps) await Deno.remove(tmp).catch(() => {});
-    throw new AetherflowError(`Cannot write units into ${out}: ${(err as Error).message}`, { cause: err });
-  }
-  for (const [name] of files) outLine(`wrote ${join(out, name)}`);
 }

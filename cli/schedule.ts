@@ -45,7 +45,9 @@ import { stderrLineWriter } from "./_stderr_log.ts";
 import { collect, ENV_FILE_HELP } from "./_env_help.ts";
 
 export function registerSchedule(program: Command): void {
-  const schedule = program.command("schedule").description("Cron scheduler and systemd timer units");
+  const schedule = program.command("schedule").description(
+    "Cron scheduler, systemd timer units and Kubernetes CronJobs",
+  );
 
   schedule.command("validate")
     .description("Validate a scheduler.yaml and every item's flow (exit 0 ok, 2 invalid)")
@@ -165,6 +167,42 @@ Examples:
     .action(async (flow, opts) => {
       const { scheduleNotify } = await import("./_schedule_notify.ts");
       setExitCode(await scheduleNotify(flow, opts));
+    });
+
+  schedule.command("k8s").description("Write one Kubernetes batch/v1 CronJob manifest per item")
+    .argument("<scheduler_yaml>")
+    .requiredOption("--out <dir>", "directory for the manifests (<name>.yaml)")
+    .requiredOption("--image <image>", "container image with aetherflow and the flows")
+    .option("--namespace <ns>", "metadata.namespace of every CronJob")
+    .option("--binary <path>", "aetherflow inside the image (default: aetherflow on PATH)")
+    .option("--workdir <dir>", "workingDir of the container (relative item paths start there)")
+    .option("--env-from-secret <name...>", "envFrom secretRef (e.g. the Secret holding AETHERFLOW_STATE_URL)")
+    .option("--env-from-config-map <name...>", "envFrom configMapRef")
+    .option("--service-account <name>", "serviceAccountName of the pods")
+    .option(
+      "--timeout <duration>",
+      "activeDeadlineSeconds of items without 'timeout' (seconds, or 90m, 6h; default 6h)",
+      _duration,
+    )
+    .option(
+      "--grace-seconds <n>",
+      "stop grace of a run (terminationGracePeriodSeconds adds 10 s)",
+      _nonNegativeInt,
+    )
+    .addHelpText(
+      "after",
+      `
+Each pod runs 'aetherflow schedule fire' (run id <item>-<slot UTC> from the scheduled slot, as with systemd).
+concurrencyPolicy: Forbid skips a slot while the previous run goes on; startingDeadlineSeconds is the item's
+misfire grace. Share state between pods with flow.state.backend: postgres (docs/fleet.md).
+
+Example:
+  aetherflow schedule k8s scheduler.yaml --image registry.example/etl:1.4 --out k8s/ \\
+    --env-from-secret aetherflow-state --workdir /app`,
+    )
+    .action(async (file, opts) => {
+      const { scheduleK8s } = await import("./_schedule_k8s.ts");
+      await scheduleK8s(file, { ...opts, timeoutS: opts.timeout });
     });
 
   schedule.command("fire")
