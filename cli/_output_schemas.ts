@@ -197,6 +197,17 @@ export const OUTPUT_SCHEMAS = {
   }),
   "locks-list": z.strictObject({ ok: z.literal(true), state: z.string(), locks: z.array(lock) }),
   "locks-release": z.strictObject({ ok: z.literal(true), state: z.string(), released: lock }),
+  "state-migrate": z.strictObject({
+    ok: z.literal(true),
+    from: z.string(),
+    to: z.string(),
+    tables: z.array(z.strictObject({
+      table: z.enum(["runs", "job_runs", "step_runs", "schedule_fires"]),
+      source: z.number().int(),
+      unchanged: z.number().int(),
+      verified: z.number().int(),
+    })),
+  }),
   "schedule-validate": z.strictObject({
     ok: z.boolean(),
     errors: z.array(issue),

@@ -45,6 +45,15 @@ type _Tx = postgres.TransactionSql<Record<string, postgres.PostgresType>>;
 type _Query = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 type _Row = Record<string, unknown>;
 
+/** The tables `state migrate` copies, and their keys. */
+export type ImportTable = "runs" | "job_runs" | "step_runs" | "schedule_fires";
+export const IMPORT_KEYS: Readonly<Record<ImportTable, readonly string[]>> = {
+  runs: ["run_id"],
+  job_runs: ["job_id", "run_id"],
+  step_runs: ["job_id", "run_id", "step_id"],
+  schedule_fires: ["item_id", "slot_ms"],
+};
+
 /** Open options; the test hooks mirror the SQLite store's. */
 export interface PostgresStoreOptions {
   /** Tables live in this schema (created when missing); default `public`. */
@@ -421,6 +430,67 @@ export class PostgresStateStore implements StateBackend {
         }
         return n;
       }));
+  }
+
+  // ---- state migrate (docs/state.md "Moving to PostgreSQL") ----
+
+  /**
+   * Upsert rows as they are (no masking, no clock: they come from another state store) into the history tables,
+   * all in one transaction: a row with the same key is replaced, so a second import of the same rows changes
+   * nothing. Columns the destination does not have are refused; `seq` follows the order given.
+   * @throws {StateError}
+   */
+  async importRows(tables: readonly { table: ImportTable; rows: readonly _Row[] }[]): Promise<void> {
+    if (this.#readOnly) {
+      throw new StateError(`State database ${this.path} is open read-only: cannot import rows`);
+    }
+    await this.#call("import rows", () =>
+      this.#tx(async (q) => {
+        for (const { table, rows } of tables) {
+          if (rows.length === 0) continue;
+          const have = new Set(
+            (await q(
+              "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
+              [this.schema, table],
+            )).map((r) => String(r.column_name)),
+          );
+          const columns = Object.keys(rows[0]!).filter((c) => c !== "seq");
+          const unknown = columns.filter((c) => !have.has(c));
+          if (unknown.length > 0) {
+            throw new StateError(`${this.path}: table ${table} has no column(s) ${unknown.join(", ")}`);
+          }
+          const keys = IMPORT_KEYS[table];
+          const update = columns.filter((c) => !keys.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+          // At most ~30 000 parameters per statement (the protocol allows 65 535).
+          const per = Math.max(1, Math.floor(30_000 / columns.length));
+          for (let i = 0; i < rows.length; i += per) {
+            const chunk = rows.slice(i, i + per);
+            const params: unknown[] = [];
+            const tuples = chunk.map((row) =>
+              `(${
+                columns.map((c) => {
+                  const v = row[c];
+                  params.push(typeof v === "string" ? v.replaceAll("\u0000", "\uFFFD") : v ?? null);
+                  return `$${params.length}`;
+                }).join(", ")
+              })`
+            );
+            await q(
+              `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")} ` +
+                `ON CONFLICT (${keys.join(", ")}) DO ${
+                  update.length > 0 ? `UPDATE SET ${update.join(", ")}` : "NOTHING"
+                }`,
+              params,
+            );
+          }
+        }
+      }));
+  }
+
+  /** Every row of a history table, as stored (for `state migrate`'s verification). */
+  async exportRows(table: ImportTable): Promise<_Row[]> {
+    const order = table === "schedule_fires" ? "item_id, slot_ms" : "seq";
+    return await this.#read(`read ${table}`, `SELECT * FROM ${table} ORDER BY ${order}`);
   }
 
   // ---- with_lock locks (D15) ----
