@@ -105,9 +105,13 @@ export function registerSchedule(program: Command): void {
   schedule.command("run").description("Run the scheduler in the foreground until SIGTERM/SIGINT")
     .argument("<scheduler_yaml>")
     .option("--grace-seconds <n>", "drain time for running children on shutdown", _nonNegativeInt, 30)
+    .option(
+      "--state <location>",
+      "claim each slot in this shared state (postgres://… or sqlite:<path>; default: the setting state_url, if set)",
+    )
     .action(async (file, opts) => {
       const config = schedulerConfig(file);
-      setExitCode(await _runLoop(config, file, opts.graceSeconds) === 0 ? EXIT.OK : EXIT.FAILED);
+      setExitCode(await _runLoop(config, file, opts.graceSeconds, opts.state) === 0 ? EXIT.OK : EXIT.FAILED);
     });
 
   schedule.command("systemd").description("Write hardened .service/.timer units per item (checked first)")
@@ -319,8 +323,53 @@ async function _tryLock(lockDir: string, itemId: string): Promise<{ release(): v
   }
 }
 
-async function _runLoop(config: SchedulerConfig, file: string, graceSeconds: number): Promise<number> {
+async function _runLoop(
+  config: SchedulerConfig,
+  file: string,
+  graceSeconds: number,
+  stateArg: string | undefined,
+): Promise<number> {
   const logger = _logger();
+  const shared = await _sharedState(stateArg);
+  try {
+    return await _loop(config, file, graceSeconds, logger, shared);
+  } finally {
+    await shared?.backend.close();
+  }
+}
+
+/**
+ * The state whose fire rows the scheduler claims (docs/fleet.md "Exactly once"): `--state`, else the setting
+ * `state_url`; none: this scheduler alone decides (one host).
+ */
+async function _sharedState(stateArg: string | undefined) {
+  const [{ buildSnapshot, loadSettings }, state] = await Promise.all([
+    import("../engine/config/mod.ts"),
+    import("../engine/state/mod.ts"),
+  ]);
+  const settings = loadSettings(buildSnapshot());
+  const text = stateArg ?? settings.state_url ?? undefined;
+  if (text === undefined || text.trim() === "") return undefined;
+  const target = state.parseStateLocator(text, Deno.cwd());
+  const backend = await state.openStateBackend(target);
+  const { backendFireClaims } = await import("../engine/scheduler/fire_claims.ts");
+  return { backend, fires: backendFireClaims(backend, settings.lease_seconds) };
+}
+
+async function _loop(
+  config: SchedulerConfig,
+  file: string,
+  graceSeconds: number,
+  logger: Logger,
+  shared: Awaited<ReturnType<typeof _sharedState>>,
+): Promise<number> {
+  if (shared) {
+    logger.log(
+      "INFO",
+      SCHEDULER_LOGGER,
+      `Claiming slots in ${shared.backend.path} as host ${shared.backend.host}`,
+    );
+  }
   const base = config.pathsRelativeTo === "file" ? dirname(resolve(file)) : undefined;
   const scheduler = new Scheduler({
     config,
@@ -332,6 +381,7 @@ async function _runLoop(config: SchedulerConfig, file: string, graceSeconds: num
     graceMs: graceSeconds * 1000,
     resolvePath: base ? (p) => (isAbsolute(p) ? p : resolve(base, p)) : undefined,
     repairKilled: markKilledRun,
+    fires: shared?.fires,
     log: {
       message: (level, text) => logger.log(level, SCHEDULER_LOGGER, text),
       event: (name, fields) => logger.event(SCHEDULER_LOGGER, name, fields),

@@ -16,6 +16,7 @@ import { runArgs, runIdFor } from "./run_args.ts";
 import { DEFAULT_TIMEOUT_S, type ScheduleItem, type SchedulerConfig } from "./parse_scheduler_yaml.ts";
 import { TIMEOUT_KILLED_ERROR } from "./mark_killed.ts";
 import type { Clock as EngineClock } from "../clock.ts";
+import type { FireClaims } from "./fire_claims.ts";
 
 /**
  * The scheduler's view of the engine Clock: `now` and `sleep` run in scheduler time (a scaled clock in demos and
@@ -68,6 +69,11 @@ export interface SchedulerOptions {
    * resolves gets SIGTERM, then SIGKILL after the grace. Without it runs are not timed out.
    */
   readonly timeoutSleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Shared fire claims (docs/fleet.md "Exactly once"): with them each slot is claimed before its run starts, so
+   * schedulers on several hosts sharing one state start it once; abandoned claims are taken over and resumed.
+   */
+  readonly fires?: FireClaims;
 }
 
 interface _Running {
@@ -94,6 +100,12 @@ export class Scheduler {
   readonly #next = new Map<string, number | null>();
   readonly #running = new Map<string, _Running>();
   readonly #waiting = new Map<string, number>();
+  /** Items whose slot is being claimed in the shared state (counted as running). */
+  readonly #claiming = new Set<string>();
+  /** Fire ends being recorded in the shared state, awaited by the drain (they land after the children exit). */
+  readonly #recording: Promise<void>[] = [];
+  /** The takeover look-up in flight (one at a time), awaited by the drain. */
+  #takingOver: Promise<void> | null = null;
   readonly #finished: Promise<void>[] = [];
   #stopping = 0;
   #wake = new AbortController();
@@ -138,7 +150,7 @@ export class Scheduler {
         tz: config.timezone,
         next,
         now,
-        running: this.#running.has(item.id),
+        running: this.#running.has(item.id) || this.#claiming.has(item.id),
         capReached: this.#running.size >= (this.#o.maxChildren ?? _DEFAULT_MAX_CHILDREN),
       });
       this.#next.set(item.id, res.next);
@@ -152,6 +164,36 @@ export class Scheduler {
       }
       this.#apply(item, res.decision);
     }
+    if (this.#o.fires && this.#takingOver === null && this.#stopping === 0) {
+      this.#takingOver = this.#takeOver(this.#o.fires).finally(() => (this.#takingOver = null));
+    }
+  }
+
+  /** Resume one run whose scheduler stopped renewing its claim (its host died), if any of our items has one. */
+  async #takeOver(fires: FireClaims): Promise<void> {
+    const idle = this.#o.config.items.map((i) => i.id).filter((id) =>
+      !this.#running.has(id) && !this.#claiming.has(id)
+    );
+    if (idle.length === 0) return;
+    let taken: Awaited<ReturnType<FireClaims["takeOver"]>>;
+    try {
+      taken = await fires.takeOver(idle);
+    } catch (err) {
+      this.#o.log.message("ERROR", `Could not look for abandoned fires: ${errorMessage(err)}`);
+      return;
+    }
+    if (taken === null) return;
+    const item = this.#o.config.items.find((i) => i.id === taken.itemId);
+    if (!item || this.#stopping > 0 || this.#running.has(item.id)) {
+      await fires.release(taken.itemId, taken.slotMs).catch(() => {});
+      return;
+    }
+    this.#o.log.event("schedule_takeover", {
+      item_id: item.id,
+      run_id: taken.runId,
+      scheduled: new Date(taken.slotMs).toISOString(),
+    });
+    this.#spawn(item, taken.slotMs, taken.runId);
   }
 
   /** First call: stop firing and drain; second call: skip the grace wait (B.7). */
@@ -196,6 +238,55 @@ export class Scheduler {
 
   #fire(item: ScheduleItem, slot: number): void {
     const runId = runIdFor(item.id, slot);
+    const fires = this.#o.fires;
+    if (!fires) return this.#spawn(item, slot, runId);
+    this.#claiming.add(item.id);
+    this.#finished.push(this.#claimThenSpawn(fires, item, slot, runId));
+  }
+
+  async #claimThenSpawn(fires: FireClaims, item: ScheduleItem, slot: number, runId: string): Promise<void> {
+    const scheduled = new Date(slot).toISOString();
+    try {
+      const res = await fires.claim(item.id, slot, runId);
+      if (res.kind === "taken") {
+        this.#o.log.event("schedule_skip", {
+          item_id: item.id,
+          reason: "claimed",
+          scheduled,
+          host: res.host,
+        });
+        return;
+      }
+      if (res.kind === "overlap") {
+        this.#o.log.event("schedule_skip", {
+          item_id: item.id,
+          reason: "overlap",
+          scheduled,
+          host: res.host,
+        });
+        this.#o.log.message(
+          "WARNING",
+          `Execution of item ${item.id} skipped: an earlier run is still going on host ${res.host}`,
+        );
+        return;
+      }
+      if (this.#stopping > 0) {
+        await fires.release(item.id, slot);
+        return;
+      }
+      this.#spawn(item, slot, runId);
+    } catch (err) {
+      // Not fired rather than fired twice: another scheduler may claim the slot, or the next slot runs.
+      this.#o.log.message(
+        "ERROR",
+        `Could not claim ${runId} of item ${item.id}: ${errorMessage(err)}; not fired`,
+      );
+    } finally {
+      this.#claiming.delete(item.id);
+    }
+  }
+
+  #spawn(item: ScheduleItem, slot: number, runId: string): void {
     const argv = [...this.#o.selfCommand, ...runArgs(item, this.#o.resolvePath), "--run-id", runId];
     const entry: Partial<_Running> = {};
     let child: ChildHandle;
@@ -224,6 +315,7 @@ export class Scheduler {
       timer: new AbortController(),
     });
     this.#watchTimeout(running);
+    this.#renewClaim(running);
     this.#running.set(item.id, running);
     this.#o.log.event("schedule_fire", {
       item_id: item.id,
@@ -232,6 +324,33 @@ export class Scheduler {
       pid: child.pid,
     });
     this.#finished.push(child.status.then((rc) => this.#onExit(running, rc)));
+  }
+
+  /** Keep the run's fire claim fresh (every third of its TTL, real time) until the child exits. */
+  #renewClaim(r: _Running): void {
+    const fires = this.#o.fires;
+    if (!fires) return;
+    const everyMs = Math.max(1, fires.ttlSeconds * 1000 / 3);
+    void (async () => {
+      while (!r.done) {
+        await this.#o.drainSleep(everyMs, r.timer.signal);
+        if (r.done) return;
+        try {
+          if (!(await fires.renew(r.item.id, r.slot))) {
+            this.#o.log.message(
+              "WARNING",
+              `Fire claim of ${r.runId} was lost: another scheduler may resume it`,
+            );
+            return;
+          }
+        } catch (err) {
+          this.#o.log.message(
+            "WARNING",
+            `Could not renew the fire claim of ${r.runId}: ${errorMessage(err)}`,
+          );
+        }
+      }
+    })();
   }
 
   /** The item's `timeout` (real time): SIGTERM, then SIGKILL after the grace; the killed run is repaired. */
@@ -267,6 +386,14 @@ export class Scheduler {
     const duration = Math.max(0, Math.trunc(performance.now() - r.started));
     this.#o.log.event("schedule_finish", { item_id: r.item.id, run_id: r.runId, rc, duration_ms: duration });
     this.#o.log.message(rc === 0 ? "INFO" : "ERROR", `Run ${r.runId} of item ${r.item.id} finished rc=${rc}`);
+    const fires = this.#o.fires;
+    if (fires) {
+      this.#recording.push(
+        fires.finish(r.item.id, r.slot, rc).catch((err) =>
+          this.#o.log.message("ERROR", `Could not record the end of ${r.runId}: ${errorMessage(err)}`)
+        ),
+      );
+    }
     if (r.killedByTimeout && r.statePath && this.#o.repairKilled) {
       const statePath = r.statePath;
       this.#finished.push(
@@ -309,6 +436,7 @@ export class Scheduler {
       r.timer.abort(); // the shutdown grace takes over from the item timeout
       r.child.terminate();
     }
+    await this.#takingOver;
     const allDone = Promise.all(this.#finished);
     if (children.length > 0 && this.#stopping < 2) {
       const drained = new AbortController();
@@ -336,6 +464,7 @@ export class Scheduler {
         log.message("ERROR", `Could not mark run ${r.runId} FAILED in ${r.statePath}: ${errorMessage(err)}`);
       }
     }
+    await Promise.all(this.#recording);
     log.event("schedule_stop", { killed: leftover.length });
     return leftover.length === 0 ? 0 : 1;
   }
