@@ -2,7 +2,8 @@
 // Exit codes: 0 ok, 2 invalid input (nothing runs), 1 runtime error; `fire` also 75 (asked to run, ran nothing).
 import { type Command, InvalidArgumentError } from "@commander-js/extra-typings";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { AetherflowError, EXIT, type ExitCode, UsageError } from "../engine/errors.ts";
+import { AetherflowError, errorMessage, EXIT, type ExitCode, UsageError } from "../engine/errors.ts";
+import type { FireClaims } from "../engine/scheduler/fire_claims.ts";
 import type { Issue } from "../engine/types.ts";
 import { Masker } from "../engine/config/mod.ts";
 import { Logger, parseLogLevel } from "../engine/observe/mod.ts";
@@ -19,6 +20,7 @@ import {
   SCHEDULER_LOGGER,
   type SchedulerConfig,
   selfCommand,
+  slotOfRunId,
   timeZoneProblem,
   unsafeItemId,
 } from "../engine/scheduler/mod.ts";
@@ -282,9 +284,51 @@ async function _fire(command: string[], opts: _FireOptions): Promise<ExitCode> {
     if (zone) throw new UsageError(zone.msg);
     // systemd sets TRIGGER_UNIT when a timer started the service; without it someone started it by hand.
     const trigger = (Deno.env.get("TRIGGER_UNIT") ?? "") === "" ? "manual" : "timer";
-    rc = await runFireGuard({ itemId, spec, tz: opts.tz, graceS: opts.grace, command: argv, trigger }, fx);
+    const shared = await _sharedState(undefined);
+    try {
+      if (shared) fx.run = _claimedRun(itemId, shared.fires, fx);
+      rc = await runFireGuard({ itemId, spec, tz: opts.tz, graceS: opts.grace, command: argv, trigger }, fx);
+    } finally {
+      await shared?.backend.close();
+    }
   }
   return rc === 0 ? EXIT.OK : rc === EXIT.NOT_RUN ? EXIT.NOT_RUN : rc === 2 ? EXIT.INVALID : EXIT.FAILED;
+}
+
+/**
+ * With a shared state (the setting `state_url`), the guard's run claims its slot first (docs/fleet.md "Exactly
+ * once"): timers on several hosts fire the same slot, one host runs it, the others skip it (exit 0).
+ */
+function _claimedRun(itemId: string, fires: FireClaims, fx: GuardEffects): GuardEffects["run"] {
+  return async (argv) => {
+    const runId = argv[argv.indexOf("--run-id") + 1] ?? "";
+    const slot = slotOfRunId(itemId, runId);
+    if (slot === null) return await _runInherit(argv);
+    const res = await fires.claim(itemId, slot, runId);
+    if (res.kind !== "claimed") {
+      fx.message(
+        res.kind === "taken" ? "INFO" : "WARNING",
+        res.kind === "taken"
+          ? `Run ${runId} of item ${itemId} was started by host ${res.host}; nothing to do here`
+          : `Execution of item ${itemId} skipped: an earlier run is still going on host ${res.host}`,
+      );
+      return 0;
+    }
+    const renew = setInterval(
+      () => void fires.renew(itemId, slot).catch(() => {}),
+      fires.ttlSeconds * 1000 / 3,
+    );
+    let rc: number;
+    try {
+      rc = await _runInherit(argv);
+    } finally {
+      clearInterval(renew);
+    }
+    await fires.finish(itemId, slot, rc).catch((err) =>
+      fx.message("ERROR", `Could not record the end of ${runId}: ${errorMessage(err)}`)
+    );
+    return rc;
+  };
 }
 
 /** Every item's flow, checked with the environment its runs get (this one, or an EnvironmentFile). */

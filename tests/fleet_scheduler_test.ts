@@ -225,3 +225,70 @@ Deno.test({
   assert.deepEqual(fired, [{ host: "host-b", runId: "nightly-20301231T0300Z" }]);
   assert.match(log, /schedule_takeover .*run_id=nightly-20301231T0300Z/);
 });
+
+Deno.test({
+  name: "schedule fire on three hosts with a shared state runs the slot once; the others skip it (exit 0)",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await using dir = await tempDir();
+  const fire = (host: string) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--quiet",
+        MAIN,
+        "schedule",
+        "fire",
+        "--item",
+        "hourly",
+        "--cron",
+        "* * * * *",
+        "--tz",
+        "UTC",
+        "--lock-dir",
+        join(dir.path, `locks-${host}`),
+        "--",
+        "run",
+        "--flow-yaml",
+        "f.yaml",
+      ],
+      cwd: dir.path,
+      env: {
+        AETHERFLOW_HOST_ID: host,
+        AETHERFLOW_STATE_URL: db.url,
+        TRIGGER_UNIT: "aetherflow-hourly.timer",
+        AETHERFLOW_SCHEDULER_SELF_CMD: JSON.stringify([
+          "/bin/sh",
+          "-c",
+          'echo "$AETHERFLOW_HOST_ID $*" >> fired.log',
+          "sh",
+        ]),
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const outs = await Promise.all(["host-a", "host-b", "host-c"].map(fire));
+  const dec = new TextDecoder();
+  for (const o of outs) assert.equal(o.code, 0, dec.decode(o.stderr));
+  // All three start within seconds, usually in one slot; across a minute boundary two slots run, each once.
+  const fired = _firedRunIds(await Deno.readTextFile(join(dir.path, "fired.log")));
+  const ids = fired.map((f) => f.runId);
+  assert.equal(new Set(ids).size, ids.length, `a slot ran twice: ${JSON.stringify(fired)}`);
+  for (const id of ids) assert.match(id, /^hourly-\d{8}T\d{4}Z$/);
+  const skipped = outs.filter((o) =>
+    /was started by host host-|an earlier run is still going/.test(dec.decode(o.stderr))
+  );
+  assert.equal(skipped.length + fired.length, 3);
+  assert.ok(skipped.length >= 1);
+  const rows = await _query(db.url, "SELECT run_id, host, exit_code FROM schedule_fires ORDER BY run_id");
+  assert.deepEqual(
+    rows.map((r) => ({ ...r })),
+    [...fired].sort((a, b) => a.runId.localeCompare(b.runId)).map((f) => ({
+      run_id: f.runId,
+      host: f.host,
+      exit_code: 0,
+    })),
+  );
+});

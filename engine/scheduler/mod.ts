@@ -32,7 +32,7 @@ export type { NotifyUnitOptions } from "./notify_unit.ts";
 export { parseEnvironmentFile } from "./environment_file.ts";
 export { dstWarnings } from "./dst.ts";
 export type { DstWarning } from "./dst.ts";
-export { runArgs, runIdFor } from "./run_args.ts";
+export { runArgs, runIdFor, slotOfRunId } from "./run_args.ts";
 export { decideDue, recheckWaiting } from "./decide.ts";
 export type { DueDecision, DueInput, DueResult } from "./decide.ts";
 export { parseRunStartState, Scheduler, SCHEDULER_LOGGER } from "./loop.ts";

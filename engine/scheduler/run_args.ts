@@ -12,6 +12,15 @@ export function runIdFor(itemId: string, slot: number): string {
   return `${itemId}-${stamp}`;
 }
 
+/** The slot (epoch ms) a slot run id names, or null when `runId` is not `<itemId>-<YYYYMMDDTHHMMZ>`. */
+export function slotOfRunId(itemId: string, runId: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z$/.exec(runId.slice(itemId.length + 1));
+  if (!runId.startsWith(`${itemId}-`) || !m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const slot = Date.UTC(y, mo - 1, d, h, mi);
+  return runIdFor(itemId, slot) === runId ? slot : null;
+}
+
 /**
  * The `run …` arguments of an item, without `--run-id`. `resolvePath` maps the item's paths (relative to the
  * CWD, or to the YAML's directory with `paths_relative_to: file`; absolute for systemd units).
