@@ -34,7 +34,8 @@ export { formatReportJson, formatReportText } from "./engine/flow/mod.ts";
 export type { ValidationReport } from "./engine/flow/mod.ts";
 export { Logger } from "./engine/observe/mod.ts";
 export type { LoggerOptions } from "./engine/observe/mod.ts";
-export { StateStore } from "./engine/state/mod.ts";
+export { openStateBackend, parseStateLocator, PostgresStateStore, StateStore } from "./engine/state/mod.ts";
+export type { StateBackend, StateTarget } from "./engine/state/mod.ts";
 export type { Clock } from "./engine/clock.ts";
 
 // Steps and connectors: the contracts in-process extensions implement.

@@ -135,7 +135,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     false,
     [
       "flow.workspace.cleanup_policy schema:literal_error Input should be 'on_success', 'always' or 'never'",
-      "flow.state.backend schema:literal_error Input should be 'sqlite' or 'file'",
+      "flow.state.backend schema:literal_error Input should be 'sqlite', 'file' or 'postgres'",
       "flow.locks.scope schema:literal_error Input should be 'none', 'job' or 'flow'",
       "jobs[0].steps[0].on_no_data schema:literal_error Input should be 'skip_job'",
     ],
