@@ -32,13 +32,19 @@ function _step(id: string, extra: string): string {
 `;
 }
 
-/** The crash flow: job `load` depends on `extract` and reads its promoted outputs (resume must restore them). */
-export function crashFlow(dir: string): string {
+/**
+ * The crash flow: job `load` depends on `extract` and reads its promoted outputs (resume must restore them).
+ * Its state is `dir/state.sqlite`, or with `postgres` the PostgreSQL database of `$CRASH_STATE_URL`.
+ */
+export function crashFlow(dir: string, postgres = false): string {
   const [[j1, s1], [j2, s2]] = CRASH_JOBS;
+  const state = postgres
+    ? `{backend: postgres, url: "{{env.CRASH_STATE_URL}}"}`
+    : `{path: ${dir}/state.sqlite}`;
   return `flow:
   id: crash
   workspace: {root: ${dir}/ws, cleanup_policy: never}
-  state: {path: ${dir}/state.sqlite}
+  state: ${state}
 jobs:
   - id: ${j1}
     steps:
@@ -66,7 +72,7 @@ async function _readLedger(path: string): Promise<_Ledger> {
   return out;
 }
 
-function _spawn(dir: string, runId: string, inv: number): Deno.ChildProcess {
+function _spawn(dir: string, runId: string, inv: number, stateUrl?: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--quiet", MAIN, "run", join(dir, "flow.yaml"), "--run-id", runId],
     env: {
@@ -77,6 +83,7 @@ function _spawn(dir: string, runId: string, inv: number): Deno.ChildProcess {
       CRASH_INV: String(inv),
       CRASH_LEDGER: join(dir, `ledger-${runId}.txt`),
       AETHERFLOW_LOG_LEVEL: "WARNING",
+      ...(stateUrl ? { CRASH_STATE_URL: stateUrl, AETHERFLOW_STATE_ROOT: join(dir, "state-root") } : {}),
     },
     clearEnv: true,
     stdin: "null",
@@ -106,34 +113,53 @@ async function _killOrphans(ledgerPath: string, inv: number): Promise<void> {
 }
 
 type _Row = Record<string, unknown>;
+/** A read of the state the runs write (SQLite file or PostgreSQL): `?` placeholders. */
+type _Query = (sql: string, ...params: string[]) => Promise<_Row[]>;
 
-function _query(dir: string, sql: string, ...params: string[]): _Row[] {
-  const path = join(dir, "state.sqlite");
-  try {
-    Deno.statSync(path);
-  } catch {
-    return [];
-  }
-  const db = new DatabaseSync(path);
-  try {
-    return db.prepare(sql).all(...params).map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
+function _sqliteQuery(dir: string): _Query {
+  return (sql, ...params) => {
+    const path = join(dir, "state.sqlite");
+    try {
+      Deno.statSync(path);
+    } catch {
+      return Promise.resolve([]);
+    }
+    const db = new DatabaseSync(path);
+    try {
+      return Promise.resolve(db.prepare(sql).all(...params).map((r) => ({ ...r })));
+    } finally {
+      db.close();
+    }
+  };
+}
+
+async function _postgresQuery(url: string): Promise<{ query: _Query; close(): Promise<void> }> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  return {
+    query: async (text, ...params) => {
+      let n = 0;
+      const rows = await sql.unsafe(text.replace(/\?/g, () => `$${++n}`), params).catch((err) => {
+        // Before the first run created the tables there is nothing to read.
+        if (String(err?.code) === "42P01") return [];
+        throw err;
+      });
+      return [...rows].map((r) => ({ ...r }));
+    },
+    close: () => sql.end(),
+  };
 }
 
 /** Final outputs of a run with the invocation-dependent `stderr` removed. */
-export function finalOutputs(dir: string, runId: string): { jobs: _Row[]; steps: _Row[] } {
-  const jobs = _query(
-    dir,
+export async function finalOutputs(query: _Query, runId: string): Promise<{ jobs: _Row[]; steps: _Row[] }> {
+  const jobs = await query(
     "SELECT job_id, status, outputs_json FROM job_runs WHERE run_id = ? ORDER BY job_id",
     runId,
   );
-  const steps = _query(
-    dir,
+  const steps = (await query(
     "SELECT job_id, step_id, status, output_json, promoted_json FROM step_runs WHERE run_id = ? ORDER BY job_id, step_id",
     runId,
-  ).map((r) => {
+  )).map((r) => {
     const out = JSON.parse(String(r.output_json));
     delete out.stderr;
     return { ...r, output_json: out };
@@ -151,12 +177,13 @@ function _recordedInv(row: _Row): number {
  */
 export async function checkRecordedSuccess(
   dir: string,
+  query: _Query,
   runId: string,
   seen: Map<string, number>,
 ): Promise<string[]> {
   const led = await _readLedger(join(dir, `ledger-${runId}.txt`));
   const problems: string[] = [];
-  for (const r of _query(dir, "SELECT step_id, status, output_json FROM step_runs WHERE run_id = ?", runId)) {
+  for (const r of await query("SELECT step_id, status, output_json FROM step_runs WHERE run_id = ?", runId)) {
     if (r.status !== "SUCCESS") continue;
     const step = String(r.step_id);
     const inv = _recordedInv(r);
@@ -175,12 +202,13 @@ export async function checkRecordedSuccess(
 /** Final check: each step finished exactly once in the invocation recorded, and never ran after it. */
 export async function checkExactlyOnceAfterSuccess(
   dir: string,
+  query: _Query,
   runId: string,
   seen: Map<string, number>,
 ): Promise<string[]> {
   const led = await _readLedger(join(dir, `ledger-${runId}.txt`));
-  const problems = await checkRecordedSuccess(dir, runId, seen);
-  const rows = _query(dir, "SELECT step_id, output_json FROM step_runs WHERE run_id = ?", runId);
+  const problems = await checkRecordedSuccess(dir, query, runId, seen);
+  const rows = await query("SELECT step_id, output_json FROM step_runs WHERE run_id = ?", runId);
   for (const r of rows) {
     const inv = _recordedInv(r);
     const sameInv = led.dones.filter((d) => d.step === r.step_id && d.inv === inv).length;
@@ -201,6 +229,8 @@ export interface CrashOptions {
   minKills: number;
   /** Progress output (the seed is printed by the caller). */
   log?: (line: string) => void;
+  /** Keep the state in this PostgreSQL database instead of `dir/state.sqlite`. */
+  stateUrl?: string;
 }
 
 export interface CrashReport {
@@ -213,17 +243,26 @@ export interface CrashReport {
 
 /** Run the whole schedule; returns every invariant violation found (empty = pass). */
 export async function crashSchedule(options: CrashOptions): Promise<CrashReport> {
-  const { dir } = options;
+  const pg = options.stateUrl ? await _postgresQuery(options.stateUrl) : undefined;
+  try {
+    return await _crashSchedule(options, pg?.query ?? _sqliteQuery(options.dir));
+  } finally {
+    await pg?.close();
+  }
+}
+
+async function _crashSchedule(options: CrashOptions, query: _Query): Promise<CrashReport> {
+  const { dir, stateUrl } = options;
   const rand = prng(options.seed);
-  await Deno.writeTextFile(join(dir, "flow.yaml"), crashFlow(dir));
+  await Deno.writeTextFile(join(dir, "flow.yaml"), crashFlow(dir, stateUrl !== undefined));
   // Baseline: an uninterrupted run, timed to place the kills over a real run's lifetime.
   const t0 = performance.now();
-  const base = await _spawn(dir, "baseline", 1).status;
+  const base = await _spawn(dir, "baseline", 1, stateUrl).status;
   const baselineMs = performance.now() - t0;
   if (base.code !== 0) {
     return { kills: 0, runs: 0, invocations: 1, problems: ["baseline run failed"], baselineMs };
   }
-  const expected = finalOutputs(dir, "baseline");
+  const expected = await finalOutputs(query, "baseline");
   const problems: string[] = [];
   let kills = 0;
   let invocations = 0;
@@ -233,7 +272,7 @@ export async function crashSchedule(options: CrashOptions): Promise<CrashReport>
     const seen = new Map<string, number>();
     for (let inv = 1;; inv++) {
       invocations++;
-      const child = _spawn(dir, runId, inv);
+      const child = _spawn(dir, runId, inv, stateUrl);
       // After many kills let it finish, so every schedule terminates.
       const delay = inv > 30 ? Infinity : rand() * baselineMs * 1.1;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -255,15 +294,15 @@ export async function crashSchedule(options: CrashOptions): Promise<CrashReport>
       if (killed && status.signal === "SIGKILL") {
         kills++;
         await _killOrphans(join(dir, `ledger-${runId}.txt`), inv);
-        problems.push(...await checkRecordedSuccess(dir, runId, seen));
+        problems.push(...await checkRecordedSuccess(dir, query, runId, seen));
         continue;
       }
       if (status.code !== 0) {
         problems.push(`${runId}: invocation ${inv} exited ${status.code}`);
         break;
       }
-      problems.push(...await checkExactlyOnceAfterSuccess(dir, runId, seen));
-      const got = finalOutputs(dir, runId);
+      problems.push(...await checkExactlyOnceAfterSuccess(dir, query, runId, seen));
+      const got = await finalOutputs(query, runId);
       if (JSON.stringify(got) !== JSON.stringify(expected)) {
         problems.push(`${runId}: final outputs differ from the uninterrupted run`);
       }
