@@ -10,6 +10,7 @@ import { Logger, parseLogLevel } from "../engine/observe/mod.ts";
 import {
   CronError,
   type GuardEffects,
+  markKilledIn,
   markKilledRun,
   nextFires,
   parseCron,
@@ -424,7 +425,11 @@ async function _loop(
     timeoutSleep: realSleep,
     graceMs: graceSeconds * 1000,
     resolvePath: base ? (p) => (isAbsolute(p) ? p : resolve(base, p)) : undefined,
-    repairKilled: markKilledRun,
+    // A run on the scheduler's own shared state is repaired there (run_start shows its URL without password).
+    repairKilled: (runId, statePath, error) =>
+      shared && statePath === shared.backend.path
+        ? markKilledIn(shared.backend, runId, error)
+        : markKilledRun(runId, statePath, error),
     fires: shared?.fires,
     log: {
       message: (level, text) => logger.log(level, SCHEDULER_LOGGER, text),

@@ -41,6 +41,6 @@ export { permissionFlags, SELF_CMD_ENV, selfCommand } from "./self_command.ts";
 export type { SelfInfo } from "./self_command.ts";
 export { decideGuard, EXIT_NOT_RUN, manualRunId, runFireGuard, runNow } from "./fire.ts";
 export type { FireTrigger, GuardDecision, GuardEffects, GuardOptions } from "./fire.ts";
-export { KILLED_ERROR, markKilledRun } from "./mark_killed.ts";
+export { KILLED_ERROR, markKilledIn, markKilledRun } from "./mark_killed.ts";
 export { isValidTimeZone, suggestZone, timeZoneProblem } from "./_zone.ts";
 export type { ZoneProblem } from "./_zone.ts";
