@@ -47,7 +47,16 @@ export function buildHostFunctions(
       return ctx.store("{}");
     },
     [HOST_FUNCTIONS.connectorCall]: (ctx: CallContext, off: bigint) => {
-      const reply = (v: JsonObject) => ctx.store(JSON.stringify(v));
+      // A reply is stored in host memory the plugin reaches: it is bounded like the plugin's own output.
+      const reply = (v: JsonObject) => {
+        const text = JSON.stringify(v);
+        const size = new TextEncoder().encode(text).byteLength;
+        if (size <= o.maxInputBytes) return ctx.store(text);
+        return ctx.store(JSON.stringify({
+          error:
+            `connector reply of ${size} bytes exceeds the cap of ${o.maxInputBytes} bytes (max_output_bytes)`,
+        }));
+      };
       const req = _readJson(ctx, off, o.maxInputBytes);
       const parsed = ConnectorCallRequestSchema.safeParse(req.ok ? req.value : null);
       if (!parsed.success) return reply({ error: "invalid af_connector_call request" });

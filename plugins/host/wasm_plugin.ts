@@ -17,6 +17,8 @@ import {
   EXPORTS,
   type GrantsInput,
   GrantsSchema,
+  HOST_FUNCTIONS,
+  HOST_NAMESPACE,
   type PluginDescriptor,
   PluginDescriptorSchema,
   type StepCall,
@@ -24,6 +26,8 @@ import {
 } from "../abi/mod.ts";
 import { type EffectiveGrants, effectiveGrants } from "./grants.ts";
 import { capMemoryPages, sha256Hex, WASM_PAGE_BYTES } from "./wasm_bytes.ts";
+import { INIT_EXPORTS, INTERRUPT_IMPORT, rewriteModule } from "./_wasm_rewrite.ts";
+import { PluginLogGate } from "./_log_gate.ts";
 import { PluginInstance } from "./_instance.ts";
 import { buildHostFunctions } from "./_host_functions.ts";
 import type { CallScope, PluginLogLevel } from "./call_scope.ts";
@@ -42,7 +46,7 @@ export interface LoadWasmPluginOptions {
   log?: (level: PluginLogLevel, message: string) => void;
 }
 
-const _compiled = new Map<string, WebAssembly.Module>();
+const _compiled = new Map<string, _Compiled>();
 const _WASI_MODULE = "wasi_snapshot_preview1";
 const _ARTIFACTS_GUEST = "/artifacts";
 
@@ -86,11 +90,12 @@ export async function loadWasmPlugin(options: LoadWasmPluginOptions): Promise<Wa
     }
   }
   const grantsNoCaps = effectiveGrants({ hosts: [], resources: [], dirs: [] }, parsedGrants.data);
-  const module = await _compile(bytes, actual, grantsNoCaps.memoryMb);
+  const { module, initExports } = await _compile(bytes, actual, grantsNoCaps.memoryMb);
   const plugin = new WasmPlugin({
     path: options.path,
     sha256: actual,
     module,
+    initExports,
     mode: options.mode ?? "worker",
     log: options.log ?? (() => {}),
     grants: grantsNoCaps,
@@ -104,12 +109,21 @@ export async function loadWasmPlugin(options: LoadWasmPluginOptions): Promise<Wa
   return plugin;
 }
 
-async function _compile(bytes: Uint8Array, sha: string, memoryMb: number): Promise<WebAssembly.Module> {
+interface _Compiled {
+  module: WebAssembly.Module;
+  /** Exports holding the module's start-up code (_wasm_rewrite.ts), in call order. */
+  initExports: readonly string[];
+}
+
+// Rewritten (start-up code as exports, host allocations counted), memory capped, then compiled: once per pin
+// and memory cap.
+async function _compile(bytes: Uint8Array, sha: string, memoryMb: number): Promise<_Compiled> {
   const pages = Math.floor((memoryMb * 1024 * 1024) / WASM_PAGE_BYTES);
-  const key = `${sha}:${pages}`;
+  const key = `${sha}:${memoryMb}`;
   const cached = _compiled.get(key);
   if (cached) return cached;
-  const capped = capMemoryPages(bytes, pages);
+  const rewritten = rewriteModule(bytes, { allocBudgetBytes: memoryMb * 1024 * 1024 });
+  const capped = capMemoryPages(rewritten.bytes, pages);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(capped as Uint8Array<ArrayBuffer>);
@@ -122,8 +136,59 @@ async function _compile(bytes: Uint8Array, sha: string, memoryMb: number): Promi
       "plugin:invalid_module",
     );
   }
-  _compiled.set(key, module);
-  return module;
+  // An import the worker cannot link fails inside Extism's worker, where nothing reports it: refuse it here.
+  const missing = WebAssembly.Module.imports(module).filter((i) => !_providedImport(i)).map((i) =>
+    `${i.module}.${i.name}`
+  );
+  if (missing.length > 0) {
+    throw _invalid(
+      `Invalid plugin module (sha256 ${sha}): imports ${
+        missing.join(", ")
+      }, which this host does not provide ` +
+        `(Extism JS SDK 1.0.3 kernel, ${HOST_NAMESPACE} ${
+          Object.values(HOST_FUNCTIONS).join("/")
+        }, WASI preview 1)`,
+      "plugin:invalid_module",
+    );
+  }
+  const compiled = { module, initExports: rewritten.initExports };
+  _compiled.set(key, compiled);
+  return compiled;
+}
+
+// The kernel functions the Extism JS SDK 1.0.3 worker provides in `extism:host/env`.
+const _KERNEL = new Set([
+  "alloc",
+  "free",
+  "load_u8",
+  "load_u64",
+  "store_u8",
+  "store_u64",
+  "input_offset",
+  "input_length",
+  "input_load_u8",
+  "input_load_u64",
+  "output_set",
+  "error_set",
+  "config_get",
+  "var_get",
+  "var_set",
+  "http_request",
+  "http_status_code",
+  "length",
+  "length_unsafe",
+  "log_warn",
+  "log_info",
+  "log_debug",
+  "log_error",
+]);
+const _USER = new Set<string>([...Object.values(HOST_FUNCTIONS), INTERRUPT_IMPORT]);
+
+function _providedImport(i: WebAssembly.ModuleImportDescriptor): boolean {
+  if (i.kind !== "function") return i.kind === "memory"; // memories are refused above, with their own message
+  if (i.module === "extism:host/env") return _KERNEL.has(i.name);
+  if (i.module === HOST_NAMESPACE) return _USER.has(i.name);
+  return i.module === _WASI_MODULE;
 }
 
 function _invalid(message: string, code: string): AetherflowError {
@@ -134,6 +199,7 @@ interface WasmPluginInit {
   path: string;
   sha256: string;
   module: WebAssembly.Module;
+  initExports: readonly string[];
   mode: PluginRunMode;
   log: (level: PluginLogLevel, message: string) => void;
   grants: EffectiveGrants;
@@ -147,6 +213,8 @@ export class WasmPlugin {
   readonly #module: WebAssembly.Module;
   readonly #exports: ReadonlySet<string>;
   readonly #usesWasi: boolean;
+  readonly #initExports: readonly string[];
+  readonly #logGate = new PluginLogGate(() => this.label);
   readonly #instances = new Map<string, PluginInstance>();
   readonly #log: (level: PluginLogLevel, message: string) => void;
   #grants: EffectiveGrants;
@@ -161,6 +229,8 @@ export class WasmPlugin {
     this.#grants = init.grants;
     this.#exports = new Set(WebAssembly.Module.exports(init.module).map((e) => e.name));
     this.#usesWasi = WebAssembly.Module.imports(init.module).some((i) => i.module === _WASI_MODULE);
+    // Extism runs `_initialize` only for WASI modules; the host keeps that rule for the renamed export.
+    this.#initExports = init.initExports.filter((e) => e !== INIT_EXPORTS.initialize || this.#usesWasi);
   }
 
   get descriptor(): PluginDescriptor {
@@ -357,6 +427,8 @@ export class WasmPlugin {
       maxOutputBytes: g.maxOutputBytes,
       memoryMb: g.memoryMb,
       idleScope: this.#idleScope(),
+      initExports: this.#initExports,
+      logGate: this.#logGate,
       hostFunctions: (scope) =>
         buildHostFunctions(
           { label: () => this.label, worker, resources: () => this.#grants.resources, maxInputBytes },

@@ -1,6 +1,5 @@
-// Probe: load one plugin in a process of its own and print the outcome as JSON. Used for hostile plugins whose
-// stuck Extism worker cannot be terminated (a `start` function that never returns): the process exit ends it,
-// so the test process does not keep a spinning thread.
+// Probe: load one plugin in a process of its own and print the outcome as JSON. Used for hostile plugins that
+// spin while they start: whatever the host does with their thread happens in the probe, not the test process.
 import { loadWasmPlugin } from "../../plugins/host/wasm_plugin.ts";
 import type { AetherflowError } from "../../engine/errors.ts";
 
