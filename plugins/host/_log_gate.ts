@@ -49,7 +49,11 @@ export class PluginLogGate {
   }
 
   /** Pass `message` to `sink` (escaped, cut at `lineBytes`) unless a cap is reached. */
-  admit(level: PluginLogLevel, message: string, sink: (level: PluginLogLevel, message: string) => void): void {
+  admit(
+    level: PluginLogLevel,
+    message: string,
+    sink: (level: PluginLogLevel, message: string) => void,
+  ): void {
     if (this.#runLines >= LOG_LIMITS.runLines || this.#runBytes >= LOG_LIMITS.runBytes) {
       if (!this.#runWarned) {
         this.#runWarned = true;
