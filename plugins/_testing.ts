@@ -27,6 +27,13 @@ function _viaCaller(caller: ConnectorCaller): ConnectorsApi {
   };
 }
 
+/**
+ * `timeout_ms` for tests whose hostile plugin must run into it. The limit is wall-clock guest time, and the
+ * plugin's benign calls (describe) run under it too: at most 45 ms measured at load 18 on 2 cores, so one second
+ * leaves room on a loaded machine while a loop still hits it at once.
+ */
+export const HOSTILE_TIMEOUT_MS = 1_000;
+
 export interface LogLine {
   level: string;
   message: string;

@@ -2,7 +2,7 @@
 // floods capped per call and per run with control characters escaped, and start-up code that spins stopped by
 // timeout_ms with its thread terminated — measured in a probe process after the step, not assumed.
 import assert from "node:assert/strict";
-import { testStepContext } from "../_testing.ts";
+import { HOSTILE_TIMEOUT_MS, testStepContext } from "../_testing.ts";
 import type { GrantsInput } from "../abi/mod.ts";
 import { writeTestPlugin } from "../../testdata/plugins/build.ts";
 import { LOG_LIMITS } from "./_log_gate.ts";
@@ -127,13 +127,15 @@ Deno.test("a log flood is capped per call and per run, one warning each, control
 
 for (const name of ["h_startspin", "h_initspin"]) {
   Deno.test(`${name}: start-up code that spins is stopped by timeout_ms and its thread terminated`, async () => {
-    const report = await probe(name, { files: "artifacts", timeout_ms: 300 }, {}, 2);
+    const report = await probe(name, { files: "artifacts", timeout_ms: HOSTILE_TIMEOUT_MS }, {}, 2);
     const [load, first, second] = report.results;
     assert.equal(load?.ok, true, JSON.stringify(report));
     assert.equal(first?.code, "plugin:timeout", JSON.stringify(report));
     assert.match(
       first!.message!,
-      /exceeded its timeout of 300 ms in its start-up code \(__af_\w+\) before aetherflow_step \(timeout_ms\)/,
+      new RegExp(
+        `exceeded its timeout of ${HOSTILE_TIMEOUT_MS} ms in its start-up code \\(__af_\\w+\\) before aetherflow_step \\(timeout_ms\\)`,
+      ),
     );
     // Never started again in this run: the second call fails at once with the same error.
     assert.equal(second?.code, "plugin:timeout");
@@ -142,7 +144,7 @@ for (const name of ["h_startspin", "h_initspin"]) {
 }
 
 Deno.test("a plugin looping in its step is terminated at timeout_ms: nothing left burning", async () => {
-  const report = await probe("h_loop", { timeout_ms: 200 });
+  const report = await probe("h_loop", { timeout_ms: HOSTILE_TIMEOUT_MS });
   assert.equal(report.results[1]?.code, "plugin:timeout", JSON.stringify(report));
   assertNothingBurning(report);
 });
