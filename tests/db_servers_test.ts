@@ -25,7 +25,12 @@ interface Kit extends AsyncDisposable {
 async function kit(
   url: string,
   adminExec: (sql: string) => Promise<unknown[]>,
-  opts: { driver?: string; options?: Record<string, unknown>; signal?: AbortSignal } = {},
+  opts: {
+    driver?: string;
+    options?: Record<string, unknown>;
+    signal?: AbortSignal;
+    log?: ReturnType<typeof fakeContext>["log"];
+  } = {},
 ): Promise<Kit> {
   const dir = await Deno.makeTempDir({ prefix: "af-dbsrv-" });
   const acc = new ConnectorAccessor({
@@ -42,7 +47,7 @@ async function kit(
     settings: { connector_cache_disabled: false, connector_cache_default: "run" },
     signal: opts.signal,
   });
-  const ctx = fakeContext({ workRoot: dir, connectors: acc, signal: opts.signal });
+  const ctx = fakeContext({ workRoot: dir, connectors: acc, signal: opts.signal, log: opts.log });
   await Deno.mkdir(ctx.artifactsDir, { recursive: true });
   return {
     ctx,
@@ -311,6 +316,230 @@ Deno.test({
     runStep(dbFetchSmallStep, { resource: "db", sql: "select pg_sleep(30)" }, t.ctx),
     /statement timeout|timed out after 0\.5s/,
   );
+});
+
+/** A step log keeping every line (debug tells which path db_extract_stream took). */
+function keptLog(): { log: ReturnType<typeof fakeContext>["log"]; text(): string } {
+  const lines: string[] = [];
+  const keep = (m: string) => void lines.push(m);
+  return {
+    log: { debug: keep, info: keep, warn: keep, error: keep },
+    text() {
+      const t = lines.join("\n");
+      lines.length = 0;
+      return t;
+    },
+  };
+}
+
+const COPIED = /through the server's COPY/;
+const DECLINED = /COPY path declined/;
+
+Deno.test({
+  name: "postgres: the COPY path writes byte for byte what the cursor path writes (csv, tsv, dialects, BOM)",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await using admin = await pgAdmin(db.url);
+  await admin.exec(
+    `create table v (id int4, big int8, small int2, amount numeric(30,10), free numeric, ratio float8,
+      r4 float4, name text, vc varchar(20), flag bool, day date, at timestamp, atz timestamptz, raw bytea,
+      t time, tz timetz, span interval, u uuid, x xml, ch "char");
+    insert into v values
+      (1, 9223372036854775807, -32768, 12345678901234567890.0123456789, 'NaN', 0.1, 0.1,
+       'Grüße, "world"' || chr(9) || 'tab' || chr(10) || 'line;''q''' || chr(13), 'a,b', true, '2024-02-29',
+       '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05.5+05:30', '\\x00ff10', '03:04:05.25', '03:04:05+02',
+       '1 day 02:03:04.5', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '<a>1</a>', 'z'),
+      (2, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+       null, null),
+      (3, -5, 0, -0.5, 7, '-0', 999999, '', '', false, '1999-12-31', '2024-06-30 23:59:59',
+       '2024-06-30 23:59:59.001+00', '\\x', '00:00', '00:00+00', '0', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12',
+       '', ''),
+      (4, 9007199254740993, 1, 0.0000000001, 1e30, 123456789012345.6, 0.0001, '\\.', 'x"y', true,
+       '0044-03-15', '9999-12-31 23:59:59.999999', '2024-03-10 12:00:00.000010-03:30',
+       decode(repeat('ab', 100), 'hex'), '23:59:59.999999', '23:59:59-11:30', '-3 years 2 mons', null, null, 'q'),
+      (5, 0, 0, 0, 0, 1e-4, 1e-4, ' ', ' lead', true, 'infinity', '2024-01-01', '2024-01-01 00:00:00+00',
+       '\\x41', '12:00', '12:00+00', '1 mon', null, null, null);`,
+  );
+  const trace = keptLog();
+  // A zone with a half-hour offset and daylight saving, so that offsets print with minutes.
+  await using k = await kit(db.url, admin.exec, {
+    options: { connect_args: { options: "-c TimeZone=America/St_Johns" } },
+    log: trace.log,
+  });
+  const variants: Record<string, unknown>[] = [
+    { format: "csv", emit_dtypes: true },
+    { format: "tsv" },
+    { format: "csv", delimiter: ";", quotechar: "'", encoding: "utf-8-sig", include_header: false },
+    { format: "csv", file: { delimiter: "|" } },
+  ];
+  for (const [i, extra] of variants.entries()) {
+    const copied = await runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: "select * from v order by id;",
+      output: `copy${i}.out`,
+      ...extra,
+    }, k.ctx);
+    const how = trace.text();
+    assert.match(how, COPIED, `variant ${i} went through COPY: ${how}`);
+    // A parameter keeps the query on the cursor path (COPY takes no bind parameters).
+    const cursor = await runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: "select * from v where :one = 1 order by id",
+      params: { one: 1 },
+      output: `cursor${i}.out`,
+      ...extra,
+    }, k.ctx);
+    assert.doesNotMatch(trace.text(), COPIED);
+    assert.equal(
+      Deno.readTextFileSync(join(k.ctx.artifactsDir, `copy${i}.out`)),
+      Deno.readTextFileSync(join(k.ctx.artifactsDir, `cursor${i}.out`)),
+      `variant ${i}: ${JSON.stringify(extra)}`,
+    );
+    const { artifact_path: _a, ...copiedOutputs } = copied.outputs!;
+    const { artifact_path: _b, ...cursorOutputs } = cursor.outputs!;
+    assert.deepEqual(copiedOutputs, cursorOutputs);
+    assert.equal(copied.outputs?.row_count, 5);
+  }
+  // Several MB: the rows arrive in many pieces, quoted line breaks and quotes straddle their edges.
+  const many =
+    "select g, 'a\"b' || chr(10) || repeat('x', g % 97) t, g * 0.5 h from generate_series(1, 40000) g";
+  const big = await runStep(dbExtractStreamStep, {
+    resource: "db",
+    sql: many,
+    output: "many.csv",
+    format: "csv",
+  }, k.ctx);
+  assert.match(trace.text(), COPIED);
+  const bigCursor = await runStep(dbExtractStreamStep, {
+    resource: "db",
+    sql: `select * from (${many}) s where :one = 1`,
+    params: { one: 1 },
+    output: "many_cursor.csv",
+    format: "csv",
+  }, k.ctx);
+  assert.equal(big.outputs?.row_count, 40000);
+  assert.equal(big.outputs?.sha256, bigCursor.outputs?.sha256);
+  // A value the server cannot print in the documented form (a float needing an exponent, a timestamp outside
+  // years 1000-9999, a zone offset with seconds) sends the whole query to the cursor path: same bytes again.
+  for (
+    const [i, sql] of [
+      "select id, 1e20::float8 * id from v order by id",
+      "select id, 1e-7::float8 * id from v order by id",
+      "select id, 1e6::float4 from v order by id",
+      "select id, timestamp '0500-01-01 00:00:00' from v order by id",
+      "select id, timestamptz '1900-01-01 00:00:00+00' from v order by id",
+      "select id, at from v union all select 6, timestamp '-infinity' order by 1",
+    ].entries()
+  ) {
+    await runStep(dbExtractStreamStep, { resource: "db", sql, output: `fb${i}.csv`, format: "csv" }, k.ctx);
+    assert.match(trace.text(), DECLINED, sql);
+    await runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: `select * from (${sql}) s where :one = 1`,
+      params: { one: 1 },
+      output: `fbc${i}.csv`,
+      format: "csv",
+    }, k.ctx);
+    trace.text();
+    const body = (f: string) => Deno.readTextFileSync(join(k.ctx.artifactsDir, f)).replace(/^[^\n]*\n/, "");
+    assert.equal(body(`fb${i}.csv`), body(`fbc${i}.csv`), sql);
+  }
+  // A data-modifying CTE cannot stand as a sub-select: the cursor path runs it, once.
+  const cte = await runStep(dbExtractStreamStep, {
+    resource: "db",
+    sql: "with d as (delete from v where id = 5 returning id, vc) select * from d",
+    output: "cte.csv",
+    format: "csv",
+  }, k.ctx);
+  assert.equal(cte.outputs?.row_count, 1);
+  assert.equal(Deno.readTextFileSync(join(k.ctx.artifactsDir, "cte.csv")), "id,vc\n5, lead\n");
+  assert.match(trace.text(), DECLINED);
+  await assert.rejects(
+    runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: "select id, nosuch from v",
+      output: "bad.csv",
+      format: "csv",
+    }, k.ctx),
+    /column "nosuch" does not exist/,
+  );
+  assert.ok(!k.files().some((f) => f.startsWith("bad.csv")));
+});
+
+Deno.test({
+  name:
+    "postgres: COPY path — abort, statement timeout and a killed session leave no file and free the session",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await using admin = await pgAdmin(db.url);
+  const slow = "select g, repeat('x', 100) pad, case when g > 2000 then pg_sleep(0.01)::text end s " +
+    "from generate_series(1, 100000) g";
+  const tmpGrows = (k: Kit, name: string) => () => {
+    try {
+      return Deno.statSync(join(k.ctx.artifactsDir, name)).size > 100_000;
+    } catch {
+      return false;
+    }
+  };
+  const activeCopies = async () =>
+    (await admin.exec(`select count(*)::int n from pg_stat_activity where datname = '${db.name}'
+      and query like 'COPY%' and state = 'active'`) as { n: number }[])[0]!.n;
+  {
+    const abort = new AbortController();
+    const trace = keptLog();
+    await using k = await kit(db.url, admin.exec, { signal: abort.signal, log: trace.log });
+    const running = runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: slow,
+      output: "a.csv",
+      format: "csv",
+    }, k.ctx);
+    running.catch(() => {});
+    await until("rows in a.csv.tmp", tmpGrows(k, "a.csv.tmp"));
+    abort.abort("SIGTERM");
+    await assert.rejects(running, /aborted/);
+    assert.deepEqual(k.files(), []);
+    // The session is not left stuck in the COPY (the server stopped it, the driver read its end).
+    await until("the server stopped the COPY", async () => (await activeCopies()) === 0);
+    assert.doesNotMatch(trace.text(), DECLINED, "nothing retried on the cursor path");
+  }
+  {
+    await using k = await kit(db.url, admin.exec, { options: { statement_timeout: 0.5 } });
+    await assert.rejects(
+      runStep(dbExtractStreamStep, {
+        resource: "db",
+        sql: "select 1 a, pg_sleep(30)::text b",
+        output: "t.csv",
+        format: "csv",
+      }, k.ctx),
+      /statement timeout|timed out after 0\.5s/,
+    );
+    assert.deepEqual(k.files(), []);
+  }
+  {
+    const trace = keptLog();
+    await using k = await kit(db.url, admin.exec, { log: trace.log });
+    const running = runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: slow,
+      output: "k.csv",
+      format: "csv",
+    }, k.ctx);
+    running.catch(() => {});
+    await until("rows in k.csv.tmp", tmpGrows(k, "k.csv.tmp"));
+    await admin.exec(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${db.name}'
+      and application_name = 'aetherflow'`);
+    await assert.rejects(
+      running,
+      /Resource db \(db:sqlalchemy\): .*(terminating connection|CONNECTION_CLOSED|ECONNRESET)/,
+    );
+    assert.deepEqual(k.files(), []);
+    assert.doesNotMatch(trace.text(), DECLINED, "a lost session is not retried on the cursor path");
+    await k.acc.closeAll();
+    await until("no session left", async () => (await pgSessions(admin, db.name)) === 0);
+  }
 });
 
 // --- MariaDB ------------------------------------------------------------------------------------------------

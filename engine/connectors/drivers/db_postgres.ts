@@ -9,7 +9,15 @@
  * @module
  */
 import { AetherflowError } from "../../errors.ts";
-import { batchStream, type DbConnector, type DbQuery, type DbRows, type DbStream } from "../kinds/db.ts";
+import {
+  batchStream,
+  type DbConnector,
+  DbCopyFallback,
+  type DbCsvCopy,
+  type DbQuery,
+  type DbRows,
+  type DbStream,
+} from "../kinds/db.ts";
 import {
   integerFromText,
   naiveTimestamp,
@@ -31,6 +39,7 @@ import {
   type UrlDriverOptions,
 } from "./_db_common.ts";
 import { bindNamed } from "./_db_sql.ts";
+import { copyReader, isCopyFallback, postgresCopySql, sendCancelRequest } from "./_pg_copy.ts";
 import { type DbUrl, queryValue, urlOfFamily, urlSecrets } from "./_db_url.ts";
 
 // Type names by OID, for declared column types (docs/steps.md "Column dtypes").
@@ -120,6 +129,10 @@ export function postgresClientOptions(
 
 // deno-lint-ignore no-explicit-any
 type _Sql = any;
+
+// Errors that mean the same on the cursor path (cancelled, connection lost, server shutting down, out of
+// resources): reported at once instead of running the query a second time.
+const _KEEP_ERRORS = /^(57|08|53|58)/;
 
 /** A PostgreSQL db connector for a parsed URL. */
 export async function createPostgresDb(
@@ -221,6 +234,92 @@ export async function createPostgresDb(
         () => iterator.return?.(),
       );
       return { ...meta, batches };
+    },
+    async csvCopy(q): Promise<DbCsvCopy | null> {
+      if (closed) throw new AetherflowError(`${head}: connector is closed`, { code: "db:closed" });
+      const bound = bindNamed(q.sql, q.params, (i) => `$${i}`, { reuse: true });
+      // COPY takes no bind parameters: a parameterised query stays on the cursor path.
+      if (bound.values.length > 0) return null;
+      let described: { columns?: { name: string; type: number }[] };
+      try {
+        described = await guarded(sql.unsafe(bound.sql).describe(), {
+          signal: ctx.signal,
+          timeoutSeconds: timeout,
+          cancel: () => {},
+          head,
+        });
+      } catch (e) {
+        // Not describable as a query here: the cursor path runs it and reports its own error.
+        if (ctx.signal.aborted) throw dbError(err, e);
+        return null;
+      }
+      const cols = described.columns ?? [];
+      const copySql = postgresCopySql(bound.sql, cols.map((c) => c.type), q);
+      if (copySql === null) return null;
+      const pending = sql.unsafe(copySql);
+      let cancelled = false;
+      const cancel = () => {
+        if (cancelled) return;
+        cancelled = true;
+        // Until the stream opens the driver cancels by itself; after that only a CancelRequest of ours does.
+        if (pending.active || !pending.state) pending.cancel();
+        else {
+          sendCancelRequest(String(clientOptions.host), Number(clientOptions.port), pending.state).catch(
+            () => {},
+          );
+        }
+      };
+      const call = <T>(work: PromiseLike<T>) =>
+        guarded(work, { signal: ctx.signal, timeoutSeconds: timeout, cancel, head });
+      let started = false;
+      const refuse = (e: unknown): never => {
+        // The marked cast (a value the fast form cannot print), or a server error before any row (a statement
+        // that cannot stand as a sub-select): the rows are read again through the cursor path.
+        const code = (e as { code?: unknown })?.code;
+        const serverError = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) &&
+          !_KEEP_ERRORS.test(code);
+        if (!(e instanceof AetherflowError) && (isCopyFallback(e) || (!started && serverError))) {
+          throw new DbCopyFallback(String(code));
+        }
+        throw dbError(err, e);
+      };
+      let reader: ReturnType<typeof copyReader>;
+      const opened = Promise.resolve(pending.readable());
+      try {
+        reader = copyReader(await call(opened));
+      } catch (e) {
+        // Aborted or timed out before the stream opened: a stream that opens later still needs a reader (its
+        // error would otherwise go unheard) and its end read, so that the connection is free again.
+        opened.then((late) => copyReader(late).drain(30), () => {});
+        return refuse(e);
+      }
+      let done = false;
+      const close = async () => {
+        if (done) return;
+        done = true;
+        if (reader.ended()) return;
+        cancel();
+        await reader.drain(30);
+      };
+      const chunks = (async function* () {
+        try {
+          while (true) {
+            let chunk: Uint8Array | null;
+            try {
+              chunk = await call(reader.next());
+            } catch (e) {
+              return refuse(e);
+            }
+            if (chunk === null) break;
+            started = true;
+            yield chunk;
+          }
+          done = true;
+        } finally {
+          await close();
+        }
+      })();
+      return { ...columnsOf(cols), chunks, close };
     },
     async execute(q): Promise<{ rowcount: number }> {
       const pending = query(q);

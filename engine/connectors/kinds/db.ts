@@ -29,12 +29,37 @@ export interface DbQuery {
   params?: Record<string, unknown>;
 }
 
+/**
+ * A result already rendered as CSV by the server (PostgreSQL `COPY … TO STDOUT`): the bytes of the data rows
+ * (no header) in the dialect asked for, with every cell in its documented text form (docs/steps.md "Value
+ * formatting"). `chunks` must be read to the end or `close()`d (which cancels the statement and frees the
+ * connection). A server-side refusal of a value the fast form cannot print surfaces as `DbCopyFallback`.
+ */
+export interface DbCsvCopy {
+  columns: string[];
+  types: (string | null)[];
+  chunks: AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Thrown by a `DbCsvCopy` when its rows must be read through `fetchmany` instead (nothing is wrong). */
+export class DbCopyFallback extends Error {
+  constructor(readonly reason: string) {
+    super(`COPY fallback: ${reason}`);
+  }
+}
+
 export interface DbConnector extends Connector {
   fetchall(args: DbQuery): Promise<DbRows>;
   /** Streaming read in batches of `fetch_size` rows (`sample_size` rows are used for type inference). */
   fetchmany?(args: DbQuery & { fetch_size: number; sample_size?: number }): Promise<DbStream>;
   /** Run a statement and commit; the affected row count. */
   execute?(args: DbQuery): Promise<{ rowcount: number }>;
+  /**
+   * Optional fast path of `db_extract_stream` csv/tsv: the rows as CSV text straight from the server, or null
+   * when this query or its column types cannot be rendered exactly that way (the step then uses `fetchmany`).
+   */
+  csvCopy?(args: DbQuery & { delimiter: string; quotechar: string }): Promise<DbCsvCopy | null>;
   /** A cheap round trip (`SELECT 1`) proving the server answers with these credentials (`doctor --connect`). */
   probe?(): Promise<void>;
 }

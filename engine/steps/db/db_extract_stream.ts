@@ -6,7 +6,7 @@
  */
 import { StepError } from "../../errors.ts";
 import { fields } from "../../inputs/mod.ts";
-import type { DbStream } from "../../connectors/kinds/db.ts";
+import { type DbConnector, DbCopyFallback, type DbStream } from "../../connectors/kinds/db.ts";
 import type { JsonObject } from "../../types.ts";
 import { defineStep } from "../types.ts";
 import { checkParams, closeStream, dtypeMapField, paramsOf, QUERY_INPUTS, queryBatches } from "./_common.ts";
@@ -55,6 +55,84 @@ export function dialectOf(
   };
 }
 
+/** Whether the server's CSV (`csvCopy`) can write this dialect byte for byte (docs/steps.md "The COPY path"). */
+function _copyDialect(d: Dialect & { encoding: string }): boolean {
+  const enc = d.encoding.trim().toLowerCase().replace(/_/g, "-");
+  return d.quoting === "minimal" && d.doublequote === true && d.escapechar === null && d.linefeed === "\n" &&
+    ["utf-8", "utf8", "utf-8-sig"].includes(enc);
+}
+
+/** Rows in CSV bytes: line feeds outside quoted cells (a quoted cell may hold line breaks). */
+class _RowCounter {
+  rows = 0;
+  #inQuote = false;
+  constructor(readonly quote: number) {}
+  add(chunk: Uint8Array): void {
+    const q = this.quote;
+    if (!this.#inQuote && chunk.indexOf(q) < 0) {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) this.rows++;
+      return;
+    }
+    let inQuote = this.#inQuote;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === q) inQuote = !inQuote;
+      else if (b === 10 && !inQuote) this.rows++;
+    }
+    this.#inQuote = inQuote;
+  }
+}
+
+/**
+ * The COPY path: the server renders the rows, the step adds BOM and header and hashes the bytes. Null when the
+ * connector has no such path or declines this query; `DbCopyFallback` (thrown, tmp removed) sends the step to
+ * the cursor path.
+ */
+async function _viaCopy(
+  db: DbConnector,
+  q: { sql: string; params: Record<string, unknown> },
+  dialect: Dialect & { encoding: string },
+  out: { path: string; header: boolean; signal: AbortSignal },
+): Promise<{ columns: string[]; types: (string | null)[]; rows: number; sha256: string } | null> {
+  if (typeof db.csvCopy !== "function" || !_copyDialect(dialect)) return null;
+  const copy = await db.csvCopy({ ...q, delimiter: dialect.delimiter, quotechar: dialect.quotechar });
+  if (copy === null) return null;
+  try {
+    const { bom, encode } = encoderFor(dialect.encoding);
+    const { result: rows, sha256 } = await writeAtomically(out.path, async (file) => {
+      const counter = new _RowCounter(dialect.quotechar.charCodeAt(0));
+      await file.write(bom);
+      if (out.header) await file.write(encode(rowFormatter(dialect)(copy.columns)));
+      for await (const chunk of copy.chunks) {
+        out.signal.throwIfAborted();
+        counter.add(chunk);
+        await file.write(chunk);
+      }
+      return counter.rows;
+    });
+    return { columns: copy.columns, types: copy.types, rows, sha256 };
+  } finally {
+    await copy.close();
+  }
+}
+
+function _outputs(
+  output: string,
+  format: string,
+  columns: string[],
+  rowCount: number,
+  sha256: string,
+  emitDtypes: boolean,
+  dtypes: Record<string, string> | null,
+): JsonObject {
+  const outputs: JsonObject = { artifact_path: output, format, columns, row_count: rowCount, sha256 };
+  if (emitDtypes && dtypes !== null && Object.keys(dtypes).length > 0) {
+    outputs.dtypes = dtypes;
+    outputs.dtypes_json = JSON.stringify(dtypes);
+  }
+  return outputs;
+}
+
 export const dbExtractStreamStep = defineStep({
   type: "db_extract_stream",
   origin: "builtin",
@@ -83,11 +161,41 @@ export const dbExtractStreamStep = defineStep({
     const output = await ctx.paths.resolve(input.output);
     const supplied = input.dtypes ?? input.dtypes_json;
     const db = await ctx.connectors.db(input.resource);
+    const query = { sql: input.sql, params: paramsOf(input.params) };
+    if (dialect) {
+      try {
+        const fast = await _viaCopy(db, query, dialect, {
+          path: output,
+          header: input.include_header,
+          signal: ctx.signal,
+        });
+        if (fast !== null) {
+          // Every column type of the COPY path is declared: no sample is needed.
+          const dtypes = supplied ??
+            (input.emit_dtypes ? inferDtypes(fast.columns, fast.types, []).dtypes : null);
+          ctx.log.debug(`db_extract_stream: ${fast.rows} rows through the server's COPY`);
+          return {
+            outputs: _outputs(
+              output,
+              input.format,
+              fast.columns,
+              fast.rows,
+              fast.sha256,
+              input.emit_dtypes,
+              dtypes,
+            ),
+          };
+        }
+      } catch (e) {
+        if (!(e instanceof DbCopyFallback)) throw e;
+        ctx.log.debug(`db_extract_stream: COPY path declined (${e.reason}); reading through the cursor`);
+      }
+    }
     let stream: DbStream | undefined;
     try {
       stream = await queryBatches(
         db,
-        { sql: input.sql, params: paramsOf(input.params), fetch_size: input.fetch_size },
+        { ...query, fetch_size: input.fetch_size },
         { requireStream: true },
       );
       const columns = stream.columns;
@@ -127,18 +235,9 @@ export const dbExtractStreamStep = defineStep({
         }
         return count;
       });
-      const outputs: JsonObject = {
-        artifact_path: output,
-        format: input.format,
-        columns,
-        row_count: rowCount,
-        sha256,
+      return {
+        outputs: _outputs(output, input.format, columns, rowCount, sha256, input.emit_dtypes, dtypes),
       };
-      if (input.emit_dtypes && dtypes !== null && Object.keys(dtypes).length > 0) {
-        outputs.dtypes = dtypes;
-        outputs.dtypes_json = JSON.stringify(dtypes);
-      }
-      return { outputs };
     } finally {
       await closeStream(stream);
     }
