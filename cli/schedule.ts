@@ -306,6 +306,19 @@ function _claimedRun(itemId: string, fires: FireClaims, fx: GuardEffects): Guard
     const slot = slotOfRunId(itemId, runId);
     if (slot === null) return await _runInherit(argv);
     const res = await fires.claim(itemId, slot, runId);
+    if (res.kind === "overlap") {
+      // The open earlier slot may be a dead guard's (its claim expired, its run holds no lease): resume that run
+      // instead, or every later slot would find it open.
+      const taken = await fires.takeOver([itemId]);
+      if (taken !== null) {
+        fx.message(
+          "WARNING",
+          `Resuming run ${taken.runId} of item ${itemId}: its scheduler stopped renewing it`,
+        );
+        const resumeArgv = argv.map((a, i) => (i > 0 && argv[i - 1] === "--run-id" ? taken.runId : a));
+        return await _runClaimed(fires, itemId, taken.slotMs, resumeArgv);
+      }
+    }
     if (res.kind !== "claimed") {
       fx.message(
         res.kind === "taken" ? "INFO" : "WARNING",
@@ -315,21 +328,36 @@ function _claimedRun(itemId: string, fires: FireClaims, fx: GuardEffects): Guard
       );
       return 0;
     }
-    const renew = setInterval(
-      () => void fires.renew(itemId, slot).catch(() => {}),
-      fires.ttlSeconds * 1000 / 3,
+    return await _runClaimed(
+      fires,
+      itemId,
+      slot,
+      argv,
+      (err) => fx.message("ERROR", `Could not record the end of ${runId}: ${errorMessage(err)}`),
     );
-    let rc: number;
-    try {
-      rc = await _runInherit(argv);
-    } finally {
-      clearInterval(renew);
-    }
-    await fires.finish(itemId, slot, rc).catch((err) =>
-      fx.message("ERROR", `Could not record the end of ${runId}: ${errorMessage(err)}`)
-    );
-    return rc;
   };
+}
+
+/** Run a claimed slot, renewing the claim meanwhile, then record its exit code. */
+async function _runClaimed(
+  fires: FireClaims,
+  itemId: string,
+  slot: number,
+  argv: readonly string[],
+  onRecordError: (err: unknown) => void = () => {},
+): Promise<number> {
+  const renew = setInterval(
+    () => void fires.renew(itemId, slot).catch(() => {}),
+    fires.ttlSeconds * 1000 / 3,
+  );
+  let rc: number;
+  try {
+    rc = await _runInherit(argv);
+  } finally {
+    clearInterval(renew);
+  }
+  await fires.finish(itemId, slot, rc).catch(onRecordError);
+  return rc;
 }
 
 /** Every item's flow, checked with the environment its runs get (this one, or an EnvironmentFile). */

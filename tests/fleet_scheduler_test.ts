@@ -97,6 +97,45 @@ function _firedRunIds(text: string): { host: string; runId: string }[] {
   });
 }
 
+function _guard(dir: string, url: string, host: string): Promise<Deno.CommandOutput> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--quiet",
+      MAIN,
+      "schedule",
+      "fire",
+      "--item",
+      "hourly",
+      "--cron",
+      "* * * * *",
+      "--tz",
+      "UTC",
+      "--lock-dir",
+      join(dir, `locks-${host}`),
+      "--",
+      "run",
+      "--flow-yaml",
+      "f.yaml",
+    ],
+    cwd: dir,
+    env: {
+      AETHERFLOW_HOST_ID: host,
+      AETHERFLOW_STATE_URL: url,
+      TRIGGER_UNIT: "aetherflow-hourly.timer",
+      AETHERFLOW_SCHEDULER_SELF_CMD: JSON.stringify([
+        "/bin/sh",
+        "-c",
+        'echo "$AETHERFLOW_HOST_ID $*" >> fired.log',
+        "sh",
+      ]),
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 Deno.test({
   name: "three schedulers sharing one PostgreSQL fire each of >= 200 slots exactly once, none lost",
   ignore: pg.ignore,
@@ -232,43 +271,7 @@ Deno.test({
 }, async () => {
   await using db = await postgresDatabase();
   await using dir = await tempDir();
-  const fire = (host: string) =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        "--quiet",
-        MAIN,
-        "schedule",
-        "fire",
-        "--item",
-        "hourly",
-        "--cron",
-        "* * * * *",
-        "--tz",
-        "UTC",
-        "--lock-dir",
-        join(dir.path, `locks-${host}`),
-        "--",
-        "run",
-        "--flow-yaml",
-        "f.yaml",
-      ],
-      cwd: dir.path,
-      env: {
-        AETHERFLOW_HOST_ID: host,
-        AETHERFLOW_STATE_URL: db.url,
-        TRIGGER_UNIT: "aetherflow-hourly.timer",
-        AETHERFLOW_SCHEDULER_SELF_CMD: JSON.stringify([
-          "/bin/sh",
-          "-c",
-          'echo "$AETHERFLOW_HOST_ID $*" >> fired.log',
-          "sh",
-        ]),
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+  const fire = (host: string) => _guard(dir.path, db.url, host);
   const outs = await Promise.all(["host-a", "host-b", "host-c"].map(fire));
   const dec = new TextDecoder();
   for (const o of outs) assert.equal(o.code, 0, dec.decode(o.stderr));
@@ -291,4 +294,38 @@ Deno.test({
       exit_code: 0,
     })),
   );
+});
+
+Deno.test({
+  name: "schedule fire resumes the open slot of a guard that died instead of skipping every later slot",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await using dir = await tempDir();
+  const { PostgresStateStore } = await import("../engine/state/postgres_store.ts");
+  {
+    // A guard on host "ghost" claimed an earlier slot and died: the claim expired, nothing renews it.
+    await using ghost = await PostgresStateStore.open(db.url, { host: "ghost", pid: 4242 });
+    const claim = await ghost.claimFire({
+      itemId: "hourly",
+      slotMs: Date.parse("2026-01-01T05:00:00Z"),
+      runId: "hourly-20260101T0500Z",
+      ttlSeconds: 0,
+    });
+    assert.equal(claim.kind, "claimed");
+  }
+  const out = await _guard(dir.path, db.url, "host-a");
+  const dec = new TextDecoder();
+  assert.equal(out.code, 0, dec.decode(out.stderr));
+  assert.match(dec.decode(out.stderr), /Resuming run hourly-20260101T0500Z of item hourly/);
+  const fired = _firedRunIds(await Deno.readTextFile(join(dir.path, "fired.log")));
+  assert.deepEqual(fired, [{ host: "host-a", runId: "hourly-20260101T0500Z" }]);
+  const rows = await _query(db.url, "SELECT run_id, host, attempts, exit_code FROM schedule_fires");
+  assert.deepEqual(rows.map((r) => ({ ...r })), [
+    { run_id: "hourly-20260101T0500Z", host: "host-a", attempts: 2, exit_code: 0 },
+  ]);
+  // The next slot is free again.
+  const next = await _guard(dir.path, db.url, "host-b");
+  assert.equal(next.code, 0, dec.decode(next.stderr));
+  assert.equal(_firedRunIds(await Deno.readTextFile(join(dir.path, "fired.log"))).length, 2);
 });
