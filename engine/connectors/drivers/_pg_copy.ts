@@ -101,6 +101,7 @@ export function isCopyFallback(e: unknown): boolean {
 
 interface _Readable {
   on(event: string, fn: (arg?: unknown) => void): unknown;
+  _read?(size: number): void;
   pause(): unknown;
   resume(): unknown;
   destroy(): unknown;
@@ -144,7 +145,18 @@ export function copyReader(stream: _Readable): {
     ended = true;
     poke();
   };
-  stream.on("end", finish);
+  stream.on("end", () => {
+    // The driver pauses its socket when a push finds the stream full and resumes it only from `_read`, which
+    // a stream no longer calls once the end was pushed: were the last bytes read before the server's
+    // CommandComplete/ReadyForQuery arrived, the connection would wait for them forever (and `end()` with
+    // it). Resume the socket once more.
+    try {
+      stream._read?.(0);
+    } catch {
+      // the connection is gone already: nothing to resume
+    }
+    finish();
+  });
   stream.on("close", finish);
   stream.on("error", (e) => {
     failure = e ?? new Error("COPY stream failed");
