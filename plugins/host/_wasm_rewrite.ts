@@ -13,13 +13,16 @@
 //   function that counts the bytes a call allocates on the host side and, past `allocBudgetBytes`, asks the
 //   kernel for an impossible size instead (a RangeError "Invalid array buffer length" in the worker, reported as
 //   `memory_mb`). Each export is wrapped to reset the count when a call starts.
+// - Refused WASI calls: `path_symlink` is answered by an appended stub returning EPERM (a link planted in a
+//   granted directory could point anywhere).
 //
-// One import is added (so every defined function's index moves up by one), two globals, two types and a few
-// functions are appended; every function index in the module is rewritten accordingly. The walker knows every
+// One import is added and refused ones are dropped (so defined functions' indices move), two globals, two types
+// and a few functions are appended; every function index in the module is rewritten accordingly. The walker knows every
 // instruction of the core spec and the SIMD, threads, bulk-memory, reference-types, tail-call, exception and
 // GC proposals; a module using anything else is refused rather than run unbounded. The `name` section is
 // dropped (its indices would be stale).
 import { AetherflowError, EXIT } from "../../engine/errors.ts";
+import { encodeU32 as _u32 } from "./wasm_bytes.ts";
 
 /** Exports the host calls, in this order, before the first call of a fresh instance (when present). */
 export const INIT_EXPORTS = {
@@ -45,6 +48,12 @@ export interface RewriteResult {
 }
 
 const _RESERVED_PREFIX = "__af_";
+// WASI calls a plugin may not make: the stub returns this errno instead. A symlink in a granted directory could
+// point anywhere, and the host or a later step might follow it (docs/plugin-security.md "Files").
+const _WASI_EPERM = 63;
+const _REFUSED_IMPORTS: Readonly<Record<string, number>> = {
+  "wasi_snapshot_preview1.path_symlink": _WASI_EPERM,
+};
 const _RENAMED: Readonly<Record<string, string>> = {
   _initialize: INIT_EXPORTS.initialize,
   hs_init: INIT_EXPORTS.hsInit,
@@ -85,16 +94,20 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
   const types = _types(find(1));
   const imports = _imports(find(2));
   const definedTypes = find(3) ? _u32Vector(find(3)!) : [];
-  // Added: one import (the interrupt check), so defined functions move up by one; two types; two globals.
+  // Refused imports are dropped (a stub answers instead); one import is added at the end of the imports (the
+  // interrupt check), so defined functions move by one minus the dropped ones; two types; two globals.
   const interruptType = types.count;
   const voidType = types.count + 1;
-  const interruptFunc = imports.funcs;
-  const moved = (f: number) => (f >= imports.funcs ? f + 1 : f);
+  const importIndex: number[] = [];
+  for (let f = 0, kept = 0; f < imports.funcs; f++) importIndex.push(imports.refused.has(f) ? -1 : kept++);
+  const keptImports = imports.funcs - imports.refused.size;
+  const interruptFunc = keptImports;
+  const moved = (f: number) => (f < imports.funcs ? importIndex[f]! : keptImports + 1 + (f - imports.funcs));
   const definedGlobals = find(6) ? new _Reader(find(6)!, 0).u32() : 0;
   const allocCounter = imports.globals + definedGlobals;
   const ticks = allocCounter + 1;
 
-  let nextFunc = imports.funcs + 1 + definedTypes.length;
+  let nextFunc = keptImports + 1 + definedTypes.length;
   const extraTypes: number[] = [];
   const extraBodies: number[][] = [];
   const slowPath = nextFunc++;
@@ -103,8 +116,16 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
   const allocWrapper = imports.alloc ? nextFunc++ : null;
   if (imports.alloc) {
     extraTypes.push(imports.alloc.type);
-    extraBodies.push(_allocBody(allocCounter, imports.alloc.index, options.allocBudgetBytes));
+    extraBodies.push(_allocBody(allocCounter, moved(imports.alloc.index), options.allocBudgetBytes));
   }
+  const stubOf = new Map<number, number>();
+  for (const [f, errno] of imports.refused) {
+    stubOf.set(f, nextFunc++);
+    extraTypes.push(imports.funcTypes[f]!);
+    extraBodies.push(_errnoBody(errno));
+  }
+  // Every reference to a function: renumbered; `alloc` goes to its wrapper, a refused import to its stub.
+  const refer = (f: number) => f === imports.alloc?.index ? allocWrapper! : (stubOf.get(f) ?? moved(f));
   const wrapperOf = new Map<number, number>();
   const wrap = (func: number): number => {
     let w = wrapperOf.get(func);
@@ -115,7 +136,7 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
       w = nextFunc++;
       wrapperOf.set(func, w);
       extraTypes.push(type);
-      extraBodies.push(_exportWrapperBody(allocCounter, moved(func), params));
+      extraBodies.push(_exportWrapperBody(allocCounter, refer(func), params));
     }
     return w;
   };
@@ -142,8 +163,6 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
   }
   initExports.sort((a, b) => _initRank(a) - _initRank(b));
 
-  // Every reference to a function: moved up by one; a reference to `alloc` goes to its wrapper instead.
-  const refer = (f: number) => (f === imports.alloc?.index ? allocWrapper! : moved(f));
   // At function entry (recursion): the global countdown. In loops: a local one (a register, far cheaper than a
   // global in a tight loop), which falls back to the slow path when it runs out.
   const entryCheck = [
@@ -159,7 +178,7 @@ export function rewriteModule(bytes: Uint8Array, options: RewriteOptions): Rewri
   const paramsOf = (i: number) => types.params.get(definedTypes[i]!) ?? 0;
   const replaced = new Map<number, Uint8Array>();
   replaced.set(1, _appendTypes(find(1), [[0x60, 0x01, 0x7e, 0x01, 0x7e], [0x60, 0x00, 0x00]]));
-  replaced.set(2, _appendImport(find(2), interruptType));
+  replaced.set(2, _rewriteImports(imports, interruptType));
   replaced.set(3, _encodeU32Vector([...definedTypes, ...extraTypes]));
   replaced.set(6, _appendGlobals(find(6), refer));
   replaced.set(7, _encodeExports(exports));
@@ -268,21 +287,30 @@ interface _Imports {
   globals: number;
   funcTypes: number[];
   alloc: { index: number; type: number } | null;
+  /** Function imports replaced by a stub: index -> the WASI errno the stub returns. */
+  refused: Map<number, number>;
+  /** The bytes of each import entry that is kept. */
+  kept: Uint8Array[];
 }
 
 function _imports(body: Uint8Array | undefined): _Imports {
-  const out: _Imports = { funcs: 0, globals: 0, funcTypes: [], alloc: null };
+  const out: _Imports = { funcs: 0, globals: 0, funcTypes: [], alloc: null, refused: new Map(), kept: [] };
   if (!body) return out;
   const r = new _Reader(body, 0);
   for (let n = r.u32(); n > 0; n--) {
+    const start = r.pos;
     const module = r.name();
     const field = r.name();
     const kind = r.byte();
     if (kind === 0) {
       const type = r.u32();
       if (module === "extism:host/env" && field === "alloc") out.alloc = { index: out.funcs, type };
+      const errno = _REFUSED_IMPORTS[`${module}.${field}`];
+      if (errno !== undefined) out.refused.set(out.funcs, errno);
+      else out.kept.push(body.subarray(start, r.pos));
       out.funcTypes.push(type);
       out.funcs++;
+      continue;
     } else if (kind === 1) {
       r.valType();
       r.limits();
@@ -295,25 +323,31 @@ function _imports(body: Uint8Array | undefined): _Imports {
       r.byte();
       r.u32();
     } else throw _invalid(`unknown import kind ${kind}`);
+    out.kept.push(body.subarray(start, r.pos));
   }
   return out;
 }
 
-function _appendImport(body: Uint8Array | undefined, type: number): Uint8Array {
-  const r = new _Reader(body ?? new Uint8Array([0]), 0);
-  const count = r.u32();
+// The kept imports, then the interrupt check (`extism:host/user` `__af_interrupt`).
+function _rewriteImports(imports: _Imports, interruptType: number): Uint8Array {
   const module = new TextEncoder().encode("extism:host/user");
   const name = new TextEncoder().encode(INTERRUPT_IMPORT);
   return new Uint8Array([
-    ..._u32(count + 1),
-    ...(body ?? new Uint8Array()).subarray(r.pos),
+    ..._u32(imports.kept.length + 1),
+    ...imports.kept.flatMap((entry) => [...entry]),
     ..._u32(module.length),
     ...module,
     ..._u32(name.length),
     ...name,
     0x00,
-    ..._u32(type),
+    ..._u32(interruptType),
   ]);
+}
+
+// A stub for a refused import: whatever its parameters, it returns `errno` (an i32, as every WASI call does).
+function _errnoBody(errno: number): number[] {
+  const code = [0x41, ..._s64(BigInt(errno)), 0x0b];
+  return [..._u32(code.length + 1), 0x00, ...code];
 }
 
 function _appendTypes(body: Uint8Array | undefined, added: readonly number[][]): Uint8Array {
@@ -717,18 +751,6 @@ class _Reader {
     if (align & 0x40) this.u32(); // memory index (multi-memory)
     this.sleb(); // offset (u64 for memory64)
   }
-}
-
-function _u32(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
 }
 
 function _s64(value: bigint): number[] {

@@ -187,3 +187,30 @@ Deno.test("rewriteModule() refuses what it cannot bound: unknown instructions, r
   ]);
   assert.throws(() => rewriteModule(reserved, OPTS), { code: "plugin:invalid_module", message: /reserved/ });
 });
+
+Deno.test("rewriteModule() answers a refused WASI call (path_symlink) with EPERM, other imports untouched", async () => {
+  const bytes = await compileWat(
+    "sym",
+    `(module
+      (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+      (import "wasi_snapshot_preview1" "path_symlink" (func $sym (param i32 i32 i32 i32 i32) (result i32)))
+      (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+      (memory (export "memory") 1)
+      (func (export "sym") (result i32) (call $sym (i32.const 0) (i32.const 0) (i32.const 3) (i32.const 0) (i32.const 0)))
+      (func (export "close") (result i32) (call $close (i32.const 7)))
+      (func (export "alloc") (result i64) (call $alloc (i64.const 5))))`,
+  );
+  const calls: string[] = [];
+  const imports = {
+    wasi_snapshot_preview1: { fd_close: (fd: number) => (calls.push(`close ${fd}`), 0) },
+    "extism:host/env": { alloc: (n: bigint) => (calls.push(`alloc ${n}`), 0n) },
+    "extism:host/user": { [INTERRUPT_IMPORT]: () => 0n },
+  };
+  const mod = new WebAssembly.Module(rewriteModule(bytes, OPTS).bytes as Uint8Array<ArrayBuffer>);
+  assert.ok(!WebAssembly.Module.imports(mod).some((i) => i.name === "path_symlink"));
+  const e = new WebAssembly.Instance(mod, imports).exports as Record<string, () => number | bigint>;
+  assert.equal(e.sym!(), 63);
+  assert.equal(e.close!(), 0);
+  assert.equal(e.alloc!(), 0n);
+  assert.deepEqual(calls, ["close 7", "alloc 5"]);
+});

@@ -36,7 +36,7 @@ export function capMemoryPages(bytes: Uint8Array, maxPages: number): Uint8Array 
     if (body.length !== size) throw _invalid("truncated section");
     pos += size;
     const newBody = id === 5 ? _capMemorySection(body, maxPages) : body;
-    out.push(id, ..._writeU32(newBody.length));
+    out.push(id, ...encodeU32(newBody.length));
     for (const b of newBody) out.push(b);
   }
   return new Uint8Array(out);
@@ -46,7 +46,7 @@ function _capMemorySection(body: Uint8Array, maxPages: number): number[] {
   let pos = 0;
   const [count, countLen] = _readU32(body, pos);
   pos += countLen;
-  const out: number[] = [..._writeU32(count)];
+  const out: number[] = [...encodeU32(count)];
   for (let i = 0; i < count; i++) {
     const flags = body[pos++]!;
     if (flags > 3) throw _invalid("64-bit or unknown memory flags are not supported");
@@ -66,7 +66,7 @@ function _capMemorySection(body: Uint8Array, maxPages: number): number[] {
         { code: "plugin:memory", exitCode: EXIT.INVALID },
       );
     }
-    out.push(flags | 1, ..._writeU32(min), ..._writeU32(Math.min(max, maxPages)));
+    out.push(flags | 1, ...encodeU32(min), ...encodeU32(Math.min(max, maxPages)));
   }
   return out;
 }
@@ -96,7 +96,8 @@ function _readU32(bytes: Uint8Array, start: number): [number, number] {
   return [result, pos - start];
 }
 
-function _writeU32(value: number): number[] {
+/** Unsigned LEB128 encoding of `value` (the WebAssembly binary format's integers). */
+export function encodeU32(value: number): number[] {
   const out: number[] = [];
   let v = value;
   do {

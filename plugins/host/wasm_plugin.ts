@@ -339,7 +339,9 @@ export class WasmPlugin {
 
   /** Run `aetherflow_connector` and return its `result`. */
   async callConnector(call: ConnectorCall): Promise<JsonValue> {
-    const text = await this.#call(EXPORTS.connector, JSON.stringify(call), this.#idleScope());
+    // Its own instance: a step of this same plugin may be the caller (af_connector_call), and it holds the
+    // step instance's queue until this call returns.
+    const text = await this.#call(EXPORTS.connector, JSON.stringify(call), this.#idleScope(), "connector");
     const raw = _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.connector}`);
     const parsed = ConnectorResultSchema.safeParse(raw);
     if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid connector result`);
@@ -398,14 +400,15 @@ export class WasmPlugin {
     return map;
   }
 
-  #call(fn: string, input: string, scope: CallScope): Promise<string> {
-    return this.#instance(scope.dirMap).call(fn, input, scope);
+  #call(fn: string, input: string, scope: CallScope, role: "call" | "connector" = "call"): Promise<string> {
+    return this.#instance(scope.dirMap, role).call(fn, input, scope);
   }
 
-  // One instance per directory mapping: WASI preopens are fixed when an instance is created, and each job has
-  // its own artifacts directory. Old mappings are closed so a long run does not accumulate workers.
-  #instance(dirMap: Readonly<Record<string, string>>): PluginInstance {
-    const key = JSON.stringify(dirMap);
+  // One instance per directory mapping (WASI preopens are fixed when an instance is created, and each job has
+  // its own artifacts directory) and per role (connector calls apart from steps). Old ones are closed so a
+  // long run does not accumulate workers.
+  #instance(dirMap: Readonly<Record<string, string>>, role: "call" | "connector"): PluginInstance {
+    const key = `${role} ${JSON.stringify(dirMap)}`;
     const found = this.#instances.get(key);
     if (found) return found;
     for (const [k, inst] of this.#instances) {
