@@ -1,4 +1,6 @@
-// The only place that turns errors into exit codes and stderr lines (docs/cli.md).
+// The only place that turns errors into exit codes and stderr lines (docs/cli.md). Every message goes through
+// the masker first (compose/error_masking.ts, docs/secrets.md "Error paths").
+import { maskForReport } from "../compose/error_masking.ts";
 import { AetherflowError, EXIT, type ExitCode } from "../engine/errors.ts";
 
 let _exitCode: ExitCode = EXIT.OK;
@@ -15,12 +17,12 @@ export function exitCode(): ExitCode {
 /** Print `Error: <message>` (no stack unless debugging) and return the exit code for `err`. */
 export function reportError(err: unknown, debug = false): ExitCode {
   if (err instanceof AetherflowError) {
-    console.error(`Error: ${err.message}`);
-    if (debug && err.stack) console.error(err.stack);
+    console.error(maskForReport(`Error: ${err.message}`));
+    if (debug && err.stack) console.error(maskForReport(err.stack));
     return err.exitCode;
   }
   const msg = err instanceof Error ? err.message : String(err);
-  console.error(`Internal error: ${msg}`);
-  if (debug && err instanceof Error && err.stack) console.error(err.stack);
+  console.error(maskForReport(`Internal error: ${msg}`));
+  if (debug && err instanceof Error && err.stack) console.error(maskForReport(err.stack));
   return EXIT.FAILED;
 }

@@ -1,6 +1,7 @@
 // The one JSON style of the CLI (docs/cli.md "JSON output"): a command prints exactly one compact object
 // whose first key is `ok`; a failure under `--json` is `{"ok": false, "errors": [{code, loc, msg}]}` on stdout
 // with the same exit code; times are ISO 8601 UTC with milliseconds plus `<name>_ms` epoch milliseconds.
+import { maskForReport } from "../compose/error_masking.ts";
 import { AetherflowError, SpecError } from "../engine/errors.ts";
 import type { Issue, JsonValue } from "../engine/types.ts";
 
@@ -32,5 +33,9 @@ function _issue(i: Issue): Record<string, JsonValue> {
 
 /** `{"ok": false, "errors": [...]}` for an error that ended a `--json` command. */
 export function printJsonError(err: unknown): void {
-  console.log(JSON.stringify({ ok: false, errors: errorEntries(err) }));
+  // Masked like every error report (docs/secrets.md "Error paths"); string by string, so JSON stays JSON.
+  const errors = errorEntries(err).map((e) =>
+    Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === "string" ? maskForReport(v) : v]))
+  );
+  console.log(JSON.stringify({ ok: false, errors }));
 }

@@ -61,7 +61,16 @@ function _propagate(cmd: Command): void {
   for (const sub of cmd.commands) _propagate(sub as unknown as Command);
 }
 
+// Commands whose exit code is 0 (ok) or 2 (failed) only, whatever failed (D2).
+const _CHECK_COMMANDS = new Set(["validate", "doctor"]);
+
 export async function main(argv: string[]): Promise<number> {
+  const code = await _main(argv);
+  const command = argv.find((a) => !a.startsWith("-"));
+  return code !== EXIT.OK && command !== undefined && _CHECK_COMMANDS.has(command) ? EXIT.INVALID : code;
+}
+
+async function _main(argv: string[]): Promise<number> {
   const debug = (Deno.env.get("AETHERFLOW_DEBUG") ?? "") !== "" || argv.includes("--debug");
   const args = argv.filter((a) => a !== "--debug");
   const json = wantsJson(args);

@@ -9,12 +9,13 @@ import { isAbsolute, join, resolve } from "node:path";
 import { buildSnapshot, finalizeSnapshot, loadSettings, Masker, resolveMode } from "../engine/config/mod.ts";
 import type { Mode, SecretsProvider, Snapshot } from "../engine/config/mod.ts";
 import { type AnyConnectorDefinition, ConnectorRegistry } from "../engine/connectors/mod.ts";
-import { UsageError } from "../engine/errors.ts";
+import { AetherflowError, errorMessage, EXIT, UsageError } from "../engine/errors.ts";
 import { flowSecretValues, validateFlow, type ValidationReport } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import type { AnyStepDefinition } from "../engine/steps/types.ts";
 import { loadPluginsForFlow } from "../plugins/mod.ts";
 import type { JsonObject } from "../engine/types.ts";
+import { maskErrorsWith } from "./error_masking.ts";
 
 export interface PreparedFlow {
   flowPath: string;
@@ -67,6 +68,7 @@ export async function prepareFlow(
   });
   const masker = new Masker();
   masker.addFromSnapshot(base);
+  maskErrorsWith(masker);
   const log = options.log ?? (() => {});
   let flowPath = flowArg;
   let bundle: PreparedFlow["bundle"];
@@ -146,7 +148,13 @@ export async function prepareFlow(
     };
   } catch (err) {
     await loaded.close();
-    throw err;
+    // Nothing has run yet (a secrets provider's expand_env failed, say): invalid input, exit 2 (D2).
+    if (err instanceof AetherflowError && err.exitCode === EXIT.INVALID) throw err;
+    throw new AetherflowError(masker.mask(errorMessage(err)), {
+      code: err instanceof AetherflowError ? err.code : "config:prepare",
+      exitCode: EXIT.INVALID,
+      cause: err,
+    });
   }
 }
 

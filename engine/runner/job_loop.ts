@@ -32,6 +32,7 @@ export interface JobLoopOptions {
   workRoot: string;
   settings: SettingValues;
   connectors: ConnectorsApi;
+  mask?: (text: string) => string;
 }
 
 /** What the job loop decided, in processing order. */
@@ -255,6 +256,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
       addSecret: opts.addSecret,
       workRoot: opts.workRoot,
       settings: opts.settings,
+      mask: opts.mask,
       connectors: opts.connectors,
     }, progress);
     // The loop records every step of the job (run, resumed or short-circuited), so a short-circuit is a SKIPPED job.

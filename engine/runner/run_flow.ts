@@ -82,6 +82,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
           clock,
           locks,
           addSecret: options.addSecret ?? (() => {}),
+          mask: options.mask,
           workRoot,
           settings,
           connectors: resources?.connectors ?? ConnectorAccessor.empty(ConnectorRegistry.withBuiltins()),

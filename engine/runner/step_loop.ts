@@ -38,6 +38,7 @@ export interface StepLoopContext {
   workRoot: string;
   settings: SettingValues;
   connectors: ConnectorsApi;
+  mask?: (text: string) => string;
 }
 
 /** Mutable progress of the job, kept by the caller so a failure still knows what was promoted (docs/execution-model.md step 9). */
@@ -273,6 +274,7 @@ function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
     locks: ctx.locks,
     signal: ctx.signal,
     addSecret: ctx.addSecret,
+    ...(ctx.mask ? { mask: ctx.mask } : {}),
     connectors: ctx.connectors,
     runNested: async (nested) => {
       const def = ctx.registry.get(nested.type);

@@ -130,6 +130,8 @@ export interface RunFlowOptions {
   record: RunRecordInfo;
   /** Registers a value for masking [D18] (decoded secrets, step-provided secrets). */
   addSecret?: (value: string) => void;
+  /** Masks every registered secret in a text (handed to steps as `StepContext.mask`) [D18]. */
+  mask?: (text: string) => string;
   /**
    * Builds run-scoped resources/connectors after `run_start` (docs/execution-model.md step 9). A throw is a run-level
    * error: `run_summary` with `error`, exit 1.

@@ -2,11 +2,19 @@
 // line; `file` appends to one handle shared by both streams and kept open across retries.
 import { dirname } from "node:path";
 
+/**
+ * Bytes read past the cap and kept aside, so the masker sees a secret the cap cuts through whole (a secret
+ * longer than this could still be cut: docs/secrets.md "Error paths").
+ */
+export const CAPTURE_LOOKAHEAD_BYTES = 64 * 1024;
+
 /** A per-stream byte buffer; bytes past `capBytes` are counted, never silently dropped [D16]. */
 export class CaptureBuffer {
   readonly #capBytes: number | null;
   readonly #chunks: Uint8Array[] = [];
+  readonly #ahead: Uint8Array[] = [];
   #kept = 0;
+  #aheadKept = 0;
   #dropped = 0;
 
   constructor(capBytes: number | null) {
@@ -20,34 +28,50 @@ export class CaptureBuffer {
       this.#chunks.push(chunk.slice(0, keep));
       this.#kept += keep;
     }
+    const aside = Math.min(CAPTURE_LOOKAHEAD_BYTES - this.#aheadKept, chunk.length - keep);
+    if (aside > 0) {
+      this.#ahead.push(chunk.slice(keep, keep + aside));
+      this.#aheadKept += aside;
+    }
     this.#dropped += chunk.length - keep;
   }
 
   /** Bytes cut by the cap (including a partial UTF-8 sequence at the cut, see `text`). */
   get droppedBytes(): number {
-    return this.#dropped + (this.#dropped > 0 ? _partialTail(this.#bytes()) : 0);
+    return this.#dropped + (this.#dropped > 0 ? _partialTail(_concat(this.#chunks, this.#kept)) : 0);
   }
 
   get truncated(): boolean {
     return this.#dropped > 0;
   }
 
-  /** UTF-8 with replacement; when cut, an incomplete character at the cut is dropped rather than mangled. */
-  text(): string {
-    const bytes = this.#bytes();
-    const end = this.#dropped > 0 ? bytes.length - _partialTail(bytes) : bytes.length;
-    return new TextDecoder().decode(bytes.subarray(0, end));
+  /**
+   * UTF-8 with replacement; when cut, an incomplete character at the cut is dropped rather than mangled. With
+   * `mask` (D18) a cut text is returned masked and without any part of a secret the cut went through: the text
+   * kept is masked alone and together with the bytes read past the cap, and only what both agree on is kept.
+   */
+  text(mask?: (text: string) => string): string {
+    const bytes = _concat(this.#chunks, this.#kept);
+    if (this.#dropped === 0) return new TextDecoder().decode(bytes);
+    const kept = new TextDecoder().decode(bytes.subarray(0, bytes.length - _partialTail(bytes)));
+    if (!mask) return kept;
+    const maskedKept = mask(kept);
+    const ahead = new TextDecoder().decode(_concat(this.#ahead, this.#aheadKept));
+    const maskedWhole = mask(kept + ahead);
+    let same = 0;
+    while (same < maskedKept.length && maskedKept[same] === maskedWhole[same]) same++;
+    return maskedKept.slice(0, same);
   }
+}
 
-  #bytes(): Uint8Array {
-    const out = new Uint8Array(this.#kept);
-    let offset = 0;
-    for (const chunk of this.#chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
+function _concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
   }
+  return out;
 }
 
 /** Length of an incomplete UTF-8 sequence at the end of `bytes` (0 when it ends on a boundary). */

@@ -101,7 +101,8 @@ function _captureOutputs(
   plan: ProcessPlan,
 ): JsonObject {
   if (buffer === null) return {};
-  const out: JsonObject = { [name]: buffer.text() };
+  // A cut text is masked before it leaves the step: the runner's masker cannot recognise half a secret [D18].
+  const out: JsonObject = { [name]: buffer.text(ctx.mask?.bind(ctx)) };
   if (buffer.truncated) {
     out[`${name}_truncated`] = true;
     out[`${name}_dropped_bytes`] = buffer.droppedBytes;

@@ -75,6 +75,8 @@ export interface StepContext {
   runNested(step: { id: string; type: string; inputs: JsonObject }): Promise<StepResult>;
   /** Register a value that must be masked everywhere from now on (D18). */
   addSecret(value: string): void;
+  /** `text` with every secret registered so far replaced by `***` (D18); identity when the caller has none. */
+  mask?(text: string): string;
   /** The run's connectors by resource name, typed per kind. */
   connectors: ConnectorsApi;
 }

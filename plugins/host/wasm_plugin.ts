@@ -348,35 +348,70 @@ export class WasmPlugin {
     return parsed.data.result ?? null;
   }
 
-  /**
-   * `aetherflow_decode`. Lines the plugin logs meanwhile are held back until the decoded value is known and
-   * masked in them: the caller masks it from then on (D18), which is too late for lines logged during the call.
-   */
+  /** `aetherflow_decode`: the decoded value (a secret: the caller masks it from then on, D18). */
   async decode(value: string): Promise<string> {
-    const held: [PluginLogLevel, string][] = [];
-    const masker = new Masker();
-    try {
-      const scope: CallScope = { log: (level, message) => held.push([level, message]), dirMap: {} };
-      const text = await this.#call(EXPORTS.decode, JSON.stringify({ value }), scope);
+    return await this.#secretsCall(EXPORTS.decode, JSON.stringify({ value }), (text) => {
       const parsed = DecodeResultSchema.safeParse(
         _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.decode}`),
       );
       if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid decode result`);
-      masker.add(parsed.data.value);
-      return parsed.data.value;
-    } finally {
-      for (const [level, message] of held) this.#log(level, masker.mask(message));
-    }
+      return { result: parsed.data.value, secrets: [parsed.data.value] };
+    });
   }
 
   /** `aetherflow_expand_env`: returns the new snapshot. */
   async expandEnv(env: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-    const text = await this.#call(EXPORTS.expandEnv, JSON.stringify({ env }), this.#idleScope());
-    const parsed = ExpandEnvResultSchema.safeParse(
-      _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.expandEnv}`),
-    );
-    if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid expand_env result`);
-    return parsed.data.env;
+    return await this.#secretsCall(EXPORTS.expandEnv, JSON.stringify({ env }), (text) => {
+      const parsed = ExpandEnvResultSchema.safeParse(
+        _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.expandEnv}`),
+      );
+      if (!parsed.success) {
+        throw new PluginError(`Plugin ${this.label} returned an invalid expand_env result`);
+      }
+      // What the provider produced (new or changed values) may be decoded secrets.
+      const produced = Object.entries(parsed.data.env).filter(([k, v]) => env[k] !== v).map(([, v]) => v);
+      return { result: parsed.data.env, secrets: produced };
+    });
+  }
+
+  /**
+   * A call to a secrets provider (docs/secrets.md "Error paths"). Its lines are held back until the call's
+   * result is known and are then logged with that result masked: the caller masks decoded values from then
+   * on, which is too late for lines logged during the call. When the call fails, the decoded values are
+   * unknown, so neither the plugin's own error text nor its held lines are shown.
+   */
+  async #secretsCall<T>(
+    fn: string,
+    input: string,
+    interpret: (text: string) => { result: T; secrets: readonly string[] },
+  ): Promise<T> {
+    const held: [PluginLogLevel, string][] = [];
+    let secrets: readonly string[] | null = null;
+    try {
+      const scope: CallScope = { log: (level, message) => held.push([level, message]), dirMap: {} };
+      const out = interpret(await this.#call(fn, input, scope));
+      secrets = out.secrets;
+      return out.result;
+    } catch (err) {
+      if (err instanceof PluginError && err.code === "plugin:error") {
+        throw new PluginError(
+          `Plugin ${this.label} failed in ${fn}; its message is not shown (a secrets provider's messages may hold secrets)`,
+          { code: "plugin:error" },
+        );
+      }
+      throw err;
+    } finally {
+      if (secrets) {
+        const masker = new Masker();
+        for (const v of secrets) masker.add(v);
+        for (const [level, message] of held) this.#log(level, masker.mask(message));
+      } else if (held.length > 0) {
+        this.#log(
+          "warn",
+          `Plugin ${this.label} logged ${held.length} line(s) during its failed ${fn}; not shown (they may hold secrets)`,
+        );
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -443,10 +478,14 @@ export class WasmPlugin {
   }
 }
 
+// The parser's own message quotes the text, which may be a secret (a decode result): only its size is given.
 function _parseJson(text: string, message: string): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
-  } catch (err) {
-    throw new PluginError(`${message}: ${(err as Error).message}`, { code: "plugin:malformed_json" });
+  } catch {
+    const size = new TextEncoder().encode(text).byteLength;
+    throw new PluginError(`${message} (${size} bytes that do not parse as JSON)`, {
+      code: "plugin:malformed_json",
+    });
   }
 }
