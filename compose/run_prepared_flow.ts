@@ -50,7 +50,15 @@ export interface RunPreparedFlowOptions {
 /** `--run-id` must be usable as a directory name (job dirs are `<root>/<flow>/<job>/<run_id>`, removed on cleanup). */
 export function checkRunId(runId: string | undefined): void {
   const bad = runId === undefined ? undefined : unsafeDirName(runId);
-  if (bad !== undefined) throw new UsageError(`Invalid --run-id ${JSON.stringify(runId)}: ${bad}`);
+  if (bad !== undefined) throw new UsageError(`Invalid --run-id ${_quote(runId!)}: ${bad}`);
+}
+
+// JSON quoting, plus the line separators and C1 controls JSON leaves raw: an error line stays one line.
+function _quote(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** `--flow-job` must name a job of the flow [D5]. */

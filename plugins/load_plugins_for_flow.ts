@@ -103,7 +103,18 @@ export async function loadPluginsForFlow(options: LoadPluginsOptions): Promise<L
     secretsPath = resolve(cwd, secretsRef);
     if (!toLoad.has(secretsPath)) toLoad.set(secretsPath, await _pinFor(secretsPath, pins));
   }
-  if (toLoad.size === 0) return _EMPTY;
+  if (toLoad.size === 0) {
+    // A secrets plugin named (not a path) that nothing provides must not be ignored: decode would silently
+    // leave values encoded.
+    if (secretsRef !== "") {
+      throw _refuse(
+        `Secrets plugin not found: ${secretsRef} (AETHERFLOW_SECRETS_PLUGIN); no plugin lock, bundle manifest or ` +
+          "AETHERFLOW_PLUGIN_PATHS entry provides a plugin",
+        "plugin:secrets",
+      );
+    }
+    return _EMPTY;
+  }
 
   // The only place the Extism runtime is loaded (start-up cost is paid only when a plugin is configured).
   const host = await import("./host/mod.ts");

@@ -20,6 +20,9 @@ export interface JobLayoutOptions {
   layout: Readonly<Record<string, string>>;
 }
 
+// deno-lint-ignore no-control-regex
+const _CONTROL_REGEXP = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /**
  * Why `value` cannot be used as (part of) a job directory name, or undefined when it can. A `.` or `..` path
  * segment would make `<root>/<flow_id>/<job_id>/<run_id>` point at another directory — one that cleanup would
@@ -28,6 +31,12 @@ export interface JobLayoutOptions {
 export function unsafeDirName(value: string, options: { allowEmpty?: boolean } = {}): string | undefined {
   if (value === "" && !options.allowEmpty) return "it is empty";
   if (value.includes("\0")) return "it contains a NUL character";
+  // A line break or escape in an id would forge log lines and terminal output wherever the id is printed.
+  const control = _CONTROL_REGEXP.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return `it contains a control character (U+${code})`;
+  }
   if (value.split(/[\\/]/).some((seg) => seg === "." || seg === "..")) {
     return `it has a "." or ".." path segment`;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createJobLayout, jobLayout, removeJobDir } from "./workspace.ts";
+import { createJobLayout, jobLayout, removeJobDir, unsafeDirName } from "./workspace.ts";
 import { newRunId } from "./run_id.ts";
 
 Deno.test("jobLayout() follows <root>/<flow>/<job>/<run>/<layout names>", () => {
@@ -67,4 +67,12 @@ Deno.test("jobLayout() refuses ids that would point outside their own run dir (c
     jobLayout({ ...base, jobId: "a..b", runId: "...", flowId: "f.v2" }).jobDir,
     "/w/f.v2/a..b/...",
   );
+});
+
+Deno.test("unsafeDirName() refuses control characters (they would forge log lines)", () => {
+  for (const [id, code] of [["a\nb", "000A"], ["a\rb", "000D"], ["\u001b[2J", "001B"], ["a\u0085", "0085"]]) {
+    assert.equal(unsafeDirName(id!), `it contains a control character (U+${code})`);
+  }
+  assert.equal(unsafeDirName("run-2024\tx"), "it contains a control character (U+0009)");
+  assert.equal(unsafeDirName("run_ü-1"), undefined);
 });

@@ -35,6 +35,16 @@ export function pathExists(path: string): boolean {
   }
 }
 
+/** The identity of the file at `path` (device and inode), or null when there is none. */
+export function fileIdentity(path: string): string | null {
+  try {
+    const info = Deno.statSync(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Whether process `pid` exists on this host (`kill(pid, 0)`): ESRCH means gone; EPERM (another user's
  * process) means alive. A zombie (killed, not yet reaped by its parent) counts as gone.

@@ -6,7 +6,7 @@ import type { Status } from "../types.ts";
 import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_migrations.ts";
 
 export { SCHEMA_VERSION };
-import { hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";
+import { fileIdentity, hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";
 import { boundedJsonColumn, immediate, INPUTS_MAX_BYTES, jsonColumn } from "./_tx.ts";
 import { intOrNull, jobRecord, maskText, runRecord, stepRecord } from "./_records.ts";
 import {
@@ -79,10 +79,13 @@ export class StateStore implements StateBackend {
   readonly #alive: (pid: number) => boolean;
   /** Tables present at open: a read-only upstream (version 0) database may lack some. */
   readonly #tables: Set<string>;
+  /** Device and inode of the file opened (null in memory): a state DB deleted or replaced meanwhile is noticed. */
+  readonly #file: string | null;
   #closed = false;
 
   private constructor(path: string, db: DatabaseSync, options: StateStoreOptions & { tables: Set<string> }) {
     this.#tables = options.tables;
+    this.#file = path === _MEMORY ? null : fileIdentity(path);
     this.path = path;
     this.#db = db;
     this.#sql = new StatementCache(db);
@@ -519,6 +522,15 @@ export class StateStore implements StateBackend {
   /** Every failure of a state operation is a StateError naming the file (docs/cli.md: exit 1). */
   #guard<T>(what: string, fn: () => T): T {
     if (this.#closed) throw new StateError(`State database ${this.path} is closed: cannot ${what}`);
+    // SQLite keeps writing to an open file that was deleted (or renamed over): everything recorded from then
+    // on would be lost without a word. One stat per operation notices it (docs/state.md).
+    if (this.#file !== null && fileIdentity(this.path) !== this.#file) {
+      throw new StateError(
+        `State database ${this.path} was deleted or replaced while this process used it: cannot ${what}; ` +
+          "what was recorded is gone, so this run stops",
+        { code: "state:db_replaced" },
+      );
+    }
     try {
       return fn();
     } catch (err) {

@@ -311,3 +311,22 @@ Deno.test("StateStore.open() migrates a version 1 database to the run history co
     check.close();
   }
 });
+
+Deno.test("StateStore notices its database file deleted or replaced and refuses to go on", async (t) => {
+  for (const how of ["deleted", "replaced"] as const) {
+    await t.step(how, async () => {
+      await using dir = await tempDir();
+      const path = `${dir.path}/state.db`;
+      using store = StateStore.open(path);
+      store.setJobStatus("j", "r", "RUNNING");
+      for (const suffix of ["", "-wal", "-shm"]) await Deno.remove(`${path}${suffix}`).catch(() => {});
+      if (how === "replaced") StateStore.open(path).close();
+      assert.throws(() => store.setJobStatus("j", "r", "SUCCESS"), (err: Error & { code?: string }) => {
+        assert.ok(err instanceof StateError);
+        assert.equal(err.code, "state:db_replaced");
+        assert.match(err.message, /was deleted or replaced while this process used it/);
+        return true;
+      });
+    });
+  }
+});
