@@ -38,7 +38,11 @@ Deno.test("a run id with a control character is refused before anything is writt
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`Invalid --run-id .*control character \\(U\\+${code}\\)`));
   }
-  assert.equal(await Deno.stat(join(dir.path, "state.sqlite")).catch(() => null), null, "no state DB created");
+  assert.equal(
+    await Deno.stat(join(dir.path, "state.sqlite")).catch(() => null),
+    null,
+    "no state DB created",
+  );
 });
 
 Deno.test("AETHERFLOW_SECRETS_PLUGIN naming a plugin nothing provides is an error (exit 2)", async () => {
