@@ -3,7 +3,7 @@
 // character is refused; an AETHERFLOW_SECRETS_PLUGIN that nothing provides is an error.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { demoFlow, runCli, tempDir } from "./_helpers.ts";
+import { demoFlow, MAIN, runCli, tempDir } from "./_helpers.ts";
 
 Deno.test("a state DB deleted during a run fails the run, exit 1, naming what happened", async () => {
   await using dir = await tempDir();
@@ -54,4 +54,31 @@ Deno.test("AETHERFLOW_SECRETS_PLUGIN naming a plugin nothing provides is an erro
     assert.equal(r.code, 2, `${command}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /Secrets plugin not found: \*\*\* \(AETHERFLOW_SECRETS_PLUGIN\); no plugin lock/);
   }
+});
+
+Deno.test("validate refuses a 10 MB one-line sequence (5 M items) with exit 2 before parsing it", async () => {
+  await using dir = await tempDir();
+  const flow = join(dir.path, "huge.yaml");
+  await Deno.writeTextFile(flow, `x: [${"0,".repeat(5_200_000)}0]\n`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN, "validate", flow],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(180_000),
+  }).spawn();
+  // Peak RSS of the child (VmHWM), polled while it runs: the parse it replaced took 4.3 GB.
+  let peakKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      // The process has exited.
+    }
+  }, 20);
+  const out = await child.output().finally(() => clearInterval(poll));
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 2, stdout);
+  assert.match(stdout, /yaml:too_many_nodes - Too many YAML nodes: about \d+, limit is 120000/);
+  assert.ok(peakKb < 400 * 1024, `peak RSS ${peakKb} kB`);
 });

@@ -5,6 +5,7 @@
  */
 import { parse, YAMLError } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
+import { yamlBudgetProblem } from "../yaml_budget.ts";
 import type { Issue } from "../types.ts";
 import { absolutePath, currentDir, pathKind, readUtf8 } from "./_io.ts";
 import { parseErrorReason } from "./_parse_errors.ts";
@@ -58,6 +59,8 @@ function _readFile(path: string): ProfilesSource {
     const why = err instanceof Error ? err.message : String(err);
     return { raw: null, file: path, issues: [_invalid(`Cannot read ${path}: ${why}`)] };
   }
+  const tooMany = yamlBudgetProblem(text);
+  if (tooMany) return { raw: null, file: path, issues: [_invalid(tooMany, { file: path })] };
   try {
     return { raw: _orEmpty(parse(text, YAML11_OPTIONS)), file: path, text, issues: [] };
   } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { parse } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
+import { yamlBudgetProblem } from "../yaml_budget.ts";
 import { suggestKey } from "../suggest.ts";
 import { UsageError } from "../errors.ts";
 import { absolutePath, currentDir, join, pathKind, readUtf8, tempRoot } from "./_io.ts";
@@ -158,6 +159,8 @@ function _readSettingsFile(path: string): Record<string, unknown> {
     if (err instanceof TypeError) fail(`Settings file is not valid UTF-8: ${path}`, err);
     fail(`Cannot read settings file ${path}: ${err instanceof Error ? err.message : String(err)}`, err);
   }
+  const tooMany = yamlBudgetProblem(text);
+  if (tooMany) fail(`Invalid settings file ${path}: ${tooMany}`);
   let doc: unknown;
   try {
     // YAML 1.1 is a superset of the JSON we accept, so one parser reads both forms.

@@ -6,6 +6,7 @@
  */
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { YAML11_OPTIONS } from "../yaml11.ts";
+import { MAX_YAML_NODES, yamlBudgetProblem } from "../yaml_budget.ts";
 import type { Issue } from "../types.ts";
 import { loadChunked } from "./_chunked_yaml.ts";
 import { dateSegment, locatePath } from "./locate_path.ts";
@@ -14,6 +15,7 @@ import { dateSegment, locatePath } from "./locate_path.ts";
 export const MAX_YAML_BYTES = 10 * 1024 * 1024;
 /** Collections nested deeper than this are refused (the parser and every walker recurse). */
 export const MAX_YAML_DEPTH = 200;
+export { MAX_YAML_NODES };
 
 /** One segment of an issue path: a map key or a list index. */
 export type PathSegment = string | number;
@@ -191,6 +193,8 @@ export function checkSourceText(text: string): Omit<Issue, "file"> | undefined {
   if (text.includes("\u0000")) {
     return { code: "yaml:binary", loc: "<root>", msg: "File is not text: it contains NUL bytes" };
   }
+  const tooMany = yamlBudgetProblem(text);
+  if (tooMany) return { code: "yaml:too_many_nodes", loc: "<root>", msg: tooMany };
   return undefined;
 }
 

@@ -10,6 +10,7 @@ export {
   loadYaml,
   MAX_YAML_BYTES,
   MAX_YAML_DEPTH,
+  MAX_YAML_NODES,
   parseLoc,
 } from "./load_yaml.ts";
 export type { LoadedYaml, PathSegment, SourcePos } from "./load_yaml.ts";

@@ -12,6 +12,7 @@ import { AetherflowError, EXIT } from "../../engine/errors.ts";
 import { DirGrantSchema, GrantsSchema } from "../abi/mod.ts";
 import { locatePath } from "../../engine/flow/locate_path.ts";
 import { suggestKey } from "../../engine/suggest.ts";
+import { yamlBudgetProblem } from "../../engine/yaml_budget.ts";
 
 /** The lock file looked for beside the flow when `AETHERFLOW_PLUGIN_LOCK` is unset. */
 export const PLUGIN_LOCK_FILE = "aetherflow.plugins.yaml";
@@ -79,6 +80,8 @@ export async function readPluginLock(path: string): Promise<PluginLock> {
   } catch (err) {
     throw _lockError(`Cannot read plugin lock ${file}: ${(err as Error).message}`);
   }
+  const tooMany = yamlBudgetProblem(text);
+  if (tooMany) throw _lockError(`Invalid plugin lock ${file}: ${tooMany}`);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (p: { line: number; col: number } | undefined) => (p ? `${file}:${p.line}:${p.col}` : file);

@@ -2,14 +2,29 @@
 // (cold-start ratio), plus the in-process time. Run: `deno run -A scripts/bench/validate.ts [jobs] [runs]`.
 // Each CLI figure is the median time (and the highest peak RSS) of `runs` runs (default 5): single runs swing
 // by tens of percent on a busy machine. Goals: the 2,000-job flow under 1 s and 150 MB.
+// Also the input budget (docs/yaml-spec.md "Limits"): the largest file validate accepts, in its most
+// expensive shape (one flow sequence of scalars just under MAX_YAML_NODES, parsed whole), and the refusal of a
+// 10 MB one-line sequence (5 M items, exit 2 before parsing).
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { validateFlowSource } from "../../engine/flow/mod.ts";
 import { StepRegistry } from "../../engine/steps/registry.ts";
+import { MAX_YAML_NODES, yamlNodeEstimate } from "../../engine/yaml_budget.ts";
 
 const MAIN = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const JOBS = Number(Deno.args[0] ?? "2000");
 const RUNS = Math.max(1, Number(Deno.args[1] ?? "5"));
+
+/**
+ * The most expensive file the loader accepts: one flow sequence of scalars filling the node budget (parsed
+ * whole, not in chunks), and an error whose position needs that whole parse (an unknown key).
+ */
+function largestAccepted(): string {
+  const head =
+    "flow: {id: budget}\njobs:\n  - {id: a, steps: [{id: s, type: check_items, inputs: {items: [1]}}]}\n";
+  const room = MAX_YAML_NODES - yamlNodeEstimate(head) - 4;
+  return `${head}x_data: [${"0,".repeat(room - 1)}0]\n`;
+}
 
 /** A flow with `jobs` jobs, each depending on the previous one, two steps with templates. */
 function generateFlow(jobs: number): string {
@@ -108,6 +123,26 @@ try {
   console.log(`validateFlowSource (in-process): ${inProcess.toFixed(0)} ms`);
   console.log(`cold-start ratio (1-job validate / hello): ${(smallRun.ms / helloRun.ms).toFixed(2)}x`);
   console.log(`ratio (${JOBS}-job validate / hello): ${(cli.ms / helloRun.ms).toFixed(2)}x`);
+
+  const budgetPath = join(dir, "largest.yaml");
+  const budgetText = largestAccepted();
+  await Deno.writeTextFile(budgetPath, budgetText);
+  const hugePath = join(dir, "huge.yaml");
+  await Deno.writeTextFile(hugePath, `x: [${"0,".repeat(5_200_000)}0]\n`);
+  const largest = await repeated(["run", "-A", "--quiet", MAIN, "validate", budgetPath, "--json"]);
+  const huge = await repeated(["run", "-A", "--quiet", MAIN, "validate", hugePath, "--json"]);
+  console.log(
+    `largest accepted file (${(budgetText.length / 1024).toFixed(0)} KiB, ~${
+      yamlNodeEstimate(budgetText)
+    } of ${MAX_YAML_NODES} nodes, parsed whole): ${fmt(largest)} (exit ${largest.code}); ratio / hello ${
+      (largest.ms / helloRun.ms).toFixed(2)
+    }x`,
+  );
+  console.log(
+    `10 MB one-line sequence (5.2 M items, refused): ${fmt(huge)} (exit ${huge.code}); ratio / hello ${
+      (huge.ms / helloRun.ms).toFixed(2)
+    }x`,
+  );
 } finally {
   await Deno.remove(dir, { recursive: true });
 }
