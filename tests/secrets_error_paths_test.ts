@@ -6,7 +6,7 @@
 // secret and for its first 8 characters: 0 occurrences.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { demoFlow, runCli, tempDir } from "./_helpers.ts";
+import { runCli, tempDir, writeDemoFlow } from "./_helpers.ts";
 import { PluginCache } from "../testdata/acceptance/kit.ts";
 
 const PLUGINS = new PluginCache();
@@ -62,11 +62,7 @@ Deno.test("a secrets provider whose expand_env fails quoting a decoded value: ex
   await using dir = await tempDir();
   const secret = "DEC(hunter2-enc-4711)";
   await PLUGINS.pinBeside(dir.path, ["h_secrets_expand_fail", "t_echo"]);
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(
-    flow,
-    demoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: t_echo}\n"),
-  );
+  const flow = await writeDemoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: t_echo}\n");
   const env = { DB_PW_ENC: "hunter2-enc-4711", AETHERFLOW_LOG_FORMAT: "json" };
   const outcomes: Outcome[] = [];
   for (const args of [...DIAGNOSTICS, ["run", "--run-id", "R1"]]) {
@@ -83,14 +79,9 @@ Deno.test("a decode result that is not JSON fails the run without quoting it", a
   await using dir = await tempDir();
   const secret = "DEC(res-key-2600)";
   await PLUGINS.pinBeside(dir.path, ["h_secrets_bad_decode", "t_echo"]);
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(
-    flow,
-    demoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: t_echo}\n", {
-      resources:
-        "  r1: {kind: echo, driver: echo, config: {key: res-key-2600}, decode: {config: {key: true}}}",
-    }),
-  );
+  const flow = await writeDemoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: t_echo}\n", {
+    resources: "  r1: {kind: echo, driver: echo, config: {key: res-key-2600}, decode: {config: {key: true}}}",
+  });
   const env = { AETHERFLOW_LOG_FORMAT: "json" };
   const run = await runAndCollect("run", ["run", flow, "--run-id", "R1"], env, dir.path);
   assert.equal(run.code, 1, run.text);
@@ -101,8 +92,7 @@ Deno.test("a decode result that is not JSON fails the run without quoting it", a
 Deno.test("an AETHERFLOW_SECRETS_PLUGIN path that does not exist is reported masked", async () => {
   await using dir = await tempDir();
   const secret = "zz-vault-plugin-9876.wasm";
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(flow, demoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: noop}\n"));
+  const flow = await writeDemoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: noop}\n");
   const env = { AETHERFLOW_SECRETS_PLUGIN: secret, AETHERFLOW_LOG_FORMAT: "json" };
   const outcomes: Outcome[] = [];
   for (const args of [...DIAGNOSTICS, ["run", "--run-id", "R1"]]) {
@@ -117,13 +107,10 @@ Deno.test("an AETHERFLOW_SECRETS_PLUGIN path that does not exist is reported mas
 Deno.test("a capture cap cutting through a secret stores no part of it", async () => {
   await using dir = await tempDir();
   const secret = "tok-abcdefghijklmnopqrstuvwxyz-0042";
-  const flow = join(dir.path, "f.yaml");
   // 1010 bytes of filler, then the token: the 1 KiB cap falls 14 characters into it.
-  await Deno.writeTextFile(
-    flow,
-    demoFlow(
-      dir.path,
-      `  - id: a
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: a
     steps:
       - id: s
         type: external.process
@@ -132,7 +119,6 @@ Deno.test("a capture cap cutting through a secret stores no part of it", async (
           log: {stdout: capture, stderr: capture, max_capture_kb: 1}
         outputs: {out: "{{result.stdout}}", err: "{{result.stderr}}"}
 `,
-    ),
   );
   const env = { API_TOKEN: secret, AETHERFLOW_LOG_FORMAT: "json" };
   const run = await runAndCollect("run", ["run", flow, "--run-id", "R1"], env, dir.path);
@@ -147,10 +133,9 @@ Deno.test("pre-run errors: an env file that does not parse and a flow that break
   const envSecret = "envfile-pw-777";
   const token = "tok-zyxwvutsrq-1234";
   await Deno.writeTextFile(join(dir.path, "broken.json"), `{"DB_PASSWORD": "${envSecret}" "X": 1}`);
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(
-    flow,
-    demoFlow(dir.path, `  - id: a\n    steps:\n      - {id: s, type: noop, inputs: {t: "${token}"\n`),
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: a\n    steps:\n      - {id: s, type: noop, inputs: {t: "${token}"\n`,
   );
   const outcomes: Outcome[] = [];
   const cases: [string, Record<string, string>][] = [

@@ -3,17 +3,14 @@
 // character is refused; an AETHERFLOW_SECRETS_PLUGIN that nothing provides is an error.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { demoFlow, MAIN, runCli, tempDir } from "./_helpers.ts";
+import { MAIN, runCli, tempDir, writeDemoFlow } from "./_helpers.ts";
 
 Deno.test("a state DB deleted during a run fails the run, exit 1, naming what happened", async () => {
   await using dir = await tempDir();
   const db = join(dir.path, "state.sqlite");
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(
-    flow,
-    demoFlow(
-      dir.path,
-      `  - id: a
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: a
     steps:
       - id: rm
         type: external.process
@@ -22,7 +19,6 @@ Deno.test("a state DB deleted during a run fails the run, exit 1, naming what ha
     steps:
       - {id: s, type: check_items, inputs: {items: [1]}}
 `,
-    ),
   );
   const r = await runCli(["run", flow, "--run-id", "R1"], { env: { DB: db } });
   assert.equal(r.code, 1, r.stderr);
@@ -31,8 +27,7 @@ Deno.test("a state DB deleted during a run fails the run, exit 1, naming what ha
 
 Deno.test("a run id with a control character is refused before anything is written (exit 2)", async () => {
   await using dir = await tempDir();
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(flow, demoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: noop}\n"));
+  const flow = await writeDemoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: noop}\n");
   for (const [id, code] of [["R1\nINFO forged", "000A"], ["R1\u001b[2J", "001B"], ["R\u2028x", "2028"]]) {
     const r = await runCli(["run", flow, "--run-id", id!]);
     assert.equal(r.code, 2, r.stderr);
@@ -47,8 +42,7 @@ Deno.test("a run id with a control character is refused before anything is writt
 
 Deno.test("AETHERFLOW_SECRETS_PLUGIN naming a plugin nothing provides is an error (exit 2)", async () => {
   await using dir = await tempDir();
-  const flow = join(dir.path, "f.yaml");
-  await Deno.writeTextFile(flow, demoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: noop}\n"));
+  const flow = await writeDemoFlow(dir.path, "  - id: a\n    steps:\n      - {id: s, type: noop}\n");
   for (const command of ["validate", "run"]) {
     const r = await runCli([command, flow], { env: { AETHERFLOW_SECRETS_PLUGIN: "vault-provider" } });
     assert.equal(r.code, 2, `${command}: ${r.stdout}${r.stderr}`);
