@@ -160,6 +160,7 @@ export async function runPreparedFlow(
         logPath: runLog?.path ?? null,
       },
       addSecret: (v) => masker.add(v),
+      mask: (s) => masker.mask(s),
       // Profiles and resources are built after run_start; a failure is a run-level error.
       prepareResources: async () => {
         const resources = await buildResources({

@@ -10,7 +10,7 @@ import { AetherflowError, EXIT } from "../engine/errors.ts";
 import { validateFlowSource } from "../engine/flow/mod.ts";
 import { StepRegistry } from "../engine/steps/registry.ts";
 import { loadEnvFile, loadSettings, readProfilesSource } from "../engine/config/mod.ts";
-import { parseSchedulerYaml } from "../engine/scheduler/schema.ts";
+import { parseSchedulerYaml } from "../engine/scheduler/parse_scheduler_yaml.ts";
 import { decodeSource } from "../engine/flow/mod.ts";
 import { parseManifest } from "../engine/bundles/load_manifest.ts";
 import { filesystemManifest } from "../engine/bundles/_test_kit.ts";
