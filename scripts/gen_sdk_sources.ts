@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const SDK = new URL("../plugins/sdk/", import.meta.url);
 export const GENERATED = fileURLToPath(new URL("_sources.gen.ts", SDK));
-export const SDK_FILES = ["aetherflow", "json", "extism"] as const;
+export const SDK_FILES = ["aetherflow", "json", "extism", "fs"] as const;
 
 /** The text of plugins/sdk/_sources.gen.ts for the current sources. */
 export async function generatedSources(): Promise<string> {

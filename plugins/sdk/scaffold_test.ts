@@ -14,6 +14,7 @@ Deno.test("scaffoldPlugin() writes a self-contained plugin project with a copy o
       "README.md",
       "assembly/aetherflow/aetherflow.ts",
       "assembly/aetherflow/extism.ts",
+      "assembly/aetherflow/fs.ts",
       "assembly/aetherflow/json.ts",
       "assembly/index.ts",
       "deno.json",
