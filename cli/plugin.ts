@@ -12,6 +12,7 @@ import {
   PLUGIN_LOCK_FILE,
   type PluginLock,
   readPluginLock,
+  renderGrantDirs,
   resolvePins,
   upsertPin,
   writePluginLock,
@@ -190,7 +191,7 @@ async function _verify(flow: string | undefined, lockOpt: string | undefined, js
       const p = await host.loadWasmPlugin({
         path: pin.path,
         sha256: pin.sha256,
-        grants: pin.grants,
+        grants: renderGrantDirs(pin, Deno.env.toObject()),
         mode: pin.run,
       });
       try {

@@ -8,7 +8,14 @@ import { join, resolve } from "node:path";
 import { loadSettings } from "../engine/config/settings.ts";
 import { AetherflowError, EXIT } from "../engine/errors.ts";
 import type { StepRegistry } from "../engine/steps/registry.ts";
-import { findPluginLock, isFile, readPluginLock, type ResolvedPin, resolvePins } from "./lock/plugin_lock.ts";
+import {
+  findPluginLock,
+  isFile,
+  readPluginLock,
+  renderGrantDirs,
+  type ResolvedPin,
+  resolvePins,
+} from "./lock/plugin_lock.ts";
 import { EXPORTS } from "./abi/mod.ts";
 import { sha256Hex } from "./host/wasm_bytes.ts";
 import type { PluginLogLevel } from "./host/call_scope.ts";
@@ -128,7 +135,7 @@ export async function loadPluginsForFlow(options: LoadPluginsOptions): Promise<L
         await host.loadWasmPlugin({
           path: pin.path,
           sha256: pin.sha256,
-          grants: pin.grants,
+          grants: renderGrantDirs(pin, env),
           mode: pin.run,
           log,
         }),

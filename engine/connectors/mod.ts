@@ -21,4 +21,5 @@ export type {
   ConnectorsApi,
 } from "./types.ts";
 export { CONNECTOR_KINDS, isConnectorKind } from "./kinds/mod.ts";
+export { callTyped, toJson } from "./kinds/typed_call.ts";
 export type * from "./kinds/mod.ts";

@@ -112,6 +112,8 @@ export interface ConnectorCall {
   options: JsonObject;
   method: string;
   args: JsonObject;
+  /** Guest path -> host path of the granted directories and of this call's local files (`/local/<n>`). */
+  dirs?: Record<string, string>;
 }
 export const ConnectorResultSchema = z.object({ result: _json.optional() });
 

@@ -3,9 +3,10 @@
 import type { CallContext } from "@extism/extism";
 import { dirname, join, sep as SEP } from "node:path";
 import { errorMessage } from "../../engine/errors.ts";
-import type { JsonObject, JsonValue } from "../../engine/types.ts";
+import type { JsonObject } from "../../engine/types.ts";
 import { ConnectorCallRequestSchema, HOST_FUNCTIONS, LogRequestSchema } from "../abi/mod.ts";
 import type { HostFunction } from "./_instance.ts";
+import { rewriteLocalPaths } from "./_local_paths.ts";
 import type { CallScope, PluginLogLevel } from "./call_scope.ts";
 
 export interface HostFunctionOptions {
@@ -24,8 +25,6 @@ const _LEVELS: Record<string, PluginLogLevel> = {
   error: "error",
 };
 
-/** Keys whose values are local file paths in connector arguments (mapped from guest to host paths). */
-const _PATH_KEY_REGEXP = /^(local|local_path|local_file|local_dir)$|_local_path$/;
 const _TRAILING_SLASHES_REGEXP = /\/+$/;
 
 export function buildHostFunctions(
@@ -102,23 +101,8 @@ function _readJson(
 // Local-path arguments, at any depth, must name a guest path under a granted directory; they are rewritten to
 // host paths. A path key holding anything but a string is refused: the connector would take it as a host path.
 function _mapPaths(args: JsonObject, dirMap: Readonly<Record<string, string>>): JsonObject | string {
-  const refused: string[] = [];
-  const walk = (value: JsonValue): JsonValue => {
-    if (Array.isArray(value)) return value.map(walk);
-    if (typeof value !== "object" || value === null) return value;
-    const out: JsonObject = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (!_PATH_KEY_REGEXP.test(key)) out[key] = walk(v);
-      else {
-        const host = typeof v === "string" ? _toHostPath(v, dirMap) : null;
-        if (host === null) refused.push(key);
-        out[key] = host;
-      }
-    }
-    return out;
-  };
-  const out = walk(args) as JsonObject;
-  return refused.length > 0 ? `argument '${refused[0]}' is not under a granted directory` : out;
+  const out = rewriteLocalPaths(args, (guest) => _toHostPath(guest, dirMap));
+  return "args" in out ? out.args : `argument '${out.refused}' is not under a granted directory`;
 }
 
 function _toHostPath(guest: string, dirMap: Readonly<Record<string, string>>): string | null {

@@ -1,10 +1,11 @@
 /**
  * What a plugin call may reach on the host side while it runs: a logger, connectors (for
- * `af_connector_call`) and the guest-to-host directory map. Types only; no Extism import, so the CLI can
- * type-check against it without loading the runtime.
+ * `af_connector_call`) and the guest-to-host directory map. No Extism import, so the CLI can type-check against
+ * it without loading the runtime.
  * @module
  */
 import type { ConnectorsApi } from "../../engine/connectors/types.ts";
+import { callTyped } from "../../engine/connectors/kinds/typed_call.ts";
 import type { StepLogger } from "../../engine/steps/types.ts";
 import type { JsonObject, JsonValue } from "../../engine/types.ts";
 
@@ -24,13 +25,17 @@ export interface CallScope {
   signal?: AbortSignal;
 }
 
-/** A ConnectorCaller over `StepContext.connectors`: the resource's connector, then its generic `call`. */
+/**
+ * A ConnectorCaller over `StepContext.connectors`: the resource's connector, then its generic `call`, or, for a
+ * built-in driver of a typed kind without one, the kind's method of that name (docs/plugin-abi.md
+ * "af_connector_call").
+ */
 export function toConnectorCaller(connectors: ConnectorsApi): ConnectorCaller {
   return {
     async call(resource, method, args) {
       const connector = await connectors.named(resource);
-      if (!connector.call) throw new Error(`the connector of resource '${resource}' has no generic call`);
-      return await connector.call(method, args);
+      if (connector.call) return await connector.call(method, args);
+      return await callTyped(connector, method, args);
     },
   };
 }

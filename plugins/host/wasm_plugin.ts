@@ -6,7 +6,9 @@
  */
 import { AetherflowError, EXIT, PluginError } from "../../engine/errors.ts";
 import { Masker } from "../../engine/config/masking.ts";
-import type { JsonValue } from "../../engine/types.ts";
+import type { JsonObject, JsonValue } from "../../engine/types.ts";
+import { basename, dirname, isAbsolute, normalize, posix, relative } from "node:path";
+import { rewriteLocalPaths } from "./_local_paths.ts";
 import type { StepResult } from "../../engine/steps/types.ts";
 import {
   ABI_MAJOR,
@@ -49,6 +51,8 @@ export interface LoadWasmPluginOptions {
 const _compiled = new Map<string, _Compiled>();
 const _WASI_MODULE = "wasi_snapshot_preview1";
 const _ARTIFACTS_GUEST = "/artifacts";
+/** Where a connector call's local files are mapped (`/local/0`, `/local/1`, … one per directory). */
+const _LOCAL_GUEST = "/local";
 
 /**
  * Load a pinned plugin.
@@ -81,6 +85,14 @@ export async function loadWasmPlugin(options: LoadWasmPluginOptions): Promise<Wa
     );
   }
   for (const [guest, d] of Object.entries(parsedGrants.data.dirs)) {
+    // Templated paths are rendered by whoever loads the plugin for a run (renderGrantDirs); `plugin pin`
+    // checks the rest of a grant before any environment is known.
+    if (!isAbsolute(d.path) && !d.path.includes("{{")) {
+      throw _invalid(
+        `Invalid grants for plugin ${options.path}: dirs.${guest}.path must be an absolute path: ${d.path}`,
+        "plugin:grants",
+      );
+    }
     if (d.mode === "ro") {
       // node:wasi (used by Extism 1.0.3) has no read-only preopens: a read-only promise we cannot keep is refused.
       throw _invalid(
@@ -313,8 +325,7 @@ export class WasmPlugin {
     scope: Omit<CallScope, "dirMap"> & { artifactsDir: string },
   ): Promise<StepResult> {
     const dirMap = this.#dirMap(scope.artifactsDir);
-    const extra: Record<string, string> = {};
-    for (const [g, d] of Object.entries(this.#grants.dirs)) extra[g] = d.path;
+    const extra = this.#grantedDirs();
     const envelope: StepCall = {
       ...call,
       ...(this.#grants.artifacts ? { work_dir: _ARTIFACTS_GUEST, host_work_dir: scope.artifactsDir } : {}),
@@ -337,11 +348,25 @@ export class WasmPlugin {
     };
   }
 
-  /** Run `aetherflow_connector` and return its `result`. */
-  async callConnector(call: ConnectorCall): Promise<JsonValue> {
+  /**
+   * Run `aetherflow_connector` and return its `result`. The plugin's granted directories are mapped, and
+   * local-path arguments (host paths) are rewritten to guest paths: under a granted directory, or, for a plugin
+   * granted file access, under `/local/<n>` mapping the file's directory for this call (docs/plugin-abi.md
+   * "Connector call").
+   */
+  async callConnector(call: Omit<ConnectorCall, "dirs">): Promise<JsonValue> {
+    const granted = this.#grantedDirs();
+    const mounted = this.#localMounts(call.args, granted);
+    const dirs = { ...granted, ...mounted.dirs };
+    const envelope: ConnectorCall = {
+      ...call,
+      args: mounted.args,
+      ...(Object.keys(dirs).length > 0 ? { dirs } : {}),
+    };
+    const scope: CallScope = { ...this.#idleScope(), dirMap: dirs };
     // Its own instance: a step of this same plugin may be the caller (af_connector_call), and it holds the
     // step instance's queue until this call returns.
-    const text = await this.#call(EXPORTS.connector, JSON.stringify(call), this.#idleScope(), "connector");
+    const text = await this.#call(EXPORTS.connector, JSON.stringify(envelope), scope, "connector");
     const raw = _parseJson(text, `Plugin ${this.label} returned malformed JSON from ${EXPORTS.connector}`);
     const parsed = ConnectorResultSchema.safeParse(raw);
     if (!parsed.success) throw new PluginError(`Plugin ${this.label} returned an invalid connector result`);
@@ -431,8 +456,59 @@ export class WasmPlugin {
   #dirMap(artifactsDir: string): Record<string, string> {
     const map: Record<string, string> = {};
     if (this.#grants.artifacts) map[_ARTIFACTS_GUEST] = artifactsDir;
-    for (const [g, d] of Object.entries(this.#grants.dirs)) map[g] = d.path;
+    return { ...map, ...this.#grantedDirs() };
+  }
+
+  // Guest -> host of the granted directories; a missing one is created (a WASI preopen needs it to exist).
+  #grantedDirs(): Record<string, string> {
+    const map: Record<string, string> = {};
+    for (const [g, d] of Object.entries(this.#grants.dirs)) {
+      if (d.path.includes("{{")) {
+        throw new PluginError(`Plugin ${this.label}: grants.dirs.${g}.path ${d.path} was not rendered`, {
+          code: "plugin:dirs",
+        });
+      }
+      _ensureDir(d.path, this.label);
+      map[g] = d.path;
+    }
     return map;
+  }
+
+  // Local-path arguments of a connector call -> guest paths this plugin can open.
+  #localMounts(
+    args: JsonObject,
+    granted: Readonly<Record<string, string>>,
+  ): { args: JsonObject; dirs: Record<string, string> } {
+    const dirs: Record<string, string> = {};
+    const byDir = new Map<string, string>();
+    const out = rewriteLocalPaths(args, (host) => {
+      if (!isAbsolute(host)) return null;
+      const path = normalize(host);
+      for (const [g, h] of Object.entries(granted)) {
+        const rel = relative(h, path);
+        if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
+          return rel === "" ? g : posix.join(g, rel);
+        }
+      }
+      if (!this.#grants.artifacts) return null;
+      const dir = dirname(path);
+      let guest = byDir.get(dir);
+      if (guest === undefined) {
+        guest = `${_LOCAL_GUEST}/${byDir.size}`;
+        byDir.set(dir, guest);
+        _ensureDir(dir, this.label);
+        dirs[guest] = dir;
+      }
+      return `${guest}/${basename(path)}`;
+    });
+    if ("refused" in out) {
+      throw new PluginError(
+        `Plugin connector ${this.label} cannot reach the local file of argument '${out.refused}': it needs file ` +
+          "access (grants.files: artifacts) or a granted directory holding the file (grants.dirs)",
+        { code: "plugin:local_path" },
+      );
+    }
+    return { args: out.args, dirs };
   }
 
   #call(fn: string, input: string, scope: CallScope, role: "call" | "connector" = "call"): Promise<string> {
@@ -475,6 +551,19 @@ export class WasmPlugin {
     });
     this.#instances.set(key, inst);
     return inst;
+  }
+}
+
+function _ensureDir(path: string, label: string): void {
+  try {
+    Deno.mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw new PluginError(
+      `Plugin ${label}: cannot create granted directory ${path}: ${(err as Error).message}`,
+      {
+        code: "plugin:dirs",
+      },
+    );
   }
 }
 

@@ -11,6 +11,7 @@ export {
   type PluginPin,
   PluginPinSchema,
   readPluginLock,
+  renderGrantDirs,
   type ResolvedPin,
   resolvePins,
   upsertPin,

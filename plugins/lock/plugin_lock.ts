@@ -5,12 +5,13 @@
  * carry the same entries.
  * @module
  */
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize, resolve } from "node:path";
 import { LineCounter, parseDocument, stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { AetherflowError, EXIT } from "../../engine/errors.ts";
 import { DirGrantSchema, GrantsSchema } from "../abi/mod.ts";
 import { locatePath } from "../../engine/flow/locate_path.ts";
+import { renderString } from "../../engine/resolver/render.ts";
 import { suggestKey } from "../../engine/suggest.ts";
 import { yamlBudgetProblem } from "../../engine/yaml_budget.ts";
 
@@ -157,6 +158,49 @@ export function resolvePins(lock: PluginLock): ResolvedPin[] {
     run: p.run ?? "worker",
     source: lock.file,
   }));
+}
+
+/**
+ * The grants of a pin with each `dirs` path rendered: `{{env.X}}` and `{{env.X:DEFAULT}}` templates (the strict
+ * resolver, docs/templating.md) against `env`, so a lock or manifest can grant the work root or a per-host
+ * folder. The rendered path must be absolute.
+ * @throws {AetherflowError} `plugin:grants` (exit 2) naming the pin, the guest path and the problem.
+ */
+export function renderGrantDirs(
+  pin: { path: string; grants: z.input<typeof GrantsSchema> },
+  env: Readonly<Record<string, string>>,
+): z.input<typeof GrantsSchema> {
+  const dirs = pin.grants.dirs;
+  if (!dirs || typeof dirs !== "object") return pin.grants;
+  const out: Record<string, unknown> = {};
+  for (const [guest, d] of Object.entries(dirs)) {
+    if (!d || typeof d !== "object" || typeof (d as { path?: unknown }).path !== "string") {
+      out[guest] = d;
+      continue;
+    }
+    const raw = (d as { path: string }).path;
+    let path: unknown;
+    try {
+      path = renderString(raw, { env }, { roots: ["env"] });
+    } catch (err) {
+      throw _grantsError(
+        `Invalid grants for plugin ${pin.path}: dirs.${guest}.path: ${(err as Error).message}`,
+      );
+    }
+    if (typeof path !== "string" || !isAbsolute(path)) {
+      throw _grantsError(
+        `Invalid grants for plugin ${pin.path}: dirs.${guest}.path must be an absolute path (got ${
+          JSON.stringify(path)
+        } from ${JSON.stringify(raw)})`,
+      );
+    }
+    out[guest] = { ...d, path: normalize(path) };
+  }
+  return { ...pin.grants, dirs: out as z.input<typeof GrantsSchema>["dirs"] };
+}
+
+function _grantsError(message: string): AetherflowError {
+  return new AetherflowError(message, { code: "plugin:grants", exitCode: EXIT.INVALID });
 }
 
 /** A copy of `lock` with the pin for `pin.path` added or replaced (grants kept unless given). */
