@@ -66,13 +66,16 @@ Deno.test({
 });
 
 Deno.test(
-  { name: "bundle source smb: syncs the tree below a SHARE:/ base_path", ignore: smb.ignore },
+  {
+    name: "bundle source smb: syncs the tree below a SHARE:/ base_path given through {{env.X}}",
+    ignore: smb.ignore,
+  },
   async () => {
     const info = smb.get();
     await using dir = await smbDir();
     for (const [rel, text] of Object.entries(TREE)) await writeServedFile(dir, `uc1/${rel}`, text);
     await using fx = await bundleFixture(manifest(
-      `{type: smb, resource: smb_main, base_path: "${info.share}:/${dir.remote}/uc1", strict_fingerprint: true}`,
+      `{type: smb, resource: smb_main, base_path: "{{env.SMB_ROOT:Nope:/none}}/uc1", strict_fingerprint: true}`,
       `  smb_main:
     kind: smb
     driver: pysmb
@@ -88,6 +91,7 @@ Deno.test(
         SMB_PORT: String(info.port),
         SMB_USER: info.user,
         SMB_PASS: info.password,
+        SMB_ROOT: `${info.share}:/${dir.remote}`,
       },
     });
     assert.deepEqual(r.fetched_files, FETCHED);

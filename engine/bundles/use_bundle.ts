@@ -103,6 +103,9 @@ export async function useBundle(options: UseBundleOptions): Promise<UsedBundle> 
   changes.AETHERFLOW_MODE = manifest.mode;
   changes.AETHERFLOW_MODE_ENTERPRISE = enterprise ? "true" : "false";
   changes.AETHERFLOW_PROFILES_FILE = join(activeDir, manifest.bundle.layout.profiles_file);
+  // The work root the bundle was synced into, so flows (`workspace.root`) and plugin grants (`grants.dirs`) can
+  // name it whether it came from the environment, a settings file or the default.
+  changes.AETHERFLOW_WORK_ROOT = options.workRoot;
   if (enterprise) {
     changes.AETHERFLOW_STRICT_SANDBOX = undefined;
     const paths = manifest.paths.plugins.map((p) => _expand(p, manifest.dir));

@@ -15,9 +15,28 @@ import type { RestConnector, RestResponse } from "../../connectors/kinds/rest.ts
 import type { DbConnector } from "../../connectors/kinds/db.ts";
 import { ConnectorRegistry } from "../../connectors/registry.ts";
 import { AetherflowError, EXIT } from "../../errors.ts";
+import { renderString } from "../../resolver/render.ts";
 import { compareCodePoints } from "../fingerprint.ts";
 import type { BootstrapResource, ConnectorSourceSpec } from "../manifest_model.ts";
 import type { BundleSource, SourceEntry, SourceIdentity } from "./types.ts";
+
+/**
+ * `base_path` with `{{env.X}}` / `{{env.X:DEFAULT}}` rendered like the bootstrap resource (one manifest for
+ * several sites or test servers: `"{{env.SMB_ROOT:Produktion:/etl}}/uc1"`).
+ * @throws {AetherflowError} `bundle:source` (exit 2) for a template error.
+ */
+function _renderBasePath(raw: string, env: Snapshot): string {
+  let out: unknown;
+  try {
+    out = renderString(raw, { env }, { roots: ["env"] });
+  } catch (err) {
+    throw new AetherflowError(`bundle.source.base_path: ${(err as Error).message}`, {
+      code: "bundle:source",
+      exitCode: EXIT.INVALID,
+    });
+  }
+  return String(out);
+}
 
 /** What a connector source needs besides its spec. */
 export interface ConnectorSourceContext {
@@ -86,7 +105,7 @@ export class FilesConnectorSource implements BundleSource {
 
   constructor(spec: ConnectorSourceSpec & { type: "sftp" | "smb" }, ctx: ConnectorSourceContext) {
     this.type = spec.type;
-    this.basePath = spec.base_path;
+    this.basePath = _renderBasePath(spec.base_path, ctx.env);
     this.#spec = spec;
     this.#conn = _lazyConnector(spec, ctx, (a, name) => (spec.type === "sftp" ? a.sftp(name) : a.smb(name)));
   }
@@ -153,7 +172,7 @@ export class HttpIndexSource implements BundleSource {
     spec: ConnectorSourceSpec & { type: "http" },
     ctx: ConnectorSourceContext & { bundleId: string },
   ) {
-    this.basePath = spec.base_path;
+    this.basePath = _renderBasePath(spec.base_path, ctx.env);
     this.#spec = spec;
     this.#bundle = spec.bundle || ctx.bundleId;
     this.#conn = _lazyConnector(spec, ctx, (a, name) => a.rest(name));
@@ -270,7 +289,7 @@ export class DbAssetSource implements BundleSource {
     spec: ConnectorSourceSpec & { type: "db" },
     ctx: ConnectorSourceContext & { bundleId: string },
   ) {
-    this.basePath = spec.base_path;
+    this.basePath = _renderBasePath(spec.base_path, ctx.env);
     this.#spec = spec;
     this.#bundle = spec.bundle || ctx.bundleId;
     this.#conn = _lazyConnector(spec, ctx, (a, name) => a.db(name));
