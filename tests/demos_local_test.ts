@@ -68,7 +68,10 @@ Deno.test("deno task demo: singleflow fails then resumes, local uc1 and uc2 prod
   const log = (runId: string) => Deno.readTextFile(join(root, "logs", `${runId}.log`));
 
   await t.step("the summary: status table, outputs, resume commands", () => {
-    assert.match(stdout, /singleflow \(1st run: fails\)\s+1\s+gate SUCCESS \(1\), extract_only FAILED \(0\) as intended/);
+    assert.match(
+      stdout,
+      /singleflow \(1st run: fails\)\s+1\s+gate SUCCESS \(1\), extract_only FAILED \(0\) as intended/,
+    );
     assert.match(stdout, /singleflow \(resumed\)\s+0\s+gate SUCCESS \(1\), extract_only SUCCESS \(1\)/);
     assert.match(stdout, /multiflows-local\/uc1\s+0\s+demo_pipeline SUCCESS \(8\)/);
     assert.match(stdout, /multiflows-local\/uc2\s+0\s+build_report SUCCESS \(6\)/);
@@ -117,7 +120,10 @@ Deno.test("deno task demo: singleflow fails then resumes, local uc1 and uc2 prod
       "unzipped/sample.csv",
     ]);
     assert.equal(await Deno.readTextFile(join(art, "unzipped/sample.csv")), "col1,col2\n1,hello\n2,world\n");
-    assert.equal(await Deno.readTextFile(join(art, "transformed/sample.csv")), "COL1,COL2\n1,hello\n2,world\n");
+    assert.equal(
+      await Deno.readTextFile(join(art, "transformed/sample.csv")),
+      "COL1,COL2\n1,hello\n2,world\n",
+    );
     assert.deepEqual(await zipEntries(join(art, `out/payload_${id}.zip`)), [
       { name: "transformed/sample.csv", method: 8, text: "COL1,COL2\n1,hello\n2,world\n" },
     ]);
@@ -176,7 +182,8 @@ Deno.test("deno task demo: singleflow fails then resumes, local uc1 and uc2 prod
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(report);
     const ws = wb.getWorksheet("Report")!;
-    const row = (r: number, n: number) => Array.from({ length: n }, (_, i) => ws.getRow(r).getCell(i + 1).value);
+    const row = (r: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ws.getRow(r).getCell(i + 1).value);
     assert.equal(ws.getCell("A1").value, "AUTO DATA INSERT TEMPLATE");
     assert.equal(ws.getCell("A3").value, "QIP SECTION");
     assert.equal(ws.getCell("A4").value, "QIP_ANCHOR");
@@ -190,21 +197,27 @@ Deno.test("deno task demo: singleflow fails then resumes, local uc1 and uc2 prod
     assert.deepEqual(row(32, 5), ["B010", "visual", "PASS", "insp2", "2024-02-10"]);
     assert.equal(ws.getRow(33).getCell(1).value, null);
     const state = join(root, "state/usecase2_demo_local.sqlite");
-    assert.deepEqual(statuses(state, id).steps, [
-      "q_ip",
-      "q_c",
-      "validate_template",
-      "render_excel",
-      "smb_upload",
-      "email",
-    ].map((s) => `build_report/${s}=SUCCESS`).sort());
+    assert.deepEqual(
+      statuses(state, id).steps,
+      [
+        "q_ip",
+        "q_c",
+        "validate_template",
+        "render_excel",
+        "smb_upload",
+        "email",
+      ].map((s) => `build_report/${s}=SUCCESS`).sort(),
+    );
     const [validated] = rows(
       state,
       "SELECT output_json FROM step_runs WHERE run_id = ? AND step_id = 'validate_template'",
       id,
     );
     const outputs = JSON.parse(String(validated!.output_json));
-    assert.deepEqual([outputs.found_anchor_cells, outputs.found_named_ranges], [["QC_ANCHOR", "QIP_ANCHOR"], []]);
+    assert.deepEqual([outputs.found_anchor_cells, outputs.found_named_ranges], [
+      ["QC_ANCHOR", "QIP_ANCHOR"],
+      [],
+    ]);
   });
 });
 
@@ -224,7 +237,10 @@ Deno.test("singleflow gating variant: no items -> check SKIPPED, extract_only sk
   assert.ok(r.stderr.includes("Job skipped job_id=extract_only when=(jobs.gate.outputs.has_data == true)"));
   assert.ok(r.stderr.includes('status_counts={"SUCCESS":1,"SKIPPED":1}'));
   const state = join(dir.path, "demo_state/demo_flow.sqlite");
-  assert.deepEqual(statuses(state, "G"), { jobs: ["extract_only=SKIPPED", "gate=SUCCESS"], steps: ["gate/check=SKIPPED"] });
+  assert.deepEqual(statuses(state, "G"), {
+    jobs: ["extract_only=SKIPPED", "gate=SUCCESS"],
+    steps: ["gate/check=SKIPPED"],
+  });
   const [check] = rows(state, "SELECT output_json FROM step_runs WHERE run_id = 'G' AND step_id = 'check'");
   assert.deepEqual(JSON.parse(String(check!.output_json)), {
     has_data: false,
@@ -232,4 +248,44 @@ Deno.test("singleflow gating variant: no items -> check SKIPPED, extract_only sk
     reason: "count(0) < min_count(1)",
   });
   await assert.rejects(Deno.stat(join(dir.path, "demo_work/demo_flow/extract_only")), Deno.errors.NotFound);
+});
+
+Deno.test("the demos' scheduler files validate; uc2_weekly fires on Mondays only (Europe/Berlin)", async () => {
+  for (
+    const file of [
+      "singleflow/scheduler/scheduler.yaml",
+      "multiflows-local/scheduler.yaml",
+      "multiflows-remote/scheduler.yaml",
+    ]
+  ) {
+    const r = await runCli(["schedule", "validate", `examples/${file}`], {
+      env: {
+        DB_URL: "sqlite:///tmp/x.sqlite",
+        AETHERFLOW_PROFILES_FILE: "examples/singleflow/profiles.yaml",
+      },
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes("! "), `no warnings for ${file}: ${r.stdout}${r.stderr}`);
+  }
+  const next = await runCli([
+    "schedule",
+    "next",
+    "examples/multiflows-local/scheduler.yaml",
+    "--count",
+    "500",
+    "--json",
+  ]);
+  assert.equal(next.code, 0, next.stderr);
+  const items = JSON.parse(next.stdout).items as {
+    id: string;
+    timezone: string;
+    next: { local: string }[];
+  }[];
+  const weekly = items.find((i) => i.id === "uc2_weekly")!;
+  assert.equal(weekly.timezone, "Europe/Berlin");
+  const days = new Set(weekly.next.map((n) => n.local.slice(0, 10)));
+  assert.ok(days.size >= 2, "500 fires of */3 span more than one Monday");
+  for (const d of days) assert.equal(new Date(`${d}T12:00:00Z`).getUTCDay(), 1, `${d} is a Monday`);
+  const minutes = weekly.next.slice(0, 5).map((n) => Number(n.local.slice(14, 16)) % 3);
+  assert.deepEqual(minutes, [0, 0, 0, 0, 0]);
 });
