@@ -5,21 +5,13 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { MAIN, ROOT, runCli, tempDir } from "./_helpers.ts";
+import { MAIN, runCli, tempDir } from "./_helpers.ts";
+import { closedPort, REMOTE_UC1, seedUc1Zips, uploadUc1Bundle, zipBytes } from "./_demo_remote_kit.ts";
 import { sftpDir, sftpService, smbDir, smbService, writeServedFile } from "./_services.ts";
 import { startSmtpSink } from "./_smtp_sink.ts";
 
 const sftp = sftpService();
 const smb = smbService();
-const UC1 = join(ROOT, "examples/multiflows-remote/uc1");
-const BUNDLE_FILES = ["flows/main.yaml", "profiles.yaml", "plugins/demo_remote_steps.wasm", "README.md"];
-
-async function zipBytes(files: Record<string, string>): Promise<Uint8Array> {
-  const zip = await import("@zip.js/zip.js");
-  const writer = new zip.ZipWriter(new zip.Uint8ArrayWriter());
-  for (const [name, text] of Object.entries(files)) await writer.add(name, new zip.TextReader(text));
-  return await writer.close();
-}
 
 async function zipNames(bytes: Uint8Array): Promise<string[]> {
   const zip = await import("@zip.js/zip.js");
@@ -57,18 +49,10 @@ async function setup() {
   const share = await smbDir();
   const local = await tempDir("af-remote-uc1-");
   const sink = await startSmtpSink();
-  for (const rel of BUNDLE_FILES) {
-    await writeServedFile(share, `uc1/${rel}`, await Deno.readFile(join(UC1, rel)));
-  }
-  await writeServedFile(sftpRoot, "test/a.zip", await zipBytes({ "data.csv": "id,name\n1,x\n2,y\n" }));
-  await writeServedFile(
-    sftpRoot,
-    "test/sub/b.zip",
-    await zipBytes({ "b.csv": "col_a,col_b\r\n3,z\r\n", "notes/readme.txt": "hello\n" }),
-  );
-  await writeServedFile(sftpRoot, "test/ignore.txt", "not a zip\n");
+  await uploadUc1Bundle(share);
+  await seedUc1Zips(sftpRoot);
   // The manifest stays on the machine that runs it; the bundle it names is on the share.
-  await Deno.copyFile(join(UC1, "manifest_smb.yaml"), join(local.path, "manifest_smb.yaml"));
+  await Deno.copyFile(join(REMOTE_UC1, "manifest_smb.yaml"), join(local.path, "manifest_smb.yaml"));
   const env: Record<string, string> = {
     TMPDIR: local.path,
     AETHERFLOW_WORK_ROOT: join(local.path, "work"),
@@ -110,14 +94,6 @@ async function setup() {
       await local[Symbol.asyncDispose]();
     },
   };
-}
-
-/** A TCP port nothing listens on (bound, then released). */
-function closedPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 Deno.test({

@@ -6,19 +6,13 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import type { Worksheet } from "exceljs";
-import { ROOT, runCli, tempDir } from "./_helpers.ts";
-import { postgresDatabase, postgresService, smbDir, smbService, writeServedFile } from "./_services.ts";
+import { runCli, tempDir } from "./_helpers.ts";
+import { REMOTE_UC2, seedQipQc, uploadUc2Bundle } from "./_demo_remote_kit.ts";
+import { postgresDatabase, postgresService, smbDir, smbService } from "./_services.ts";
 import { startSmtpSink } from "./_smtp_sink.ts";
 
 const pg = postgresService();
 const smb = smbService();
-const UC2 = join(ROOT, "examples/multiflows-remote/uc2");
-const BUNDLE_FILES = [
-  "profiles.yaml",
-  "plugins/demo_remote_steps.wasm",
-  "templates/template.xlsx",
-  "templates/template_both_modes.xlsx",
-];
 
 const QIP_CSV = [
   "ID,Name,Value,Timestamp",
@@ -50,27 +44,6 @@ const QC_CSV = [
   "",
 ].join("\n");
 
-/** The fixture tables (docs: 12 rows each; `limit 10` takes 1–10). Unquoted QIP/QC fold to qip/qc. */
-async function seed(url: string): Promise<void> {
-  const { default: postgres } = await import("postgres");
-  const sql = postgres(url, { onnotice: () => {}, max: 1 });
-  try {
-    await sql.unsafe(
-      `CREATE TABLE qip ("ID" int, "Name" text, "Value" double precision, "Timestamp" timestamp);
-      CREATE TABLE qc ("Batch" text, "Check_Type" text, "Result" text, "Inspector" text, "Date" date);`,
-    );
-    for (let i = 1; i <= 12; i++) {
-      const d = String(i).padStart(2, "0");
-      await sql`INSERT INTO qip VALUES (${i}, ${`item${i}`}, ${i * 1.5}, ${`2024-01-${d} 08:30:00`})`;
-      await sql`INSERT INTO qc VALUES (${`B${String(i).padStart(3, "0")}`}, 'visual', ${
-        i % 3 === 0 ? "FAIL" : "PASS"
-      }, ${`insp${i % 4}`}, ${`2024-02-${d}`})`;
-    }
-  } finally {
-    await sql.end();
-  }
-}
-
 function stepRows(
   state: string,
   runId: string,
@@ -99,29 +72,12 @@ Deno.test({
 }, async (t) => {
   const smbInfo = smb.get();
   await using db = await postgresDatabase();
-  await seed(db.url);
+  await seedQipQc(db.url);
   await using share = await smbDir();
   await using local = await tempDir("af-remote-uc2-");
   await using sink = await startSmtpSink();
-  // The acceptance copy: the same bundle with exasol_main on db:postgres (docs/demos.md "remote uc2").
-  const flow = (await Deno.readTextFile(join(UC2, "flows/main.yaml"))).replace(
-    "driver: exasol",
-    "driver: postgres",
-  );
-  assert.ok(flow.includes("driver: postgres"));
-  await writeServedFile(share, "uc2/flows/main.yaml", flow);
-  for (const rel of BUNDLE_FILES) {
-    await writeServedFile(share, `uc2/${rel}`, await Deno.readFile(join(UC2, rel)));
-  }
-  await writeServedFile(
-    share,
-    "uc2/profiles.yaml",
-    (await Deno.readTextFile(join(UC2, "profiles.yaml"))).replace(
-      /exasol_main:\n  config:\n(    .*\n)+/,
-      'exasol_main:\n  config:\n    url: "{{env.PG_URL}}"\n',
-    ),
-  );
-  await Deno.copyFile(join(UC2, "manifest_smb.yaml"), join(local.path, "manifest_smb.yaml"));
+  await uploadUc2Bundle(share); // exasol_main on db:postgres (the acceptance copy)
+  await Deno.copyFile(join(REMOTE_UC2, "manifest_smb.yaml"), join(local.path, "manifest_smb.yaml"));
   const env = {
     TMPDIR: local.path,
     AETHERFLOW_WORK_ROOT: join(local.path, "work"),
@@ -283,9 +239,9 @@ Deno.test({
       const failed = await run("uc2resume", { SMTP_PORT: "1" });
       assert.equal(failed.code, 1, failed.stderr);
       assert.match(failed.stderr, /SMTP send failed/);
-    const done = stepRows(state, "uc2resume");
-    assert.equal(done.smb_upload?.status, "SUCCESS", "everything before the mail is done");
-    assert.notEqual(done.email?.status, "SUCCESS");
+      const done = stepRows(state, "uc2resume");
+      assert.equal(done.smb_upload?.status, "SUCCESS", "everything before the mail is done");
+      assert.notEqual(done.email?.status, "SUCCESS");
       const again = await run("uc2resume");
       assert.equal(again.code, 0, again.stderr);
       assert.ok(again.stderr.includes("Step skip (resume) step_id=fetch_small prev=SUCCESS"));
