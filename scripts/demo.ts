@@ -6,114 +6,10 @@
 //   3. multiflows-local/uc2: a bundle with WASM plugins: CSVs -> Excel report from a template -> "SMB" outbox.
 // Shows each step as it ends, then a status table, where the outputs are and how to resume or re-run.
 // `deno task demo [--dir <empty dir>] [--suffix <run id suffix>]`; exit 0 when every demo ended as expected.
-import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { bold, type DemoRun, dim, printOutputs, red, ROOT, runDemos } from "./_demo_kit.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const MAIN = join(ROOT, "cli/main.ts");
 const EXAMPLES = join(ROOT, "examples");
-const TTY = Deno.stdout.isTerminal();
-const _c = (code: string) => (s: string) => TTY ? `\x1b[${code}m${s}\x1b[0m` : s;
-const bold = _c("1"), dim = _c("2"), green = _c("32"), red = _c("31"), yellow = _c("33");
-
-/** One CLI invocation of the demo. */
-export interface DemoRun {
-  label: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  runId: string;
-  state: string;
-  expectExit: number;
-  /** The command a user types to do the same (from the repository root). */
-  command: string;
-}
-
-export interface DemoResult {
-  run: DemoRun;
-  code: number;
-  jobs: { job_id: string; status: string; steps: number; why: string }[];
-  log: string;
-}
-
-function _color(status: string): string {
-  if (status === "SUCCESS") return green(status);
-  if (status === "FAILED") return red(status);
-  return yellow(status);
-}
-
-/** Run the CLI, keep its whole output in `log`, print a line per finished step/job (the progress). */
-async function _run(run: DemoRun, log: string): Promise<number> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", "--v8-flags=--wasm-max-mem-pages=4096", MAIN, ...run.args],
-    cwd: run.cwd,
-    env: run.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const file = await Deno.open(log, { write: true, create: true, append: true });
-  const enc = new TextEncoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    let rest = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) {
-        await file.write(enc.encode(line + "\n"));
-        _progress(line);
-      }
-    }
-    if (rest) await file.write(enc.encode(rest + "\n"));
-  };
-  await Promise.all([pump(child.stdout), pump(child.stderr)]);
-  file.close();
-  return (await child.status).code;
-}
-
-const _STEP_END = /step_end .*job_id=(\S+) step_id=(\S+) step_type=(\S+) status=(\S+) duration_ms=(\d+)/;
-const _JOB_FAILED = /job\.(\S+) - Job failed: (.*)$/;
-const _JOB_SKIPPED = /Job skipped job_id=(\S+) (.*)$/;
-const _RESUMED = /Step skip \(resume\) step_id=(\S+) prev=(\S+)/;
-
-function _progress(line: string): void {
-  let m = _STEP_END.exec(line);
-  if (m) {
-    const [, job, step, type, status, ms] = m;
-    console.log(`    ${_color(status!.padEnd(7))} ${`${job}/${step}`.padEnd(40)} ${dim(`${type} ${ms} ms`)}`);
-    return;
-  }
-  if ((m = _JOB_FAILED.exec(line))) console.log(`    ${red("FAILED ")} ${m[1]}: ${m[2]!.slice(0, 160)}`);
-  else if ((m = _JOB_SKIPPED.exec(line))) console.log(`    ${yellow("SKIPPED")} ${m[1]} ${dim(m[2]!)}`);
-  else if ((m = _RESUMED.exec(line))) {
-    console.log(`    ${dim(`resumed ${m[1]} (was ${m[2]}): not run again`)}`);
-  }
-}
-
-function _jobs(state: string, runId: string): DemoResult["jobs"] {
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(state, { readOnly: true });
-  } catch {
-    return [];
-  }
-  try {
-    const rows = db.prepare(
-      `SELECT j.job_id, j.status, COALESCE(j.error, j.skip_reason, '') AS why,
-              (SELECT COUNT(*) FROM step_runs s WHERE s.run_id = j.run_id AND s.job_id = j.job_id) AS steps
-         FROM job_runs j WHERE j.run_id = ? ORDER BY j.rowid`,
-    ).all(runId);
-    return rows.map((r) => ({
-      job_id: String(r.job_id),
-      status: String(r.status),
-      steps: Number(r.steps),
-      why: String(r.why),
-    }));
-  } finally {
-    db.close();
-  }
-}
-
 /** The demo's runs, all under `root` (TMPDIR for the flows' `{{env.TMPDIR:/tmp}}` paths). */
 export function demoRuns(root: string, suffix: string): DemoRun[] {
   const base = {
@@ -192,55 +88,24 @@ export function demoOutputs(root: string, runs: DemoRun[]): [string, string][] {
   ];
 }
 
-async function _exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function main(args: string[]): Promise<number> {
+  if (args.includes("--remote")) {
+    const { mainRemote } = await import("./demo_remote.ts");
+    return await mainRemote(args.filter((a) => a !== "--remote"));
+  }
   const dirAt = args.indexOf("--dir");
   const root = dirAt >= 0 ? args[dirAt + 1]! : await Deno.makeTempDir({ prefix: "aetherflow-demo-" });
   await Deno.mkdir(join(root, "logs"), { recursive: true });
   const suffixAt = args.indexOf("--suffix");
   const suffix = suffixAt >= 0 ? args[suffixAt + 1]! : crypto.randomUUID().slice(0, 6);
   const runs = demoRuns(root, suffix);
-  const results: DemoResult[] = [];
-  for (const [i, run] of runs.entries()) {
-    if (i === 1) {
-      console.log(
-        dim(`\n  (creating ${join(root, "db")}, the folder the database file needs, then resuming)`),
-      );
-      await Deno.mkdir(join(root, "db"), { recursive: true });
-    }
-    console.log(`\n${bold(`▶ ${run.label}`)}  ${dim(`run id ${run.runId}`)}`);
-    const log = join(root, "logs", `${run.runId}.log`);
-    const code = await _run(run, log);
-    results.push({ run, code, jobs: _jobs(run.state, run.runId), log });
-  }
-
-  console.log(`\n${bold("== status")}`);
-  console.log(dim(`  ${"demo".padEnd(30)} ${"exit".padEnd(5)} jobs (steps)`));
-  let ok = true;
-  for (const r of results) {
-    const asExpected = r.code === r.run.expectExit;
-    ok &&= asExpected;
-    const jobs = r.jobs.map((j) => `${j.job_id} ${_color(j.status)} (${j.steps})`).join(", ");
-    const note = asExpected
-      ? (r.code === 0 ? "" : dim(" as intended"))
-      : red(` expected ${r.run.expectExit}`);
-    console.log(`  ${r.run.label.padEnd(30)} ${String(r.code).padEnd(5)} ${jobs}${note}`);
-  }
-
-  console.log(`\n${bold("== outputs")}`);
-  for (const [what, path] of demoOutputs(root, runs)) {
-    const there = await _exists(path);
-    ok &&= there;
-    console.log(`  ${what.padEnd(26)} ${there ? path : red(`missing: ${path}`)}`);
-  }
+  const ran = await runDemos(runs, join(root, "logs"), async (i) => {
+    if (i !== 1) return;
+    console.log(dim(`\n  (creating ${join(root, "db")}, the folder the database file needs, then resuming)`));
+    await Deno.mkdir(join(root, "db"), { recursive: true });
+  });
+  const outputs = await printOutputs(demoOutputs(root, runs));
+  const ok = ran && outputs;
   console.log(
     `  ${"state databases".padEnd(26)} ${[...new Set(runs.map((r) => r.state))].join("\n" + " ".repeat(29))}`,
   );
