@@ -11,6 +11,7 @@ import { startSmtpSink } from "../tests/_smtp_sink.ts";
 import {
   REMOTE_UC1,
   REMOTE_UC2,
+  remoteDemoEnv,
   seedQipQc,
   seedUc1Zips,
   uploadUc1Bundle,
@@ -61,24 +62,9 @@ export async function mainRemote(args: string[]): Promise<number> {
         );
       }
       const env: Record<string, string> = {
-        TMPDIR: root,
-        AETHERFLOW_WORK_ROOT: join(root, "work"),
+        ...remoteDemoEnv({ root, smb, share, smtp: sink, sftp: { info: sftp, dir: sftpRoot } }),
         AETHERFLOW_STATE_SYNCHRONOUS: "NORMAL",
         NO_COLOR: "1",
-        SFTP_HOST: sftp.host,
-        SFTP_PORT: String(sftp.port),
-        SFTP_USER: sftp.passwordUser.user,
-        SFTP_PASS: sftp.passwordUser.password,
-        SFTP_HOST_KEY: sftp.hostKeyFingerprint,
-        SFTP_DIR: `${sftpRoot.remote}/test`,
-        SMB_HOST: smb.host,
-        SMB_PORT: String(smb.port),
-        SMB_USER: smb.user,
-        SMB_PASS: smb.password,
-        SMB_ROOT: `${share.share}:/${share.remote}`,
-        SMTP_HOST: sink.host,
-        SMTP_PORT: String(sink.port),
-        MAIL_TO: "ops@example.test",
         PG_URL: db.url,
       };
       const run = (uc: string, label: string, runId: string, flow: string): DemoRun => ({

@@ -2,7 +2,7 @@
 // `deno task demo --remote`: the SFTP zips, the bundle trees on the share, the QIP/QC tables.
 import { join } from "node:path";
 import { ROOT } from "./_helpers.ts";
-import { type RemoteDir, writeServedFile } from "./_services.ts";
+import { type RemoteDir, type SftpInfo, type SmbInfo, writeServedFile } from "./_services.ts";
 
 export const REMOTE_UC1 = join(ROOT, "examples/multiflows-remote/uc1");
 export const REMOTE_UC2 = join(ROOT, "examples/multiflows-remote/uc2");
@@ -93,4 +93,36 @@ export function closedPort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
+}
+
+/** The environment of the remote demos' README for servers on loopback (SFTP settings only when given). */
+export function remoteDemoEnv(o: {
+  root: string;
+  smb: SmbInfo;
+  share: RemoteDir & { share: string };
+  smtp: { host: string; port: number };
+  sftp?: { info: SftpInfo; dir: RemoteDir };
+}): Record<string, string> {
+  return {
+    TMPDIR: o.root,
+    AETHERFLOW_WORK_ROOT: join(o.root, "work"),
+    ...(o.sftp
+      ? {
+        SFTP_HOST: o.sftp.info.host,
+        SFTP_PORT: String(o.sftp.info.port),
+        SFTP_USER: o.sftp.info.passwordUser.user,
+        SFTP_PASS: o.sftp.info.passwordUser.password,
+        SFTP_HOST_KEY: o.sftp.info.hostKeyFingerprint,
+        SFTP_DIR: `${o.sftp.dir.remote}/test`,
+      }
+      : {}),
+    SMB_HOST: o.smb.host,
+    SMB_PORT: String(o.smb.port),
+    SMB_USER: o.smb.user,
+    SMB_PASS: o.smb.password,
+    SMB_ROOT: `${o.share.share}:/${o.share.remote}`,
+    SMTP_HOST: o.smtp.host,
+    SMTP_PORT: String(o.smtp.port),
+    MAIL_TO: "ops@example.test",
+  };
 }

@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { MAIN, runCli, tempDir } from "./_helpers.ts";
-import { closedPort, REMOTE_UC1, seedUc1Zips, uploadUc1Bundle, zipBytes } from "./_demo_remote_kit.ts";
+import {
+  closedPort,
+  REMOTE_UC1,
+  remoteDemoEnv,
+  seedUc1Zips,
+  uploadUc1Bundle,
+  zipBytes,
+} from "./_demo_remote_kit.ts";
 import { sftpDir, sftpService, smbDir, smbService, writeServedFile } from "./_services.ts";
 import { startSmtpSink } from "./_smtp_sink.ts";
 
@@ -53,24 +60,13 @@ async function setup() {
   await seedUc1Zips(sftpRoot);
   // The manifest stays on the machine that runs it; the bundle it names is on the share.
   await Deno.copyFile(join(REMOTE_UC1, "manifest_smb.yaml"), join(local.path, "manifest_smb.yaml"));
-  const env: Record<string, string> = {
-    TMPDIR: local.path,
-    AETHERFLOW_WORK_ROOT: join(local.path, "work"),
-    SFTP_HOST: sftpInfo.host,
-    SFTP_PORT: String(sftpInfo.port),
-    SFTP_USER: sftpInfo.passwordUser.user,
-    SFTP_PASS: sftpInfo.passwordUser.password,
-    SFTP_HOST_KEY: sftpInfo.hostKeyFingerprint,
-    SFTP_DIR: `${sftpRoot.remote}/test`,
-    SMB_HOST: smbInfo.host,
-    SMB_PORT: String(smbInfo.port),
-    SMB_USER: smbInfo.user,
-    SMB_PASS: smbInfo.password,
-    SMB_ROOT: `${share.share}:/${share.remote}`,
-    SMTP_HOST: sink.host,
-    SMTP_PORT: String(sink.port),
-    MAIL_TO: "ops@example.test",
-  };
+  const env = remoteDemoEnv({
+    root: local.path,
+    smb: smbInfo,
+    share,
+    smtp: sink,
+    sftp: { info: sftpInfo, dir: sftpRoot },
+  });
   const state = join(local.path, "state/usecase1_sftp_to_smb_email.sqlite");
   const run = (runId: string, extra: Record<string, string> = {}, flags: string[] = []) =>
     runCli(["run", "--bundle-manifest", "manifest_smb.yaml", "--run-id", runId, ...flags], {

@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import type { Worksheet } from "exceljs";
 import { runCli, tempDir } from "./_helpers.ts";
-import { REMOTE_UC2, seedQipQc, uploadUc2Bundle } from "./_demo_remote_kit.ts";
+import { REMOTE_UC2, remoteDemoEnv, seedQipQc, uploadUc2Bundle } from "./_demo_remote_kit.ts";
 import { postgresDatabase, postgresService, smbDir, smbService } from "./_services.ts";
 import { startSmtpSink } from "./_smtp_sink.ts";
 
@@ -78,19 +78,7 @@ Deno.test({
   await using sink = await startSmtpSink();
   await uploadUc2Bundle(share); // exasol_main on db:postgres (the acceptance copy)
   await Deno.copyFile(join(REMOTE_UC2, "manifest_smb.yaml"), join(local.path, "manifest_smb.yaml"));
-  const env = {
-    TMPDIR: local.path,
-    AETHERFLOW_WORK_ROOT: join(local.path, "work"),
-    PG_URL: db.url,
-    SMB_HOST: smbInfo.host,
-    SMB_PORT: String(smbInfo.port),
-    SMB_USER: smbInfo.user,
-    SMB_PASS: smbInfo.password,
-    SMB_ROOT: `${share.share}:/${share.remote}`,
-    SMTP_HOST: sink.host,
-    SMTP_PORT: String(sink.port),
-    MAIL_TO: "ops@example.test",
-  };
+  const env = { ...remoteDemoEnv({ root: local.path, smb: smbInfo, share, smtp: sink }), PG_URL: db.url };
   const run = (runId: string, extra: Record<string, string> = {}) =>
     runCli(["run", "--bundle-manifest", "manifest_smb.yaml", "--run-id", runId], {
       cwd: local.path,
