@@ -289,3 +289,24 @@ Deno.test("the demos' scheduler files validate; uc2_weekly fires on Mondays only
   const minutes = weekly.next.slice(0, 5).map((n) => Number(n.local.slice(14, 16)) % 3);
   assert.deepEqual(minutes, [0, 0, 0, 0, 0]);
 });
+
+Deno.test("local uc1 bundle: the first strict sync reads every file, the next one reads nothing new", async () => {
+  await using dir = await tempDir("af-demo-sync-");
+  const sync = () =>
+    runCli(["bundle", "sync", "--bundle-manifest", "manifest_local.yaml", "--json"], {
+      cwd: join(ROOT, "examples/multiflows-local/uc1"),
+      env: { AETHERFLOW_WORK_ROOT: dir.path },
+    });
+  const first = await sync();
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(JSON.parse(first.stdout).fetched_files, [
+    "README.md",
+    "flows/demo_local.yaml",
+    "manifest_local.yaml",
+    "plugins/demo_local_connectors.wasm",
+    "plugins/demo_local_steps.wasm",
+    "profiles.yaml",
+  ]);
+  const second = JSON.parse((await sync()).stdout);
+  assert.deepEqual([second.changed, second.fetched_files], [false, []]);
+});
