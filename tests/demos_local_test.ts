@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { ROOT, runCli, tempDir } from "./_helpers.ts";
+import { copyDir, ROOT, runCli, SERVER_DIR_SKIP_REASON, serverDir, tempDir } from "./_helpers.ts";
 
 const SUFFIX = "t1";
 
@@ -309,4 +309,83 @@ Deno.test("local uc1 bundle: the first strict sync reads every file, the next on
   ]);
   const second = JSON.parse((await sync()).stdout);
   assert.deepEqual([second.changed, second.fetched_files], [false, []]);
+});
+
+Deno.test({
+  name: "the demos' scheduler files become systemd units that systemd-analyze verifies (uc2 on Mondays)",
+  ignore: SERVER_DIR_SKIP_REASON !== null,
+}, async () => {
+  // Units keep state outside /tmp (PrivateTmp): the demos and their environment go under /var/lib.
+  await using dir = (await serverDir("af-demo-units-"))!;
+  await copyDir(join(ROOT, "examples"), join(dir.path, "examples"));
+  const envFile = join(dir.path, "demo.env");
+  await Deno.writeTextFile(
+    envFile,
+    Object.entries({
+      TMPDIR: join(dir.path, "tmp"),
+      AETHERFLOW_WORK_ROOT: join(dir.path, "work"),
+      DB_URL: `sqlite:///${dir.path}/demo.sqlite`,
+      AETHERFLOW_PROFILES_FILE: join(dir.path, "examples/singleflow/profiles.yaml"),
+      DEMO_TOKEN: "x",
+      SFTP_HOST: "sftp.example.test",
+      SFTP_USER: "u",
+      SFTP_PASS: "p",
+      SMB_HOST: "smb.example.test",
+      SMB_USER: "u",
+      SMB_PASS: "p",
+      SMTP_HOST: "mail.example.test",
+      MAIL_TO: "ops@example.test",
+      EXA_DSN: "exa.example.test:8563",
+      EXA_USER: "u",
+      EXA_PASS: "p",
+    }).map(([k, v]) => `${k}=${v}\n`).join(""),
+  );
+  const calendars: string[] = [];
+  for (
+    const file of [
+      "singleflow/scheduler/scheduler.yaml",
+      "multiflows-local/scheduler.yaml",
+      "multiflows-remote/scheduler.yaml",
+    ]
+  ) {
+    const out = join(dir.path, "units", file.split("/")[0]!);
+    const r = await runCli(
+      [
+        "schedule",
+        "systemd",
+        `examples/${file}`,
+        "--out",
+        out,
+        "--binary",
+        Deno.execPath(),
+        "--environment-file",
+        envFile,
+      ],
+      { cwd: dir.path },
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const units = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    const verify = new Deno.Command("systemd-analyze", { args: ["verify", ...units], cwd: out }).outputSync();
+    assert.equal(verify.code, 0, new TextDecoder().decode(verify.stderr));
+    for (const u of units.filter((n) => n.endsWith(".timer"))) {
+      const line = (await Deno.readTextFile(join(out, u))).split("\n").find((l) =>
+        l.startsWith("OnCalendar=")
+      )!;
+      calendars.push(`${u} ${line}`);
+    }
+  }
+  assert.deepEqual(calendars.sort(), [
+    "aetherflow-demo_every_5m.timer OnCalendar=*-*-* *:00/5:00 Europe/Berlin",
+    "aetherflow-uc1_daily.timer OnCalendar=*-*-* *:00/2:00 Europe/Berlin",
+    "aetherflow-uc1_daily.timer OnCalendar=*-*-* *:00/2:00 Europe/Berlin",
+    "aetherflow-uc2_weekly.timer OnCalendar=Mon *-*-* *:00/3:00 Europe/Berlin",
+    "aetherflow-uc2_weekly.timer OnCalendar=Mon *-*-* *:00/3:00 Europe/Berlin",
+  ]);
+  const cal = new Deno.Command("systemd-analyze", {
+    args: ["calendar", "--iterations=3", "Mon *-*-* *:00/3:00 Europe/Berlin"],
+    env: { TZ: "Europe/Berlin", LC_ALL: "C" },
+  }).outputSync();
+  const text = new TextDecoder().decode(cal.stdout);
+  assert.equal(cal.code, 0, new TextDecoder().decode(cal.stderr));
+  assert.match(text, /Next elapse: Mon /);
 });
