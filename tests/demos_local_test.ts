@@ -90,6 +90,17 @@ Deno.test("deno task demo: singleflow fails then resumes, local uc1 and uc2 prod
       jobs: ["extract_only=SUCCESS", "gate=SUCCESS"],
       steps: ["extract_only/extract=SUCCESS", "gate/check=SUCCESS"],
     });
+    const [extract] = rows(
+      state,
+      "SELECT output_json FROM step_runs WHERE run_id = ? AND step_id = 'extract'",
+      id,
+    );
+    const out = JSON.parse(String(extract!.output_json));
+    assert.deepEqual([out.output, out.format, out.rows], [
+      join(jobDir("extract_only"), "artifacts/data.tsv"),
+      "tsv",
+      1,
+    ]);
     const text = await log(id);
     // One log for both runs: the first validates, fails on the missing folder; the second resumes.
     assert.ok(
