@@ -105,14 +105,18 @@ Deno.test("row 4: every string leaf is scanned for template problems at its own 
   const r = await runCli(["validate", flow, "--json"]);
   assert.equal(r.code, 2, r.stdout + r.stderr);
   const report = JSON.parse(r.stdout);
+  // [ours] `steps.x` names no step of the job: an error too (docs/compatibility.md), where upstream and the
+  // spec's row 4 ignored it.
   assert.deepEqual(report.errors.map((e: { code: string; loc: string }) => [e.code, e.loc]), [
     ["template:syntax", "jobs[0].steps[0].inputs.sql"],
+    ["template:unknown_step", "jobs[0].steps[1].inputs.a"],
     ["template:syntax", "jobs[0].steps[1].inputs.b"],
     ["template:unknown_root", "jobs[0].steps[2].inputs.k"],
     ["template:syntax", "jobs[0].steps[2].inputs.k"],
   ]);
-  assert.equal(report.errors[2].msg, "Unknown template root: secrets");
-  for (const i of [0, 1, 3]) {
+  assert.equal(report.errors[1].msg, "Unknown step in job 'j': steps.x");
+  assert.equal(report.errors[3].msg, "Unknown template root: secrets");
+  for (const i of [0, 2, 4]) {
     assert.ok(
       report.errors[i].msg.startsWith("Unsupported templating syntax. Use {{VAR}} or {{VAR:DEFAULT}}"),
       report.errors[i].msg,
@@ -345,9 +349,11 @@ Deno.test("row 17: an output promoting an empty value fails the job without a st
   );
   const r = await runCli(["run", flow, "--run-id", "R"]);
   assert.equal(r.code, 1, r.stderr);
-  assert.ok(hasLine(r.stderr, "Job failed: Missing template key: result.v"), r.stderr);
+  // The contract text, then where it failed (docs/templating.md).
+  const error = "Missing template key: result.v (job 'j', step 'e', outputs.o)";
+  assert.ok(hasLine(r.stderr, `Job failed: ${error}`), r.stderr);
   assert.deepEqual(rows(dir.path, "SELECT job_id, status, error FROM job_runs"), [
-    { job_id: "j", status: "FAILED", error: "Missing template key: result.v" },
+    { job_id: "j", status: "FAILED", error },
   ]);
   assert.deepEqual(rows(dir.path, "SELECT * FROM step_runs"), []);
 });

@@ -187,7 +187,7 @@ Deno.test("run fails a job on a missing output key and on a bad when, continuing
   ]);
   assert.equal(errs[0]!.error, "Invalid job.when for job_id=a: unknown job 'b'");
   assert.match(String(errs[3]!.error), /cannot compare string with number/);
-  assert.equal(errs[4]!.error, "Missing template key: result.v");
+  assert.equal(errs[4]!.error, "Missing template key: result.v (job 'e', step 's', outputs.o)");
   assert.deepEqual(_rows(dir.path, "SELECT step_id FROM step_runs WHERE job_id = 'e'"), []);
   const summary = lines.find((l) => l.event === "run_summary");
   assert.deepEqual(summary.status_counts, { FAILED: 3, SUCCESS: 2 });
@@ -260,3 +260,33 @@ Deno.test("run: a process step promotes a typed number through $AETHERFLOW_OUTPU
     { job_id: "load", status: "SUCCESS", outputs_json: "{}" },
   ]);
 });
+
+Deno.test("run: a template error at run time names the job, the step and the input", async () => {
+  await using dir = await tempDir();
+  // Valid (a missing env is only a warning), so the run starts and fails at `load`'s step.
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: extract
+    steps:
+      - {id: count, type: check_items, inputs: {items: [1]}, outputs: {rows: "{{result.count}}"}}
+  - id: load
+    steps:
+      - {id: push, type: check_items, inputs: {items: ["{{jobs.extract.outputs.rows}} to {{env.AF_TEST_UNSET_REGION}}"]}}
+`,
+  );
+  const r = await runCli(["run", flow, "--run-id", "R"]);
+  assert.equal(r.code, 1, r.stderr);
+  const error = "Missing template key: env.AF_TEST_UNSET_REGION (job 'load', step 'push', inputs.items[0])";
+  assert.match(
+    r.stderr,
+    new RegExp(`ERROR aetherflow\\.flow\\.demo\\.job\\.load - Job failed: ${_re(error)}$`, "m"),
+  );
+  assert.deepEqual(_rows(dir.path, "SELECT job_id, status, error FROM job_runs ORDER BY job_id"), [
+    { job_id: "extract", status: "SUCCESS", error: null },
+    { job_id: "load", status: "FAILED", error },
+  ]);
+});
+
+function _re(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -125,3 +125,62 @@ Deno.test("schema prints the flow JSON Schema", async () => {
   assert.deepEqual(schema.required, ["flow", "jobs"]);
   assert.equal(schema.additionalProperties, false);
 });
+
+/** Two jobs; `load`'s one step runs `sh -c <script>` (issue 9: a `jobs.` token hid the rest of the string). */
+function _refsFlow(script: string): string {
+  return `flow: {id: d}
+jobs:
+  - id: extract
+    steps:
+      - {id: count, type: check_items, inputs: {items: [1]}, outputs: {rows: "{{result.count}}"}}
+  - id: load
+    depends_on: [extract]
+    steps:
+      - id: push
+        type: external.process
+        inputs:
+          command: ["sh", "-c", ${JSON.stringify(script)}]
+`;
+}
+
+Deno.test("validate and doctor check every token of a string, also after a jobs reference", async (t) => {
+  await using dir = await tempDir();
+  const leaf = "jobs[1].steps[0].inputs.command[2]";
+  await t.step("a filter after a jobs token is a syntax error, exit 2", async () => {
+    await writeFlow(
+      dir.path,
+      "f.yaml",
+      _refsFlow("echo {{jobs.extract.outputs.rows}} to {{ env.REGION | lower }}"),
+    );
+    const res = await runCli(["validate", "f.yaml", "--json"], { cwd: dir.path, env: { REGION: "EU" } });
+    assert.equal(res.code, 2, res.stdout);
+    const report = JSON.parse(res.stdout);
+    assert.deepEqual(report.errors.map((e: { code: string; loc: string }) => `${e.loc} ${e.code}`), [
+      `${leaf} template:syntax`,
+    ]);
+  });
+  await t.step("a missing env after a jobs token is reported, and doctor lists it", async () => {
+    await writeFlow(dir.path, "f.yaml", _refsFlow("echo {{jobs.extract.outputs.rows}} to {{env.REGION}}"));
+    const res = await runCli(["validate", "f.yaml"], { cwd: dir.path });
+    assert.equal(res.code, 0, res.stdout);
+    assert.match(
+      res.stdout,
+      new RegExp(`! ${leaf.replace(/[[\]]/g, "\\$&")}: semantic:missing_env - Missing env env.REGION`),
+    );
+    const doctor = await runCli(["doctor", "f.yaml", "--json"], { cwd: dir.path });
+    assert.equal(doctor.code, 2, doctor.stdout);
+    assert.deepEqual(JSON.parse(doctor.stdout).missing_env.map((i: { msg: string }) => i.msg), [
+      "Missing env env.REGION",
+    ]);
+  });
+  await t.step("a job or step that does not exist is an error", async () => {
+    await writeFlow(dir.path, "f.yaml", _refsFlow("echo {{jobs.nope.outputs.rows}} {{steps.count.rows}}"));
+    const res = await runCli(["validate", "f.yaml"], { cwd: dir.path });
+    assert.equal(res.code, 2, res.stdout);
+    assert.deepEqual(res.stdout.trimEnd().split("\n").map((l) => l.replace(/ \(f\.yaml:\d+:\d+\)$/, "")), [
+      "INVALID: f.yaml",
+      `- ${leaf}: template:unknown_job - Unknown job in template: jobs.nope`,
+      `- ${leaf}: template:unknown_step - Unknown step in job 'load': steps.count`,
+    ]);
+  });
+});

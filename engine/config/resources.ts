@@ -3,7 +3,7 @@
  * @module
  */
 import { AetherflowError, EXIT } from "../errors.ts";
-import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
+import { PHASE_ROOTS, renderValue, TemplateError } from "../resolver/mod.ts";
 import { isSecretKey, type Masker, urlPasswords } from "./masking.ts";
 import { type Mode, refusedArchiveDriver } from "./modes.ts";
 import { applyDecode, type SecretsProvider } from "./secrets.ts";
@@ -122,12 +122,16 @@ export async function buildResources(options: BuildResourcesOptions): Promise<Re
       profile = options.profiles[res.profile];
     }
     const merged = mergeProfileIntoResource(profile, res);
-    const rendered = {
-      config: renderValue(merged.config, ctx, { roots: PHASE_ROOTS.resource }) as _Map,
-      options: renderValue(merged.options, ctx, { roots: PHASE_ROOTS.resource }) as _Map,
+    const render = (section: "config" | "options" | "decode") => {
+      try {
+        return renderValue(merged[section], ctx, { roots: PHASE_ROOTS.resource, loc: section });
+      } catch (err) {
+        throw err instanceof TemplateError ? err.locate(`resource '${name}', ${err.loc ?? section}`) : err;
+      }
     };
-    // Decode leaves may be standalone env tokens (docs/validation.md 1c), so the spec is rendered before collection.
-    const decodeSpec = renderValue(merged.decode, ctx, { roots: PHASE_ROOTS.resource });
+    const rendered = { config: render("config") as _Map, options: render("options") as _Map };
+    // Decode leaves may be standalone env tokens (docs/validation.md), so the spec is rendered before collection.
+    const decodeSpec = render("decode");
     const decoded = await applyDecode({
       raw: merged,
       rendered,

@@ -28,8 +28,86 @@ function withWhen(when: string): string {
   return `flow: {id: demo}\njobs:\n  - id: a\n    when: ${JSON.stringify(when)}\n    steps: []\n`;
 }
 
+/** Two jobs: `extract` (steps e1, e2) then `load` (steps l1, l2); `l1`'s `inputs.c` is `command`. */
+function withRefs(command: string, e2Outputs = "{}"): string {
+  return `flow: {id: demo}
+jobs:
+  - id: extract
+    steps:
+      - {id: e1, type: t_any, inputs: {}}
+      - {id: e2, type: t_any, inputs: {}, outputs: ${e2Outputs}}
+  - id: load
+    depends_on: [extract]
+    steps:
+      - {id: l1, type: t_any, inputs: {c: ${JSON.stringify(command)}}}
+      - {id: l2, type: t_any, inputs: {}}
+`;
+}
+
+const L1 = "jobs[1].steps[0].inputs.c";
+
 // Rows: [name, yaml, snapshot, expected ok, expected "loc code msg" errors (exact), expected warnings (exact)].
 const CASES: readonly [string, string, Record<string, string>, boolean, string[], string[]][] = [
+  // Every token of a string is checked, also after a token validation cannot resolve (issue: a `jobs.` token
+  // first hid the rest of the string).
+  [
+    "a bad token after a jobs reference",
+    withRefs("echo {{jobs.extract.outputs.n}} to {{ env.R | lower }}"),
+    {
+      R: "eu",
+    },
+    false,
+    [`${L1} template:syntax ${STRICT_ERR}`],
+    [],
+  ],
+  [
+    "missing env after a jobs reference",
+    withRefs("{{jobs.extract.outputs.n}} {{env.R}} {{steps.nothing.x}}"),
+    {},
+    false,
+    [
+      `${L1} template:unknown_step Unknown step in job 'load': steps.nothing`,
+    ],
+    [`${L1} semantic:missing_env Missing env env.R`],
+  ],
+  ["every missing env of one string", withRefs("{{env.A}}-{{env.B}}-{{env.A}}-{{env.C:c}}"), {}, true, [], [
+    `${L1} semantic:missing_env Missing env env.A`,
+    `${L1} semantic:missing_env Missing env env.B`,
+  ]],
+  ["unknown job, with a hint", withRefs("{{jobs.extrat.outputs.n}}"), {}, false, [
+    `${L1} template:unknown_job Unknown job in template: jobs.extrat (did you mean 'extract'?)`,
+  ], []],
+  ["unknown job with a default is a warning", withRefs("{{jobs.nope.outputs.n:0}}"), {}, true, [], [
+    `${L1} template:unknown_job Unknown job in template: jobs.nope`,
+  ]],
+  ["the current job", withRefs("{{jobs.load.outputs.n}}"), {}, false, [
+    `${L1} template:job_order jobs.load is the current job, which templates never see; use job.outputs.<key>`,
+  ], []],
+  ["a later job is a warning", withRefs("x", "{o: '{{jobs.load.outputs.n}}'}"), {}, true, [], [
+    "jobs[0].steps[1].outputs.o template:job_order jobs.load runs after job 'extract': it has a value only " +
+    "if an earlier invocation of this run finished it",
+  ]],
+  ["a later step", withRefs("{{steps.l2.x}}"), {}, false, [
+    `${L1} template:step_order steps.l2 runs after step 'l1'`,
+  ], []],
+  ["the step itself in inputs", withRefs("{{steps.l1.x}}"), {}, false, [
+    `${L1} template:step_order steps.l1 is step 'l1' itself; its inputs cannot see its output ` +
+    "(use result.<key> in outputs)",
+  ], []],
+  ["a step of another job", withRefs("{{steps.e1.x}}"), {}, false, [
+    `${L1} template:unknown_step Unknown step in job 'load': steps.e1`,
+  ], []],
+  [
+    "earlier steps, itself in outputs, earlier jobs and whole roots are fine",
+    withRefs(
+      "{{jobs.extract.outputs.n}} {{jobs.extract.status}} {{jobs}} {{steps}} {{job.outputs.x}} {{run_id}}",
+      "{a: '{{steps.e1.x}}', b: '{{steps.e2.y}}', c: '{{result.z}}'}",
+    ),
+    {},
+    true,
+    [],
+    [],
+  ],
   ["F0 is valid", F0, {}, true, [], []],
   ["empty file is {} -> flow and jobs missing", "", {}, false, [
     "flow schema:missing Field required",
@@ -266,6 +344,7 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     false,
     [
       `jobs[0].steps[0].inputs.sql template:syntax ${STRICT_ERR}`,
+      "jobs[0].steps[0].inputs.a template:unknown_step Unknown step in job 'a': steps.x",
       `jobs[0].steps[0].inputs.b template:syntax ${STRICT_ERR}`,
     ],
     [],

@@ -21,8 +21,14 @@ export function checkRoot(path: string, roots: readonly string[] | undefined): v
   }
 }
 
+/** What inline rendering needs of the render options. */
+export interface InlineOptions {
+  roots?: readonly string[];
+  onMissing?: (path: string, hasDefault: boolean) => { value: unknown } | undefined;
+}
+
 /** Render every `{{…}}` of `text` as text; throws the first TemplateError. */
-export function renderInline(text: string, ctx: unknown, roots: readonly string[] | undefined): string {
+export function renderInline(text: string, ctx: unknown, options: InlineOptions = {}): string {
   const out: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -47,9 +53,13 @@ export function renderInline(text: string, ctx: unknown, roots: readonly string[
     const path = colon === -1 ? token : token.slice(0, colon).trim();
     const defaultText = colon === -1 ? undefined : token.slice(colon + 1);
     if (!_isValidPath(path)) throw templateSyntaxError(`invalid path ${JSON.stringify(path)}`);
-    checkRoot(path, roots);
+    checkRoot(path, options.roots);
     const hit = lookupPath(ctx, path);
+    const standIn = hit.found && hit.value !== ""
+      ? undefined
+      : options.onMissing?.(path, defaultText !== undefined);
     if (hit.found && hit.value !== "") out.push(valueToText(hit.value));
+    else if (standIn !== undefined) out.push(valueToText(standIn.value));
     else if (defaultText !== undefined) out.push(defaultText);
     else throw templateMissingError(path);
     i = end + 2;

@@ -189,6 +189,37 @@ Deno.test("renderValue() walks maps and lists without mutating (docs/templating.
   });
 });
 
+Deno.test("renderValue() with a loc names the failing leaf; locate() appends where to the first line", () => {
+  const err = (() => {
+    try {
+      renderValue({ command: ["sh", "-c", "echo {{env.NOPE}}"] }, CTX, { loc: "inputs" });
+    } catch (e) {
+      return e as TemplateError;
+    }
+  })();
+  assert.equal(err?.loc, "inputs.command[2]");
+  assert.equal(err?.path, "env.NOPE");
+  assert.equal(
+    err?.locate("job 'j', step 's'").message,
+    "Missing template key: env.NOPE (job 'j', step 's')",
+  );
+  const syntax = new TemplateError("syntax", `${STRICT_ERR}\ndetail`).locate("here");
+  assert.equal(syntax.message, `${STRICT_ERR} (here)\ndetail`);
+});
+
+Deno.test("renderString() onMissing sees every missing token, before its default, and may stand in", () => {
+  const seen: [string, boolean][] = [];
+  const out = renderString("{{steps.x.y}}-{{env.NOPE:d}}-{{env.A}}-{{job.nope}}", CTX, {
+    onMissing: (path, hasDefault) => {
+      seen.push([path, hasDefault]);
+      return path.startsWith("env.") ? undefined : { value: "S" };
+    },
+  });
+  assert.equal(out, "S-d-1-S");
+  assert.deepEqual(seen, [["steps.x.y", false], ["env.NOPE", true], ["job.nope", false]]);
+  assert.deepEqual(renderString("{{steps.x.y}}", CTX, { onMissing: () => ({ value: [1] }) }), [1]);
+});
+
 Deno.test("renderString() leaves text without {{ unchanged (property)", () => {
   const alphabet = ["a", " ", "{", "x", "}", ":", "$", "%", "#", "\n", "é"];
   let seed = 7;

@@ -2,6 +2,7 @@
  * String leaves of a nested value with their locs, for the per-leaf template scan (docs/validation.md) [D9].
  * @module
  */
+import { indexLoc, keyLoc } from "./_loc.ts";
 import { isMap } from "./_lookup.ts";
 
 /** One string leaf and where it sits (`inputs.items[0]`, `config.headers.Authorization`). */
@@ -31,8 +32,8 @@ function _walk(value: unknown, loc: string, out: StringLeaf[]): void {
   if (typeof value === "string") {
     out.push({ loc, value });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => _walk(item, `${loc}[${i}]`, out));
+    value.forEach((item, i) => _walk(item, indexLoc(loc, i), out));
   } else if (isMap(value)) {
-    for (const [key, item] of Object.entries(value)) _walk(item, loc === "" ? key : `${loc}.${key}`, out);
+    for (const [key, item] of Object.entries(value)) _walk(item, keyLoc(loc, key), out);
   }
 }

@@ -22,11 +22,35 @@ export class TemplateError extends AetherflowError {
   readonly kind: TemplateErrorKind;
   /** Full dotted path for `missing` (`steps.s1.v`); undefined for `syntax`. */
   readonly path?: string;
-  constructor(kind: TemplateErrorKind, message: string, options: { path?: string; cause?: unknown } = {}) {
+  /** The string leaf that failed (`inputs.command[2]`), when the caller gave `renderValue` a `loc`. */
+  readonly loc?: string;
+  constructor(
+    kind: TemplateErrorKind,
+    message: string,
+    options: { path?: string; loc?: string; cause?: unknown } = {},
+  ) {
     super(message, { code: `template:${kind}`, exitCode: EXIT.FAILED, cause: options.cause });
     this.name = "TemplateError";
     this.kind = kind;
     this.path = options.path;
+    this.loc = options.loc;
+  }
+
+  /** The same error, remembering the leaf it came from. */
+  at(loc: string): TemplateError {
+    return new TemplateError(this.kind, this.message, { path: this.path, loc, cause: this.cause });
+  }
+
+  /**
+   * The same error with `(where)` appended to its first line, e.g. `Missing template key: env.X (job 'a',
+   * step 's', inputs.command[2])`: the first line keeps its contract text as a prefix, details stay below.
+   */
+  locate(where: string): TemplateError {
+    const nl = this.message.indexOf("\n");
+    const message = nl === -1
+      ? `${this.message} (${where})`
+      : `${this.message.slice(0, nl)} (${where})${this.message.slice(nl)}`;
+    return new TemplateError(this.kind, message, { path: this.path, loc: this.loc, cause: this });
   }
 }
 

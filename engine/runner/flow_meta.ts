@@ -1,6 +1,6 @@
 // Rendering of the `flow:` block before a run (docs/execution-model.md step 4): flow-meta phase, env only.
 import { AetherflowError, EXIT } from "../errors.ts";
-import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
+import { PHASE_ROOTS, renderValue, TemplateError } from "../resolver/mod.ts";
 import { flowMetaSchema } from "../flow/flow_model.ts";
 import type { RunnerFlowMeta } from "./types.ts";
 
@@ -14,9 +14,10 @@ export function renderFlowMeta(
 ): RunnerFlowMeta {
   let rendered: unknown;
   try {
-    rendered = renderValue(flowBlock, { env: snapshot }, { roots: PHASE_ROOTS.flow });
+    rendered = renderValue(flowBlock, { env: snapshot }, { roots: PHASE_ROOTS.flow, loc: "flow" });
   } catch (err) {
-    throw new AetherflowError(`Invalid flow block: ${(err as Error).message}`, {
+    const located = err instanceof TemplateError && err.loc !== undefined ? err.locate(err.loc) : err;
+    throw new AetherflowError(`Invalid flow block: ${(located as Error).message}`, {
       code: "run:flow_meta",
       exitCode: EXIT.FAILED,
       cause: err,

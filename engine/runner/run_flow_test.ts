@@ -215,7 +215,11 @@ Deno.test("runFlow() fails the job without a step row when outputs cannot be pro
   }]);
   assert.equal(out.exitCode, 1);
   assert.equal(h.state.getStepRecord("j", "R", "s"), null);
-  assert.equal(h.state.getJobRecord("j", "R")?.error, "Missing template key: result.v");
+  // The contract text first, then where: job, step and the failing leaf.
+  assert.equal(
+    h.state.getJobRecord("j", "R")?.error,
+    "Missing template key: result.v (job 'j', step 's', outputs.o)",
+  );
 });
 
 Deno.test("runFlow() fails a job whose when cannot be evaluated and runs the next (acceptances 18-19)", async () => {

@@ -3,7 +3,7 @@
 import { AetherflowError, StepError } from "../errors.ts";
 import { STATUS } from "../types.ts";
 import type { JsonObject } from "../types.ts";
-import { PHASE_ROOTS, renderValue } from "../resolver/mod.ts";
+import { PHASE_ROOTS, renderValue, TemplateError } from "../resolver/mod.ts";
 import type { AnyStepDefinition, StepContext, StepResult } from "../steps/types.ts";
 import { parseStepInputs } from "../steps/inputs.ts";
 import { createStepPaths } from "../steps/sandbox.ts";
@@ -186,9 +186,10 @@ async function _runOne(
   if (!def) {
     throw new StepError(`Unknown step type: ${step.type}. Loaded: ${JSON.stringify(ctx.registry.types())}`);
   }
-  const inputs = renderValue(step.inputs ?? {}, _templateCtx(ctx, progress, {}), {
-    roots: PHASE_ROOTS.step,
-  }) as Record<string, unknown>;
+  const inputs = _render(ctx, step, "inputs", step.inputs ?? {}, _templateCtx(ctx, progress, {})) as Record<
+    string,
+    unknown
+  >;
   ctx.events.stepStart(ctx.job.id, step.id, step.type);
   const t0 = ctx.clock.monotonic();
   const startedAtMs = ctx.clock.now();
@@ -203,9 +204,7 @@ async function _runOne(
   progress.stepOutputs[step.id] = output;
   let promoted: JsonObject | null = null;
   if (step.outputs && Object.keys(step.outputs).length > 0) {
-    promoted = renderValue(step.outputs, _templateCtx(ctx, progress, output), {
-      roots: PHASE_ROOTS.step,
-    }) as JsonObject;
+    promoted = _render(ctx, step, "outputs", step.outputs, _templateCtx(ctx, progress, output)) as JsonObject;
     Object.assign(progress.jobOutputs, promoted);
   }
   // [ours] the row is written after promotion: a promotion failure leaves no SUCCESS row to resume from.
@@ -235,6 +234,22 @@ function _recordableInputs(inputs: Record<string, unknown>): JsonObject | null {
     return JSON.parse(JSON.stringify(inputs)) as JsonObject;
   } catch {
     return null;
+  }
+}
+
+/** Render a step's `inputs` or `outputs`; a template error names the job, the step and the failing leaf. */
+function _render(
+  ctx: StepLoopContext,
+  step: RunnerStep,
+  section: "inputs" | "outputs",
+  value: unknown,
+  tctx: Record<string, unknown>,
+): unknown {
+  try {
+    return renderValue(value, tctx, { roots: PHASE_ROOTS.step, loc: section });
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    throw err.locate(`job '${ctx.job.id}', step '${step.id}', ${err.loc ?? section}`);
   }
 }
 
