@@ -290,3 +290,21 @@ Deno.test("run: a template error at run time names the job, the step and the inp
 function _re(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+Deno.test("run: keys and values y/Y/n/N are strings, as PyYAML reads YAML 1.1", async () => {
+  await using dir = await tempDir();
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: a
+    steps:
+      - id: s
+        type: external.process
+        inputs: {command: [echo, y, Y, n, N, "{{env.AF_TEST_UNSET:n}}"], log: {stdout: capture}}
+        outputs: {n: "{{result.stdout}}", y: yes}
+`,
+  );
+  const r = await runCli(["run", flow, "--run-id", "R"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const [row] = _rows(dir.path, "SELECT outputs_json FROM job_runs");
+  assert.deepEqual(JSON.parse(String(row?.outputs_json)), { n: "y Y n N n\n", y: true });
+});

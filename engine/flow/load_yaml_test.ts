@@ -3,15 +3,17 @@ import { formatLoc, loadYaml, MAX_YAML_BYTES, MAX_YAML_DEPTH, parseLoc } from ".
 
 Deno.test("loadYaml() applies YAML 1.1 scalar rules (PyYAML parity)", async (t) => {
   const CASES = [
-    ["yes/no/on/off/y/n are booleans", "a: [yes, no, on, off, y, n, Yes, OFF]", [
+    ["yes/no/on/off are booleans, y/n strings", "a: [yes, no, on, off, y, n, Yes, OFF, Y, N]", [
       true,
       false,
       true,
       false,
+      "y",
+      "n",
       true,
       false,
-      true,
-      false,
+      "Y",
+      "N",
     ]],
     ["0x10 and 010 are ints", "a: [0x10, 010]", [16, 8]],
     ["underscores in ints", "a: [1_000]", [1000]],

@@ -273,8 +273,8 @@ const CASES: readonly [string, string, Record<string, string>, boolean, string[]
     [],
   ],
   [
-    "YAML 1.1: a key `y` is a boolean, not a string",
-    "flow: {id: d}\nresources:\n  y: {kind: db, driver: os}\njobs: []\n",
+    "YAML 1.1: a key `on` is a boolean, a key `y` a string (PyYAML)",
+    "flow: {id: d}\nresources:\n  y: {kind: db, driver: os}\n  on: {kind: db, driver: os}\njobs: []\n",
     {},
     false,
     [
