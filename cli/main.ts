@@ -74,8 +74,16 @@ export async function main(argv: string[]): Promise<number> {
 async function _main(argv: string[]): Promise<number> {
   const debug = (Deno.env.get("AETHERFLOW_DEBUG") ?? "") !== "" || argv.includes("--debug");
   const args = argv.filter((a) => a !== "--debug");
+  // `deno task aetherflow -- --version` (the npm habit) hands the `--` on verbatim; nothing follows the program
+  // name that a leading `--` could protect, so it is dropped.
+  if (args[0] === "--") args.shift();
   const json = wantsJson(args);
   const program = await buildProgram(args[0]);
+  if (args.length === 0) {
+    // No command is a usage error like any other: usage on stderr, exit 2 (commander would exit 0 silently).
+    Deno.stderr.writeSync(new TextEncoder().encode(program.helpInformation()));
+    return EXIT.INVALID;
+  }
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (err) {
