@@ -86,6 +86,65 @@ function _pyFloat(s: string): number {
 }
 
 /**
+ * A YAML 1.1 timestamp as read: a Date that also keeps `text`, what Python's `str()` makes of PyYAML's value
+ * (`2024-01-02`, `2001-12-14 21:59:43.100000-05:00`). Upstream's steps got that text wherever they used a date
+ * from a flow, so free-form values (step inputs, outputs, resource config) carry it ({@linkcode datesAsText}).
+ */
+export class YamlTimestamp extends Date {
+  readonly text: string;
+
+  constructor(ms: number, text: string) {
+    super(ms);
+    this.text = text;
+  }
+}
+
+/**
+ * `value` with every Date replaced by its text (docs/yaml-spec.md): a {@linkcode YamlTimestamp}'s PyYAML text,
+ * any other Date its ISO form. Maps and lists are copied; a value without dates is returned as it is.
+ */
+export function datesAsText<T>(value: T): T {
+  if (value instanceof YamlTimestamp) return value.text as T;
+  if (value instanceof Date) {
+    return (Number.isNaN(value.getTime()) ? String(value) : value.toISOString()) as T;
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(datesAsText);
+    return (items.some((v, i) => v !== value[i]) ? items : value) as T;
+  }
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = datesAsText(v);
+      if (out[k] !== v) changed = true;
+    }
+    return (changed ? out : value) as T;
+  }
+  return value;
+}
+
+const _pad = (n: number, width: number): string => String(n).padStart(width, "0");
+
+/** Python's `str()` of PyYAML's date or datetime for the constructor regex's groups. */
+function _pythonText(m: RegExpExecArray): string {
+  const date = `${_pad(Number(m[1]), 4)}-${_pad(Number(m[2]), 2)}-${_pad(Number(m[3]), 2)}`;
+  if (m[4] === undefined) return date;
+  let out = `${date} ${_pad(Number(m[4]), 2)}:${m[5]}:${m[6]}`;
+  // PyYAML keeps 6 fraction digits; str() shows them only when they are not all zero.
+  const micro = (m[7] ?? "").slice(0, 6).padEnd(6, "0");
+  if (Number(micro) !== 0) out += `.${micro}`;
+  if (m[9] !== undefined) {
+    const minutes = Number(m[10]) * 60 + Number(m[11] ?? 0);
+    const sign = m[9] === "-" && minutes !== 0 ? "-" : "+";
+    out += `${sign}${_pad(Math.floor(minutes / 60), 2)}:${_pad(minutes % 60, 2)}`;
+  } else if (m[8] !== undefined) {
+    out += "+00:00"; // `Z`: timezone.utc
+  }
+  return out;
+}
+
+/**
  * PyYAML's `construct_yaml_timestamp`: a date-only form is midnight UTC; without a zone the time is read as
  * UTC (a JS Date has no naive form); sub-millisecond digits are dropped. A date or time that does not exist
  * (`2001-02-30`, hour 24) is an error, as in PyYAML.
@@ -120,7 +179,7 @@ function _timestamp(text: string, onError: _OnError): Date {
     onError(`Invalid timestamp: ${JSON.stringify(text)} is not a real date and time`);
     return new Date(NaN);
   }
-  return new Date(d.getTime() - offsetMin * 60_000);
+  return new YamlTimestamp(d.getTime() - offsetMin * 60_000, _pythonText(m));
 }
 
 /** The package's 1.1 scalar tags with PyYAML's tests and constructors; explicit `!!int`/`!!float` too. */

@@ -308,3 +308,28 @@ Deno.test("run: keys and values y/Y/n/N are strings, as PyYAML reads YAML 1.1", 
   const [row] = _rows(dir.path, "SELECT outputs_json FROM job_runs");
   assert.deepEqual(JSON.parse(String(row?.outputs_json)), { n: "y Y n N n\n", y: true });
 });
+
+Deno.test("run: YAML 1.1 dates and times in step inputs and outputs reach the step as PyYAML's text", async () => {
+  await using dir = await tempDir();
+  const flow = await writeDemoFlow(
+    dir.path,
+    `  - id: a
+    steps:
+      - id: s
+        type: external.process
+        inputs:
+          command: [sh, -c, 'printf "%s|%s|%s|%s" "$D" "$T" "$Z" "$1"', sh, 2024-01-02]
+          env: {D: 2024-01-02, T: 2001-12-14 21:59:43.10 -5, Z: 2001-12-14T21:59:43Z}
+          log: {stdout: capture}
+        outputs: {text: "{{result.stdout}}", day: 2024-02-29, days: [2024-01-02]}
+`,
+  );
+  const r = await runCli(["run", flow, "--run-id", "R"]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const [row] = _rows(dir.path, "SELECT outputs_json FROM job_runs");
+  assert.deepEqual(JSON.parse(String(row?.outputs_json)), {
+    text: "2024-01-02|2001-12-14 21:59:43.100000-05:00|2001-12-14 21:59:43+00:00|2024-01-02",
+    day: "2024-02-29",
+    days: ["2024-01-02"],
+  });
+});

@@ -5,6 +5,7 @@
 import type { Issue } from "../types.ts";
 import { mapZodIssues } from "./_zod_issues.ts";
 import { formatLoc, type PathSegment } from "./load_yaml.ts";
+import { datesAsText } from "../yaml11.ts";
 import { flowSchema, type FlowSpec } from "./flow_model.ts";
 
 /** Parsed flow (defaults applied) or the schema issues. */
@@ -35,5 +36,6 @@ export function parseFlow(
     });
   }
   if (issues.length > 0) return { issues };
-  return { flow: result.data, issues };
+  // Dates can only remain in free-form values (a string field refuses them): steps get PyYAML's text.
+  return { flow: datesAsText(result.data), issues };
 }

@@ -8,6 +8,7 @@ import type { Issue } from "../types.ts";
 import { mapZodIssues } from "./_zod_issues.ts";
 import { profilesDocSchema, type ProfileSpec } from "./flow_model.ts";
 import { scanLeaf, type ScanResult } from "./template_scan.ts";
+import { datesAsText } from "../yaml11.ts";
 
 /** Validated profiles plus schema issues (locs `profiles`, `profiles.<p>.<key>`). */
 export interface ValidatedProfiles {
@@ -22,7 +23,8 @@ export interface ValidatedProfiles {
 export function validateProfiles(raw: unknown): ValidatedProfiles {
   if (raw === null || raw === undefined) return { profiles: {}, issues: [] };
   const parsed = profilesDocSchema.safeParse(raw, { reportInput: true });
-  if (parsed.success) return { profiles: parsed.data, issues: [] };
+  // As in flows, a date left in a free-form value is PyYAML's text (docs/yaml-spec.md).
+  if (parsed.success) return { profiles: datesAsText(parsed.data), issues: [] };
   const issues = mapZodIssues(parsed.error.issues).map(({ path: _path, ...issue }) => ({
     ...issue,
     loc: issue.loc === "<root>" ? "profiles" : `profiles.${issue.loc}`,

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { scanProfiles, validateProfiles } from "./profiles.ts";
+import { parse } from "yaml";
+import { YAML11_OPTIONS } from "../yaml11.ts";
 
 Deno.test("validateProfiles() checks the profiles document", async (t) => {
   const CASES = [
@@ -42,4 +44,11 @@ Deno.test("scanProfiles() scans every profile with env only", () => {
   assert.deepEqual(res.errors.map((i) => `${i.loc} ${i.code}`), [
     "profiles.a.decode.config_paths[0] template:syntax",
   ]);
+});
+
+Deno.test("validateProfiles() hands on a YAML 1.1 date in config as PyYAML's text", () => {
+  const raw = parse("p: {config: {since: 2024-01-02, at: [2001-12-14T21:59:43Z]}}", YAML11_OPTIONS);
+  const { profiles, issues } = validateProfiles(raw);
+  assert.deepEqual(issues, []);
+  assert.deepEqual(profiles.p?.config, { since: "2024-01-02", at: ["2001-12-14 21:59:43+00:00"] });
 });

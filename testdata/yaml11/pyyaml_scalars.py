@@ -54,13 +54,14 @@ def expected(form: str):
             return {"type": "float", "value": "inf" if value > 0 else "-inf"}
         return {"type": "float", "value": value}
     if isinstance(value, datetime.datetime):
+        text = str(value)  # what upstream's steps saw of it (aetherflow hands steps this text)
         # Naive datetimes are read as UTC (what a JS Date can hold); millisecond precision, as JS keeps.
         if value.tzinfo is not None:
             value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
         value = value.replace(microsecond=value.microsecond // 1000 * 1000)
-        return {"type": "datetime", "value": value.isoformat(timespec="milliseconds") + "Z"}
+        return {"type": "datetime", "value": value.isoformat(timespec="milliseconds") + "Z", "text": text}
     if isinstance(value, datetime.date):
-        return {"type": "date", "value": value.isoformat()}
+        return {"type": "date", "value": value.isoformat(), "text": str(value)}
     if isinstance(value, str):
         return {"type": "str", "value": value}
     raise TypeError(f"unexpected {type(value).__name__} for {form!r}")
