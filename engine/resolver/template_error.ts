@@ -22,18 +22,21 @@ export class TemplateError extends AetherflowError {
   readonly kind: TemplateErrorKind;
   /** Full dotted path for `missing` (`steps.s1.v`); undefined for `syntax`. */
   readonly path?: string;
-  /** The string leaf that failed (`inputs.command[2]`), when the caller gave `renderValue` a `loc`. */
-  readonly loc?: string;
   constructor(
     kind: TemplateErrorKind,
     message: string,
     options: { path?: string; loc?: string; cause?: unknown } = {},
   ) {
-    super(message, { code: `template:${kind}`, exitCode: EXIT.FAILED, cause: options.cause });
+    // `loc`: the string leaf that failed (`inputs.command[2]`), when the caller gave `renderValue` a `loc`.
+    super(message, {
+      code: `template:${kind}`,
+      exitCode: EXIT.FAILED,
+      cause: options.cause,
+      loc: options.loc,
+    });
     this.name = "TemplateError";
     this.kind = kind;
     this.path = options.path;
-    this.loc = options.loc;
   }
 
   /** The same error, remembering the leaf it came from. */
