@@ -117,6 +117,32 @@ Deno.test("validate: flow path usage errors exit 2 (docs/cli.md)", async (t) => 
   }
 });
 
+Deno.test("validate lists a YAML syntax error once, with file:line:col, exit 2", async (t) => {
+  // The yaml package reports some syntax errors twice in Document.errors; the user sees each once.
+  await using dir = await tempDir();
+  const flow = 'flow: {id: d}\njobs:\n  - id: a\n    steps:\n      - {id: s, inputs: {t: "x"\n';
+  await writeFlow(dir.path, "bad.yaml", flow);
+  await t.step("text", async () => {
+    const res = await runCli(["validate", "bad.yaml"], { cwd: dir.path });
+    assert.equal(res.code, 2, res.stderr);
+    const lines = res.stdout.trimEnd().split("\n");
+    assert.equal(lines[0], "INVALID: bad.yaml");
+    assert.equal(lines.length, 2, res.stdout);
+    assert.match(lines[1], /^- 6:1: yaml:syntax - .+ \(bad\.yaml:6:1\)$/);
+    assert.doesNotMatch(res.stderr, /\bat .+:\d+:\d+\)?$/m, "no stack trace");
+  });
+  await t.step("--json", async () => {
+    const res = await runCli(["validate", "--json", "bad.yaml"], { cwd: dir.path });
+    assert.equal(res.code, 2, res.stderr);
+    const out = JSON.parse(res.stdout);
+    assert.equal(out.ok, false);
+    assert.equal(out.errors.length, 1, res.stdout);
+    assert.equal(out.errors[0].code, "yaml:syntax");
+    assert.deepEqual([out.errors[0].line, out.errors[0].col], [6, 1]);
+    assert.equal(out.flow_yaml, "bad.yaml");
+  });
+});
+
 Deno.test("schema prints the flow JSON Schema", async () => {
   const res = await runCli(["schema"]);
   assert.equal(res.code, 0, res.stderr);

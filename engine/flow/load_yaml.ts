@@ -97,12 +97,21 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
     return out;
   }
   const { doc, pos } = parsed;
+  // The yaml package can report one problem twice (same code, offset and message): list each once.
+  const seen = new Set<string>();
+  const firstTime = (e: { code: string; pos: [number, number]; message: string }) => {
+    const key = `${e.code}\0${e.pos[0]}\0${e.pos[1]}\0${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   for (const e of doc.errors) {
     // The composer catches its own stack overflow; report it as the nesting guard would.
     if (e.message.includes("Maximum call stack size exceeded")) {
       out.issues.push(_tooDeep(file));
       return out;
     }
+    if (!firstTime(e)) continue;
     const p = e.linePos?.[0] ?? pos(e.pos[0]);
     out.issues.push({
       code: "yaml:syntax",
@@ -114,6 +123,7 @@ export function loadYaml(text: string, file: string, options: LoadYamlOptions = 
     });
   }
   for (const w of doc.warnings) {
+    if (!firstTime(w)) continue;
     const p = w.linePos?.[0] ?? pos(w.pos[0]);
     out.warnings.push({
       code: "yaml:warning",
