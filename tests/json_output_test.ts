@@ -190,4 +190,59 @@ Deno.test("every command's --json output validates against its published schema"
     assert.equal(n.code, 0, n.stderr);
     await expectSchema("schedule-next", n.stdout, "schedule next");
   });
+  await t.step("bundle status / sync (filesystem and git), and a failed sync", async () => {
+    const git = async (cwd: string, ...args: string[]) => {
+      const out = await new Deno.Command("git", {
+        args: ["-c", "user.email=t@example.invalid", "-c", "user.name=t", ...args],
+        cwd,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      return new TextDecoder().decode(out.stdout).trim();
+    };
+    const b = join(d, "bundles");
+    const repo = join(b, "repo");
+    await Deno.mkdir(join(b, "src", "flows"), { recursive: true });
+    await Deno.mkdir(join(repo, "flows"), { recursive: true });
+    for (const root of [join(b, "src"), repo]) {
+      await Deno.writeTextFile(join(root, "flows", "main.yaml"), "flow: {id: main}\njobs: []\n");
+      await Deno.writeTextFile(join(root, "profiles.yaml"), "{}\n");
+    }
+    await git(repo, "init", "-q", "-b", "main");
+    await git(repo, "add", "-A");
+    await git(repo, "commit", "-q", "-m", "one");
+    const commit = await git(repo, "rev-parse", "HEAD");
+    const manifest = (id: string, source: string) =>
+      `bundle:\n  id: ${id}\n  source: ${source}\n  layout: {profiles_file: profiles.yaml}\n` +
+      "  entry_flow: flows/main.yaml\n";
+    await Deno.writeTextFile(join(b, "fs.yaml"), manifest("fs", "{type: filesystem, base_path: src}"));
+    await Deno.writeTextFile(join(b, "git.yaml"), manifest("g", `{type: git, url: "${repo}", ref: main}`));
+    await Deno.writeTextFile(
+      join(b, "gone.yaml"),
+      manifest("gone", "{type: filesystem, base_path: nowhere}"),
+    );
+    const bundleCli = (cmd: string, m: string) =>
+      runCli(["bundle", cmd, "--bundle-manifest", join(b, m), "--work-root", join(b, "wr"), "--json"]);
+
+    const before = await bundleCli("status", "fs.yaml");
+    assert.equal(before.code, 0, before.stderr);
+    const s0 = await expectSchema("bundle-status", before.stdout, "bundle status (never synced)");
+    assert.deepEqual([s0.fingerprint, s0.has_active], [null, false]);
+    const fs = await bundleCli("sync", "fs.yaml");
+    assert.equal(fs.code, 0, fs.stderr);
+    const j = await expectSchema("bundle-sync", fs.stdout, "bundle sync (filesystem)");
+    assert.equal(j.changed, true);
+    assert.equal("commit" in j, false, "commit only for git sources");
+    const after = await bundleCli("status", "fs.yaml");
+    assert.equal(after.code, 0, after.stderr);
+    const s1 = await expectSchema("bundle-status", after.stdout, "bundle status (synced)");
+    assert.deepEqual([s1.fingerprint, s1.has_active], [j.fingerprint, true]);
+    const g = await bundleCli("sync", "git.yaml");
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal((await expectSchema("bundle-sync", g.stdout, "bundle sync (git)")).commit, commit);
+    const failed = await bundleCli("sync", "gone.yaml");
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    await expectSchema("error", failed.stdout, "bundle sync (source missing)");
+  });
 });
