@@ -2,8 +2,10 @@
 // before or while it runs — a secrets provider whose expand_env fails quoting a value it decoded, one whose
 // decode result is not JSON, an AETHERFLOW_SECRETS_PLUGIN path that does not exist, a capture cap cutting
 // through a secret, an env file that does not parse, a flow whose YAML breaks on a line holding a secret — and
-// then a grep of stdout, stderr (JSON logs), the state DB's bytes (with its WAL) and the run records for each
-// secret and for its first 8 characters: 0 occurrences.
+// then a grep of stdout, stderr (JSON logs), the state DB's bytes (with its WAL), the per-run log
+// (`state.sqlite.logs/<run>.jsonl`, docs/observability.md "Run log"), every other file the command wrote under
+// the test's directory (workspace, work dirs) and the run records for each secret and for its first 8
+// characters: 0 occurrences.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli, tempDir, writeDemoFlow } from "./_helpers.ts";
@@ -15,22 +17,55 @@ interface Outcome {
   name: string;
   code: number;
   text: string;
+  /** Files (relative to the test's directory) whose bytes are part of `text`. */
+  files: string[];
 }
 
-/** Everything the engine wrote for one command: stdout, stderr and (when present) the state DB's raw bytes. */
+/** Relative paths of every regular file under `dir`. */
+async function filesUnder(dir: string, rel = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(join(dir, rel))) {
+    const path = rel ? join(rel, e.name) : e.name;
+    if (e.isDirectory) out.push(...await filesUnder(dir, path));
+    else if (e.isFile) out.push(path);
+  }
+  return out.sort();
+}
+
+/** The files each test wrote before its first command (flow, env files, plugins): inputs, not output. */
+const INPUTS = new Map<string, Set<string>>();
+
+/**
+ * Everything the engine wrote for one command: stdout, stderr and the raw bytes of every file under `dir`
+ * that the test did not write itself — the state DB (with WAL/journal), the run log
+ * `state.sqlite.logs/<run>.jsonl`, the workspace and job work dirs.
+ */
 async function runAndCollect(
   name: string,
   args: string[],
   env: Record<string, string>,
   dir: string,
 ): Promise<Outcome> {
+  if (!INPUTS.has(dir)) INPUTS.set(dir, new Set(await filesUnder(dir)));
+  const inputs = INPUTS.get(dir)!;
   const r = await runCli(args, { env, cwd: dir });
   let text = `${r.stdout}\n${r.stderr}`;
-  for (const suffix of ["", "-wal", "-journal"]) {
-    const bytes = await Deno.readFile(join(dir, `state.sqlite${suffix}`)).catch(() => null);
-    if (bytes) text += `\n${new TextDecoder("latin1").decode(bytes)}`;
+  const files: string[] = [];
+  for (const rel of await filesUnder(dir)) {
+    if (inputs.has(rel)) continue;
+    const bytes = await Deno.readFile(join(dir, rel)).catch(() => null);
+    if (!bytes) continue;
+    files.push(rel);
+    text += `\n--- ${rel}\n${new TextDecoder("latin1").decode(bytes)}`;
   }
-  return { name, code: r.code, text };
+  return { name, code: r.code, text, files };
+}
+
+/** The run's own log file was among the files grepped, and it holds the run's lines. */
+function assertRunLogGrepped(o: Outcome, runId: string): void {
+  const log = join("state.sqlite.logs", `${runId}.jsonl`);
+  assert.ok(o.files.includes(log), `${o.name}: no ${log} among ${JSON.stringify(o.files)}`);
+  assert.match(o.text, new RegExp(`--- ${log.replaceAll(".", "\\.")}\n\\{`), `${o.name}: ${log} is empty`);
 }
 
 /** The run records as `state runs` / `state show` print them (when a state DB exists). */
@@ -86,6 +121,7 @@ Deno.test("a decode result that is not JSON fails the run without quoting it", a
   const run = await runAndCollect("run", ["run", flow, "--run-id", "R1"], env, dir.path);
   assert.equal(run.code, 1, run.text);
   assert.match(run.text, /h_secrets_bad_decode@1\.0\.0 returned malformed JSON from aetherflow_decode/);
+  assertRunLogGrepped(run, "R1");
   assertNoSecret([run, ...await runRecords(dir.path, env)], [secret]);
 });
 
@@ -125,6 +161,7 @@ Deno.test("a capture cap cutting through a secret stores no part of it", async (
   assert.equal(run.code, 0, run.text);
   assert.match(run.text, /stdout_truncated/);
   assert.match(run.text, /x{1000}/, "the part before the secret is kept");
+  assertRunLogGrepped(run, "R1");
   assertNoSecret([run, ...await runRecords(dir.path, env)], [secret]);
 });
 

@@ -2,8 +2,9 @@
 // dotenv and a json env file (AETHERFLOW_ENV_FILES_JSON), a profiles file (AETHERFLOW_PROFILES_FILE) and a
 // pinned secrets-provider plugin (t_secrets: decode -> `DEC(v)`, expand_env adds DERIVED), then a grep of
 // everything the engine wrote: stdout, stderr (JSON logs), every text column of the state DB and its raw bytes,
-// the run record (`state show`/`state runs`), files under the workspace, the metrics textfile, and the output
-// of validate, doctor and explain. The t_peek connector proves the decoded values really arrived.
+// the per-run log file (state.sqlite.logs/R1.jsonl), the run record (`state show`/`state runs`), files under
+// the workspace, the metrics textfile, and the output of validate, doctor and explain. The t_peek connector
+// proves the decoded values really arrived.
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { runCli, stateRows, tempDir } from "./_helpers.ts";
@@ -146,6 +147,9 @@ Deno.test("no secret value, raw or decoded, appears in anything a run or a diagn
     texts.push([`file ${name}`, text]);
   }
   assert.ok(texts.some(([name]) => name === "file aetherflow.prom"), "metrics textfile written");
+  // The run's own log (docs/observability.md "Run log") is among the files grepped, with the masked lines.
+  const runLog = texts.find(([name]) => name === "file state.sqlite.logs/R1.jsonl")?.[1] ?? "";
+  assert.ok(runLog.includes("pw=***") && runLog.includes('"event":"run_summary"'), `run log: ${runLog}`);
   // The runner itself writes no files in the workspace (docs/execution-model.md), only the job's layout dirs.
   assert.ok((await Deno.stat(join(dir.path, "ws/demo/use/R1/artifacts"))).isDirectory);
 
