@@ -1,6 +1,6 @@
 // `aetherflow run [FLOW] [--flow-yaml P] [--run-id R] [--flow-job J]` (docs/cli.md): prints the report or the
 // `Validated` line, builds the console logger, installs the signal handlers and maps the outcome to the exit code;
-// the run itself is compose/runPreparedFlow.
+// the run itself is `runPreparedFlow` (compose/run_prepared_flow.ts).
 import type { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../engine/errors.ts";
 import type { Masker, Settings } from "../engine/config/mod.ts";

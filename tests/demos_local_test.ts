@@ -1,4 +1,4 @@
-// The infra-free demos of examples/ (docs/demos.md) end to end: `deno task demo` (scripts/demo.ts) runs
+// The infra-free demos of examples/ (examples/README.md) end to end: `deno task demo` (scripts/demo.ts) runs
 // singleflow (fails, then resumes with the same run id), multiflows-local/uc1 and uc2; every expected output is
 // checked at file, zip-member, workbook-cell and state-row level. Plus the singleflow gating variant.
 import assert from "node:assert/strict";

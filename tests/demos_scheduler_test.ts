@@ -1,8 +1,8 @@
-// The demos' scheduler files (examples/*/scheduler.yaml, docs/demos.md) under a fake clock: fire times in
-// Europe/Berlin including both DST nights, the run ids and argv of each fire, overlap skip, coalescing and misfire
-// after a suspend, systemd calendars checked by systemd-analyze, and one real `schedule run` of demo_every_5m whose
-// re-fire of the same slot resumes the failed run. Validation and `systemd-analyze verify` of the generated units
-// are in demos_local_test.ts.
+// The demos' scheduler files (examples/*/scheduler.yaml; examples/README.md, docs/scheduling.md) under a
+// fake clock: fire times in Europe/Berlin including both DST nights, the run ids and argv of each fire, overlap
+// skip, coalescing and misfire after a suspend, systemd calendars checked by systemd-analyze, and one real
+// `schedule run` of demo_every_5m whose re-fire of the same slot resumes the failed run. Validation and
+// `systemd-analyze verify` of the generated units are in demos_local_test.ts.
 import assert from "node:assert/strict";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import {

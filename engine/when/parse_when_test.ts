@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { checkWhen, parseWhen, WhenSyntaxError } from "./mod.ts";
 
-// docs/templating.md/docs/templating.md and acceptance case 3; `null` = valid.
+// docs/templating.md and acceptance case 3; `null` = valid.
 const CHECK_CASES: ReadonlyArray<readonly [string, string, string | null, number?]> = [
   ["acceptance 3: arithmetic", "jobs.a.outputs.x == 1 and (1 + 1) == 2", "Unsupported node: BinOp", 28],
   ["acceptance 3: lowercase true", "true", null],

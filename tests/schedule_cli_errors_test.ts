@@ -1,4 +1,4 @@
-// QA regressions for `schedule next|fire|validate`: bounded --count, a cron macro hint, --item checked like
+// User mistakes with `schedule next|fire|validate`: bounded --count, a cron macro hint, --item checked like
 // an item id.
 import assert from "node:assert/strict";
 import { join } from "node:path";

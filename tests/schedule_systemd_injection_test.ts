@@ -1,4 +1,4 @@
-// QA regressions: `schedule systemd` never writes a unit that a value could break or inject into, never
+// `schedule systemd` never writes a unit that a value could break or inject into, never
 // half-writes the units directory, and reports a bad --out as one clean line.
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
-// QA regressions for `plugin pin|verify|new|hash`: user mistakes give one clean `Error:` line with the right
-// exit code (file:line:col for lock content), never `Internal error:`, and never a half-written lock.
+// User mistakes with `plugin pin|verify|new|hash` give one clean `Error:` line with the right exit code
+// (file:line:col for lock content), never `Internal error:`, and never a half-written lock.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli, tempDir } from "./_helpers.ts";
