@@ -51,7 +51,7 @@ export async function resolveStateTarget(args: StateTargetArgs): Promise<StateTa
     }
     return { state: parseStateLocator(args.db!, Deno.cwd()) };
   }
-  const [{ prepareFlow }, { renderFlowMeta, flowStateTarget }, { loadSettings }] = await Promise.all([
+  const [{ prepareFlow, preparedStateTarget }, { renderFlowMeta }, { loadSettings }] = await Promise.all([
     import("../compose/mod.ts"),
     import("../engine/runner/mod.ts"),
     import("../engine/config/mod.ts"),
@@ -61,23 +61,28 @@ export async function resolveStateTarget(args: StateTargetArgs): Promise<StateTa
     envFiles: args.envFile,
     log: (line) => console.error(line),
   });
-  await prepared.close();
-  const { report, snapshot } = prepared;
-  if (!report.flow) throw new SpecError(report.errors, report.warnings);
-  const meta = renderFlowMeta(report.flow.flow, snapshot);
-  const base = { flowPath, flowId: meta.id, workspaceRoot: meta.workspace.root };
-  if (dbGiven) return { ...base, state: parseStateLocator(args.db!, Deno.cwd()) };
-  const state = flowStateTarget(meta.state, {
-    cwd: Deno.cwd(),
-    stateUrl: loadSettings(snapshot).state_url,
-  });
-  if (state.kind === "sqlite" && state.path === ":memory:") {
-    throw new UsageError(
-      `Flow ${flowPath} keeps its state in memory (state.path ":memory:"): nothing to read`,
-      { loc: "flow.state.path" },
-    );
+  try {
+    const { report, snapshot } = prepared;
+    if (!report.flow) throw new SpecError(report.errors, report.warnings);
+    const meta = renderFlowMeta(report.flow.flow, snapshot);
+    const base = { flowPath, flowId: meta.id, workspaceRoot: meta.workspace.root };
+    if (dbGiven) return { ...base, state: parseStateLocator(args.db!, Deno.cwd()) };
+    const state = await preparedStateTarget(prepared, meta.state, {
+      cwd: Deno.cwd(),
+      stateUrl: loadSettings(snapshot).state_url,
+      onWarning: (msg) => console.error(prepared.masker.mask(`WARNING: ${msg}`)),
+    });
+    if (state.kind === "sqlite" && state.path === ":memory:") {
+      throw new UsageError(
+        `Flow ${flowPath} keeps its state in memory (state.path ":memory:"): nothing to read`,
+        { loc: "flow.state.path" },
+      );
+    }
+    return { ...base, state };
+  } finally {
+    // Closed once the state URL is resolved: a secrets provider (a plugin) may decode a state profile's URL.
+    await prepared.close();
   }
-  return { ...base, state };
 }
 
 /**

@@ -6,4 +6,5 @@
 export { isUnusableInput, prepareFlow, workRootPath } from "./prepare_flow.ts";
 export type { PreparedFlow, PrepareFlowOptions } from "./prepare_flow.ts";
 export { checkFlowJob, checkRunId, runPreparedFlow } from "./run_prepared_flow.ts";
+export { preparedStateTarget } from "./state_target.ts";
 export type { RunPreparedFlowOptions } from "./run_prepared_flow.ts";

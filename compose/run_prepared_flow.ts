@@ -15,7 +15,6 @@ import { attachMetricsSinks } from "../engine/observe/metrics/mod.ts";
 import { join } from "node:path";
 import { hostId, urlSecrets } from "../engine/state/mod.ts";
 import {
-  flowStateTarget,
   newRunId,
   openRunSession,
   renderFlowMeta,
@@ -27,6 +26,7 @@ import {
 } from "../engine/runner/mod.ts";
 import { sha256Hex } from "../plugins/host/wasm_bytes.ts";
 import type { PreparedFlow } from "./prepare_flow.ts";
+import { preparedStateTarget } from "./state_target.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 export interface RunPreparedFlowOptions {
@@ -102,7 +102,11 @@ export async function runPreparedFlow(
     mask,
     serviceVersion: denoJson.version,
   });
-  const target = flowStateTarget(meta.state, { cwd, stateUrl: settings.state_url });
+  const target = await preparedStateTarget(prepared, meta.state, {
+    cwd,
+    stateUrl: settings.state_url,
+    onWarning: (msg) => logger.log("WARNING", flowLogger, msg),
+  });
   // The database password must never reach a log line, a state row or an error message (D18).
   if (target.kind === "postgres") { for (const secret of urlSecrets(target.url)) masker.add(secret); }
   const session = await openRunSession({

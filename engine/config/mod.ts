@@ -33,5 +33,11 @@ export {
   prefixProvider,
 } from "./secrets.ts";
 export type { ApplyDecodeOptions, DecodeRequest, DecodeSection, SecretsProvider } from "./secrets.ts";
-export { buildResources, deepMerge, mergeProfileIntoResource } from "./resources.ts";
-export type { BuildResourcesOptions, BuiltResource, ProfileLike, ResourceLike } from "./resources.ts";
+export { buildResources, deepMerge, mergeProfileIntoResource, stateUrlFromProfile } from "./resources.ts";
+export type {
+  BuildResourcesOptions,
+  BuiltResource,
+  ProfileLike,
+  ResourceLike,
+  StateProfileOptions,
+} from "./resources.ts";

@@ -2,7 +2,7 @@
  * Resource building at run time (docs/configuration.md): profile merge, render in the resource phase, decode.
  * @module
  */
-import { AetherflowError, EXIT } from "../errors.ts";
+import { AetherflowError, EXIT, UsageError } from "../errors.ts";
 import { PHASE_ROOTS, renderValue, TemplateError } from "../resolver/mod.ts";
 import { isSecretKey, type Masker, urlPasswords } from "./masking.ts";
 import { type Mode, refusedArchiveDriver } from "./modes.ts";
@@ -166,4 +166,66 @@ export function registerResourceSecrets(masker: Masker, resource: { config: _Map
   };
   walk(resource.config, undefined);
   walk(resource.options, undefined);
+}
+
+export interface StateProfileOptions {
+  /** `flow.state.profile`. */
+  profile: string;
+  /** Profiles by name (already schema-checked). */
+  profiles: Readonly<Record<string, ProfileLike>>;
+  snapshot: Snapshot;
+  secrets?: SecretsProvider;
+  masker?: Masker;
+  /** WARNING sink (a decode request without a secrets provider). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The PostgreSQL state URL of `flow.state.profile` (docs/state.md "PostgreSQL"): the profile's `config.url`,
+ * resolved the way a resource resolves its profile — rendered with root `env`, the profile's `decode` applied
+ * (secrets provider), and its credentials registered with the masker [D18].
+ * @throws {UsageError} (exit 2, loc `flow.state.profile`) for an unknown profile or one without `config.url`;
+ * {TemplateError} from rendering.
+ */
+export async function stateUrlFromProfile(options: StateProfileOptions): Promise<string> {
+  const where = "flow.state.profile";
+  if (!Object.hasOwn(options.profiles, options.profile)) {
+    throw new UsageError(`Unknown profile '${options.profile}' for ${where}`, {
+      code: "config:unknown_profile",
+      loc: where,
+    });
+  }
+  const merged = mergeProfileIntoResource(options.profiles[options.profile], {});
+  const render = (section: "config" | "options" | "decode") => {
+    try {
+      return renderValue(merged[section], { env: options.snapshot }, {
+        roots: PHASE_ROOTS.resource,
+        loc: section,
+      });
+    } catch (err) {
+      throw err instanceof TemplateError
+        ? err.locate(`profile '${options.profile}', ${err.loc ?? section}`)
+        : err;
+    }
+  };
+  const rendered = { config: render("config") as _Map, options: render("options") as _Map };
+  const decoded = await applyDecode({
+    raw: merged,
+    rendered,
+    decode: render("decode"),
+    provider: options.secrets,
+    masker: options.masker,
+    onWarning: options.onWarning,
+    where: `profiles.${options.profile}`,
+  });
+  if (options.masker) registerResourceSecrets(options.masker, decoded);
+  const url = decoded.config.url;
+  if (typeof url !== "string" || url.trim() === "") {
+    throw new UsageError(
+      `Profile '${options.profile}' (${where}) has no config.url: give the PostgreSQL URL there ` +
+        '(e.g. url: "{{env.STATE_DB_URL}}")',
+      { code: "config:state_url", loc: where },
+    );
+  }
+  return url;
 }

@@ -46,6 +46,8 @@ export const stateSchema = modelObject("StateSpec", {
   path: z.string().default(DEFAULT_STATE_PATH),
   // postgres: the database URL (templated, e.g. "{{env.STATE_DB_URL}}"); null = the setting state_url.
   url: nullableString(),
+  // postgres: a profile whose config.url gives the URL when `url` is not set (docs/state.md "PostgreSQL").
+  profile: nullableString(),
   // postgres: the schema holding the tables.
   schema: z.string().default("public"),
 });

@@ -188,6 +188,22 @@ function _checkStage(
           file,
         ));
       }
+      // The PostgreSQL state's URL may come from a profile too (docs/state.md "PostgreSQL").
+      const state = flow.flow.state;
+      if (
+        state.backend === "postgres" && typeof state.profile === "string" && !state.profile.includes("{{") &&
+        !Object.hasOwn(checked.profiles, state.profile)
+      ) {
+        report.warnings.push(..._positioned(
+          [{
+            code: "semantic:unknown_profile",
+            loc: "flow.state.profile",
+            msg: `Unknown profile '${state.profile}' for flow.state.profile`,
+          }],
+          loaded,
+          file,
+        ));
+      }
     }
   }
   // The profiles file is parsed again only for positions, so only when there is an issue to place.

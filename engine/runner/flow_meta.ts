@@ -43,6 +43,7 @@ export function renderFlowMeta(
       backend: meta.state.backend === "postgres" ? "postgres" : "sqlite",
       path: meta.state.path,
       url: meta.state.url,
+      profile: meta.state.profile,
       schema: meta.state.schema,
     },
   };

@@ -55,21 +55,25 @@ export function resolveStatePath(path: string, cwd: string): string {
 
 /**
  * The state target of a rendered `flow.state` block: the SQLite file (relative to `cwd`), or the PostgreSQL
- * database of `state.url`, else of the setting `state_url`.
+ * database of `state.url`, else of `state.profile` (`profileUrl`: the profile's resolved `config.url`, see
+ * `stateUrlFromProfile`), else of the setting `state_url`.
  * @throws {UsageError} (exit 2) for `backend: postgres` without a URL, or a URL that does not parse.
  */
 export function flowStateTarget(
   state: RunnerFlowMeta["state"],
-  options: { cwd: string; stateUrl?: string | null },
+  options: { cwd: string; stateUrl?: string | null; profileUrl?: string | null },
 ): StateTarget {
   if (state.backend !== "postgres") {
     return { kind: "sqlite", path: resolveStatePath(state.path, options.cwd) };
   }
-  const url = (state.url ?? "").trim() !== "" ? state.url! : (options.stateUrl ?? "").trim();
+  const url =
+    [state.url, options.profileUrl, options.stateUrl].map((u) => (u ?? "").trim()).find((u) => u !== "") ??
+      "";
   if (url === "") {
     throw new UsageError(
       "flow.state.backend is postgres but no database URL is set: give flow.state.url " +
-        '(e.g. "{{env.STATE_DB_URL}}") or the setting state_url (AETHERFLOW_STATE_URL)',
+        '(e.g. "{{env.STATE_DB_URL}}"), flow.state.profile (a profile with config.url) or the setting ' +
+        "state_url (AETHERFLOW_STATE_URL)",
       { code: "config:state_url", loc: "flow.state.url" },
     );
   }

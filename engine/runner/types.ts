@@ -47,6 +47,8 @@ export interface RunnerFlowMeta {
     readonly path: string;
     /** PostgreSQL URL; null or absent = the setting `state_url`. */
     readonly url?: string | null;
+    /** A profile whose `config.url` is the PostgreSQL URL when `url` is not set. */
+    readonly profile?: string | null;
     /** PostgreSQL schema; default `public`. */
     readonly schema?: string;
   };
