@@ -683,6 +683,72 @@ const _CASES: readonly _Case[] = [
     }
   }],
 
+  [
+    "a step's process group is recorded with this host and pid, replaced per step, listed and cleared",
+    async (fx) => {
+      const a = await fx.open({ host: "h1", pid: 101 });
+      const b = await fx.open({ host: "h2", pid: 202 });
+      assert.deepEqual(await a.listProcessGroups("R"), []);
+      const group = {
+        runId: "R",
+        jobId: "j",
+        stepId: "s",
+        pgid: 4242,
+        startTicks: 987_654_321_012,
+        graceMs: 10_000,
+      };
+      await a.recordProcessGroup({ ...group, bootId: "boot-1" });
+      await a.recordProcessGroup({ ...group, stepId: "t", pgid: 4343, startTicks: null, bootId: null });
+      await b.recordProcessGroup({ ...group, runId: "other", pgid: 1, bootId: null });
+      const now = await fx.nowSeconds();
+      const listed = await b.listProcessGroups("R");
+      assert.deepEqual(
+        listed.map((
+          g,
+        ) => [g.jobId, g.stepId, g.host, g.pgid, g.startTicks, g.bootId, g.runnerPid, g.graceMs]),
+        [["j", "s", "h1", 4242, 987_654_321_012, "boot-1", 101, 10_000], [
+          "j",
+          "t",
+          "h1",
+          4343,
+          null,
+          null,
+          101,
+          10_000,
+        ]],
+        "every backend reads what another wrote, oldest first",
+      );
+      for (const g of listed) {
+        assert.ok(
+          Math.abs(g.startedAtMs / 1000 - now) < 120,
+          `started_at_ms ${g.startedAtMs} is the backend's now`,
+        );
+      }
+      // A retry of the step replaces its row (one group per step at a time).
+      await b.recordProcessGroup({ ...group, pgid: 5000, bootId: "boot-1" });
+      const replaced = (await a.listProcessGroups("R")).map((g) => [g.stepId, g.pgid, g.host, g.runnerPid]);
+      assert.deepEqual(replaced.sort(), [["s", 5000, "h2", 202], ["t", 4343, "h1", 101]]);
+      assert.equal(
+        await a.clearProcessGroup({ runId: "R", jobId: "j", stepId: "s", pgid: 4242 }),
+        false,
+        "stale pgid",
+      );
+      assert.equal(await a.clearProcessGroup({ runId: "R", jobId: "j", stepId: "s", pgid: 5000 }), true);
+      assert.equal(
+        await a.clearProcessGroup({ runId: "R", jobId: "j", stepId: "s", pgid: 5000 }),
+        false,
+        "once",
+      );
+      assert.deepEqual((await a.listProcessGroups("R")).map((g) => g.stepId), ["t"]);
+      assert.deepEqual((await a.listProcessGroups("other")).map((g) => g.pgid), [1]);
+      const ro = await fx.open({ readOnly: true });
+      assert.deepEqual((await ro.listProcessGroups("R")).map((g) => g.pgid), [4343]);
+      await assert.rejects(Promise.resolve().then(() => ro.recordProcessGroup({ ...group, bootId: null })), {
+        name: "StateError",
+      });
+    },
+  ],
+
   ["operations after close() are StateErrors", async (fx) => {
     const store = await fx.open();
     await store.close();

@@ -3,7 +3,7 @@
 import type { DatabaseSync } from "node:sqlite";
 
 /** The schema version this build writes and understands. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 // Upstream tables with upstream columns, unchanged, so upstream SQL recipes keep working (D14).
 const _UPSTREAM_TABLES = [
@@ -93,8 +93,20 @@ function _toV3(db: DatabaseSync): void {
   );
 }
 
+// v4 (docs/state.md "Process groups"): the child process group a step runs, recorded before the step reports it
+// and deleted once its leader is reaped, so the resume of a killed run finds (and stops) what it left running.
+/** The `process_groups` table (the same columns on PostgreSQL, `_pg_migrations.ts`). */
+export const PROCESS_GROUPS_COLUMNS = `run_id TEXT NOT NULL, job_id TEXT NOT NULL, step_id TEXT NOT NULL,
+  host TEXT NOT NULL, pgid INTEGER NOT NULL, start_ticks BIGINT, boot_id TEXT, runner_pid INTEGER NOT NULL,
+  grace_ms BIGINT NOT NULL, started_at_ms BIGINT NOT NULL, PRIMARY KEY (run_id, job_id, step_id)`;
+
+/** v3 -> v4: the process groups steps are running. */
+function _toV4(db: DatabaseSync): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS process_groups (${PROCESS_GROUPS_COLUMNS})`);
+}
+
 /** Migration `i` brings the database from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2, _toV3];
+export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2, _toV3, _toV4];
 
 /** Read `PRAGMA user_version`. */
 export function schemaVersion(db: DatabaseSync): number {

@@ -1,8 +1,8 @@
 // Schema and forward migrations of the PostgreSQL state store (docs/state.md "PostgreSQL"). The version lives
 // in `aetherflow_schema` and counts like the SQLite file's `user_version`, so one number names one set of tables
 // and columns on both backends. PostgreSQL support starts at version 3: a fresh database is created at that
-// version in one step, later versions add migrations like SQLite's.
-import { SCHEMA_VERSION } from "./_migrations.ts";
+// version in one step, later versions add migrations like SQLite's (v4: `process_groups`).
+import { PROCESS_GROUPS_COLUMNS, SCHEMA_VERSION } from "./_migrations.ts";
 
 /** Runs one statement inside the migration transaction. */
 export type PgExec = (statement: string) => Promise<unknown>;
@@ -52,6 +52,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     to: 3,
     up: async (exec) => {
       for (const ddl of _V3) await exec(ddl);
+    },
+  },
+  {
+    // docs/state.md "Process groups": the child process group a step runs (columns shared with SQLite's v4).
+    from: 3,
+    to: 4,
+    up: async (exec) => {
+      await exec(`CREATE TABLE IF NOT EXISTS process_groups (${PROCESS_GROUPS_COLUMNS})`);
     },
   },
 ];

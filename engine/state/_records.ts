@@ -2,7 +2,7 @@
 // names are the same in the SQLite file and the PostgreSQL database.
 import { parseJsonObject } from "./_tx.ts";
 import type { LockRow } from "./admin.ts";
-import type { JobRecord, PluginRecord, RunRecord, StepRecord } from "./types.ts";
+import type { JobRecord, PluginRecord, ProcessGroupRecord, RunRecord, StepRecord } from "./types.ts";
 
 /** A result row of either driver. */
 export type Row = Record<string, unknown>;
@@ -95,5 +95,20 @@ export function runRecord(r: Row): RunRecord {
     settings: parseJsonObject(textOrNull(r.settings_json), "runs.settings_json"),
     workspaceRoot: textOrNull(r.workspace_root),
     logPath: textOrNull(r.log_path),
+  };
+}
+
+export function processGroupRecord(r: Row): ProcessGroupRecord {
+  return {
+    runId: String(r.run_id),
+    jobId: String(r.job_id),
+    stepId: String(r.step_id),
+    host: String(r.host),
+    pgid: Number(r.pgid),
+    startTicks: numOrNull(r.start_ticks),
+    bootId: textOrNull(r.boot_id),
+    runnerPid: Number(r.runner_pid),
+    graceMs: Number(r.grace_ms),
+    startedAtMs: Number(r.started_at_ms),
   };
 }

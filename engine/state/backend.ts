@@ -13,6 +13,9 @@ import type {
   BeginRunOptions,
   FinishRunOptions,
   JobRecord,
+  ProcessGroupKey,
+  ProcessGroupRecord,
+  RecordProcessGroupOptions,
   RunRecord,
   SetJobStatusOptions,
   SetStepStatusOptions,
@@ -84,6 +87,17 @@ export interface StateBackend {
   holdRunLease(runId: string, options?: RunLeaseOptions): Awaitable<RunLease>;
   renewRunLease(runId: string, ttlSeconds: number): Awaitable<boolean>;
   releaseRunLease(runId: string): Awaitable<boolean>;
+
+  // ---- process groups steps run (docs/state.md "Process groups") ----
+  /**
+   * Record (replace) the child process group a step started, with this backend's host and pid; durable when the
+   * call returns, so the step reports its child only after a killed runner's resume can find it.
+   */
+  recordProcessGroup(group: RecordProcessGroupOptions): Awaitable<void>;
+  /** Delete the row of `key` (its leader was reaped, or the resume dealt with it); returns whether one was. */
+  clearProcessGroup(key: ProcessGroupKey): Awaitable<boolean>;
+  /** The recorded process groups of a run, oldest first. */
+  listProcessGroups(runId: string): Awaitable<ProcessGroupRecord[]>;
 
   // ---- scheduler fires: each `<item>-<slot>` started once across every scheduler sharing the backend ----
   claimFire(claim: FireClaim): Awaitable<FireClaimResult>;

@@ -16,7 +16,15 @@ import { SCHEMA_VERSION } from "./_migrations.ts";
 import { applyPgMigrations, PG_VERSION_TABLE } from "./_pg_migrations.ts";
 import { hostName, processAlive, processId } from "./_runtime.ts";
 import { boundedJsonColumn, INPUTS_MAX_BYTES, jsonColumn } from "./_tx.ts";
-import { intOrNull, jobRecord, lockRow, maskText, runRecord, stepRecord } from "./_records.ts";
+import {
+  intOrNull,
+  jobRecord,
+  lockRow,
+  maskText,
+  processGroupRecord,
+  runRecord,
+  stepRecord,
+} from "./_records.ts";
 import type { ListRunsOptions } from "./admin.ts";
 import type { Awaitable, ForceReleaseResult, LockInfo, StateBackend } from "./backend.ts";
 import {
@@ -34,6 +42,9 @@ import type {
   BeginRunOptions,
   FinishRunOptions,
   JobRecord,
+  ProcessGroupKey,
+  ProcessGroupRecord,
+  RecordProcessGroupOptions,
   RunRecord,
   SetJobStatusOptions,
   SetStepStatusOptions,
@@ -636,6 +647,48 @@ export class PostgresStateStore implements StateBackend {
       [key, owner, this.#host, this.#pid],
     );
     return rows.length > 0;
+  }
+
+  // ---- process groups steps run (docs/state.md "Process groups") ----
+
+  async recordProcessGroup(group: RecordProcessGroupOptions): Promise<void> {
+    await this.#write(
+      "record process group",
+      `INSERT INTO process_groups (run_id, job_id, step_id, host, pgid, start_ticks, boot_id, runner_pid, grace_ms,
+         started_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${this.#nowMs()})
+       ON CONFLICT (run_id, job_id, step_id) DO UPDATE SET host = excluded.host, pgid = excluded.pgid,
+         start_ticks = excluded.start_ticks, boot_id = excluded.boot_id, runner_pid = excluded.runner_pid,
+         grace_ms = excluded.grace_ms, started_at_ms = excluded.started_at_ms`,
+      [
+        group.runId,
+        group.jobId,
+        group.stepId,
+        this.#host,
+        group.pgid,
+        intOrNull(group.startTicks),
+        group.bootId ?? null,
+        this.#pid,
+        Math.max(0, Math.trunc(group.graceMs)),
+      ],
+    );
+  }
+
+  async clearProcessGroup(key: ProcessGroupKey): Promise<boolean> {
+    const rows = await this.#write(
+      "clear process group",
+      `DELETE FROM process_groups WHERE run_id = $1 AND job_id = $2 AND step_id = $3 AND pgid = $4 RETURNING 1`,
+      [key.runId, key.jobId, key.stepId, key.pgid],
+    );
+    return rows.length > 0;
+  }
+
+  async listProcessGroups(runId: string): Promise<ProcessGroupRecord[]> {
+    const rows = await this.#read(
+      "read process groups",
+      "SELECT * FROM process_groups WHERE run_id = $1 ORDER BY started_at_ms, job_id, step_id",
+      [runId],
+    );
+    return rows.map(processGroupRecord);
   }
 
   // ---- scheduler fires ----

@@ -67,6 +67,7 @@ Deno.test({
       "aetherflow_schema",
       "job_runs",
       "locks",
+      "process_groups",
       "runs",
       "schedule_fires",
       "step_runs",
@@ -224,5 +225,42 @@ Deno.test({
   } finally {
     await admin.end();
     await store.close();
+  }
+});
+
+Deno.test({
+  name: "PostgresStateStore.open() migrates a version 3 database to 4: process_groups added, rows kept",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await (await PostgresStateStore.open(db.url)).close();
+  const admin = await _admin(db.url);
+  try {
+    await admin.unsafe("DROP TABLE process_groups");
+    await admin.unsafe("UPDATE aetherflow_schema SET version = 3");
+    await admin.unsafe(
+      "INSERT INTO job_runs (job_id, run_id, status, updated_at) VALUES ('j', 'r', 'SUCCESS', 5)",
+    );
+    const store = await PostgresStateStore.open(db.url);
+    try {
+      assert.equal((await store.getJobRecord("j", "r"))?.status, "SUCCESS");
+      await store.recordProcessGroup({
+        runId: "r",
+        jobId: "j",
+        stepId: "s",
+        pgid: 7,
+        startTicks: 1,
+        bootId: null,
+        graceMs: 0,
+      });
+      assert.deepEqual((await store.listProcessGroups("r")).map((g) => g.pgid), [7]);
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual((await admin.unsafe("SELECT version FROM aetherflow_schema")).map((r) => r.version), [
+      4,
+    ]);
+  } finally {
+    await admin.end();
   }
 });

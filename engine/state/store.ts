@@ -8,7 +8,7 @@ import { applyMigrations, SCHEMA_VERSION, schemaVersion } from "./_migrations.ts
 export { SCHEMA_VERSION };
 import { fileIdentity, hostName, makeDirs, pathExists, processAlive, processId } from "./_runtime.ts";
 import { boundedJsonColumn, immediate, INPUTS_MAX_BYTES, jsonColumn } from "./_tx.ts";
-import { intOrNull, jobRecord, maskText, runRecord, stepRecord } from "./_records.ts";
+import { intOrNull, jobRecord, maskText, processGroupRecord, runRecord, stepRecord } from "./_records.ts";
 import {
   isRunLeaseKey,
   type LockIdentity,
@@ -49,6 +49,9 @@ import type {
   BeginRunOptions,
   FinishRunOptions,
   JobRecord,
+  ProcessGroupKey,
+  ProcessGroupRecord,
+  RecordProcessGroupOptions,
   RunRecord,
   SetJobStatusOptions,
   SetStepStatusOptions,
@@ -432,6 +435,49 @@ export class StateStore implements StateBackend {
       "release run lease",
       () => releaseLockRow(this.#sql, runLeaseKey(runId), this.#identity(runId)),
     );
+  }
+
+  // ---- process groups steps run (docs/state.md "Process groups") ----
+
+  /** Record (replace) a step's child process group with this store's host and pid; on disk when it returns. */
+  recordProcessGroup(group: RecordProcessGroupOptions): void {
+    this.#guard("record process group", () => {
+      this.#sql.prepare(
+        `INSERT OR REPLACE INTO process_groups (run_id, job_id, step_id, host, pgid, start_ticks, boot_id,
+           runner_pid, grace_ms, started_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        group.runId,
+        group.jobId,
+        group.stepId,
+        this.#host,
+        group.pgid,
+        intOrNull(group.startTicks),
+        group.bootId ?? null,
+        this.#pid,
+        Math.max(0, Math.trunc(group.graceMs)),
+        Math.trunc(this.#now()),
+      );
+    });
+  }
+
+  /** Delete the row of `key` when it still names that pgid; returns whether a row was deleted. */
+  clearProcessGroup(key: ProcessGroupKey): boolean {
+    return this.#guard("clear process group", () => {
+      const res = this.#sql.prepare(
+        "DELETE FROM process_groups WHERE run_id = ? AND job_id = ? AND step_id = ? AND pgid = ?",
+      ).run(key.runId, key.jobId, key.stepId, key.pgid);
+      return Number(res.changes) > 0;
+    });
+  }
+
+  /** The recorded process groups of `runId`, oldest first (none in a database older than schema v4). */
+  listProcessGroups(runId: string): ProcessGroupRecord[] {
+    return this.#guard("read process groups", () => {
+      if (!this.#tables.has("process_groups")) return [];
+      return this.#sql.prepare(
+        "SELECT * FROM process_groups WHERE run_id = ? ORDER BY started_at_ms, rowid",
+      ).all(runId).map(processGroupRecord);
+    });
   }
 
   // ---- scheduler fires (docs/fleet.md "Exactly once") ----

@@ -51,7 +51,7 @@ Deno.test("StateStore.open() creates parent dirs, WAL, schema version and the ta
     assert.equal(db.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
       .map((r) => r.name);
-    assert.deepEqual(tables, ["job_runs", "locks", "runs", "schedule_fires", "step_runs"]);
+    assert.deepEqual(tables, ["job_runs", "locks", "process_groups", "runs", "schedule_fires", "step_runs"]);
   } finally {
     db.close();
   }
@@ -328,5 +328,37 @@ Deno.test("StateStore notices its database file deleted or replaced and refuses 
         return true;
       });
     });
+  }
+});
+
+Deno.test("StateStore.open() migrates a version 3 database to 4: process_groups added, rows kept", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state.db`;
+  StateStore.open(path).close();
+  const db = new DatabaseSync(path);
+  db.exec("DROP TABLE process_groups; PRAGMA user_version = 3;");
+  db.exec("INSERT INTO job_runs (job_id, run_id, status, updated_at) VALUES ('j', 'r', 'SUCCESS', 5)");
+  db.close();
+  {
+    using ro = StateStore.open(path, { readOnly: true });
+    assert.deepEqual(ro.listProcessGroups("r"), [], "read-only: a version 3 file has no process groups");
+  }
+  using store = StateStore.open(path);
+  assert.equal(store.getJobRecord("j", "r")?.status, "SUCCESS");
+  store.recordProcessGroup({
+    runId: "r",
+    jobId: "j",
+    stepId: "s",
+    pgid: 7,
+    startTicks: 1,
+    bootId: null,
+    graceMs: 0,
+  });
+  assert.deepEqual(store.listProcessGroups("r").map((g) => g.pgid), [7]);
+  const check = new DatabaseSync(path, { readOnly: true });
+  try {
+    assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 4);
+  } finally {
+    check.close();
   }
 });

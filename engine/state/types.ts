@@ -155,3 +155,38 @@ export interface StateStoreOptions {
   /** Whether a pid exists on this host (run-lease takeover); tests inject one. Default `kill(pid, 0)`. */
   processAlive?: (pid: number) => boolean;
 }
+
+/**
+ * One `process_groups` row (schema v4, docs/state.md "Process groups"): a child process group a step started and
+ * whose leader was not yet reaped. A row left behind by a killed runner lets the resume stop that group.
+ */
+export interface ProcessGroupRecord {
+  runId: string;
+  jobId: string;
+  stepId: string;
+  /** The host id of the process that started it (a group is only ever checked or signalled on its own host). */
+  host: string;
+  /** The process-group id: the pid of its leader (external.process children lead their own group). */
+  pgid: number;
+  /** Field 22 (`starttime`, clock ticks since boot) of the leader's `/proc/<pid>/stat`: null when unknown. */
+  startTicks: number | null;
+  /** `/proc/sys/kernel/random/boot_id` when the group started: null when unknown. */
+  bootId: string | null;
+  /** The pid of the aetherflow process that started the group. */
+  runnerPid: number;
+  /** The step's grace between SIGTERM and SIGKILL, in milliseconds. */
+  graceMs: number;
+  /** Epoch ms when the row was written (the backend's clock). */
+  startedAtMs: number;
+}
+
+/** What `recordProcessGroup` is given; host, runner pid and time are the backend's own. */
+export type RecordProcessGroupOptions = Omit<ProcessGroupRecord, "host" | "runnerPid" | "startedAtMs">;
+
+/** The key of a `process_groups` row, plus the pgid (a late clear never removes a newer group's row). */
+export interface ProcessGroupKey {
+  runId: string;
+  jobId: string;
+  stepId: string;
+  pgid: number;
+}
