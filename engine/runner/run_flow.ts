@@ -8,6 +8,7 @@ import { errorMessage } from "../errors.ts";
 import { RunEvents } from "../observe/events.ts";
 import type { LockApi } from "../steps/types.ts";
 import { runJobs } from "./job_loop.ts";
+import { stopLeftoverGroups } from "./process_groups.ts";
 import type { RunFlowOptions, RunOutcome, RunResources } from "./types.ts";
 
 export { SYSTEM_CLOCK };
@@ -63,6 +64,13 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   try {
     events.runStart(options.flowYaml, options.statePath);
     try {
+      // docs/failure-recovery.md: a group a killed invocation left running is stopped before any step re-runs.
+      await stopLeftoverGroups({
+        state,
+        runId,
+        host: options.record.host,
+        log: (level, msg) => logger.log(level, events.loggerName, msg, { run_id: runId }),
+      });
       resources = await options.prepareResources?.();
     } catch (err) {
       runError = errorMessage(err);

@@ -16,6 +16,7 @@ import type { Clock, RunnerJob, RunnerStateStore, RunnerStep } from "./types.ts"
 import type { StepRegistry } from "../steps/registry.ts";
 import type { StepRecord } from "../state/types.ts";
 import type { LockApi } from "../steps/types.ts";
+import { processGroupTracker } from "./process_groups.ts";
 
 /** Everything the step loop needs about its run and job. */
 export interface StepLoopContext {
@@ -287,6 +288,7 @@ function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
     }),
     log: ctx.log.with({ step_id: stepId }),
     locks: ctx.locks,
+    processGroups: processGroupTracker({ state: ctx.state, runId: ctx.runId, jobId: ctx.job.id, stepId }),
     signal: ctx.signal,
     addSecret: ctx.addSecret,
     ...(ctx.mask ? { mask: ctx.mask } : {}),

@@ -9,6 +9,9 @@ import type {
   BeginRunOptions,
   FinishRunOptions,
   JobRecord,
+  ProcessGroupKey,
+  ProcessGroupRecord,
+  RecordProcessGroupOptions,
   SetJobStatusOptions,
   SetStepStatusOptions,
   StepRecord,
@@ -88,6 +91,10 @@ export interface RunnerStateStore {
     options: { owner: string; ttlSeconds?: number; waitSeconds?: number; signal?: AbortSignal },
   ): Promise<boolean>;
   releaseLock(key: string, owner: string): Awaitable<boolean | void>;
+  /** Child process groups of steps (docs/state.md "Process groups"); without them nothing is recorded. */
+  recordProcessGroup?(group: RecordProcessGroupOptions): Awaitable<void>;
+  clearProcessGroup?(key: ProcessGroupKey): Awaitable<boolean>;
+  listProcessGroups?(runId: string): Awaitable<ProcessGroupRecord[]>;
 }
 
 export type { Clock };

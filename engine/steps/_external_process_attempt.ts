@@ -17,6 +17,11 @@ export interface AttemptOptions {
   log: StepLogger;
   signal: AbortSignal;
   stepId: string;
+  /**
+   * Called with the child's pid (its process-group id) once it is spawned, before the attempt waits for it: the
+   * step records the group in state here (docs/state.md "Process groups"). A throw stops the group and fails.
+   */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 export interface AttemptReport {
@@ -105,6 +110,15 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptReport
   }
   // D16: the attempt is evaluated only once the status AND every stream are complete.
   const settled = Promise.all([child.status, ...drains]).then(([status]) => status);
+  if (options.onSpawn) {
+    try {
+      await options.onSpawn(child.pid);
+    } catch (err) {
+      // Unrecorded, the group could outlive a killed runner unseen: it does not run on.
+      await terminateGroup(child, { graceSeconds: plan.killGraceSeconds, settled });
+      throw err;
+    }
+  }
   const timer = _timer(plan.timeoutSeconds);
   const abort = _abortWatch(options.signal);
   const first = await Promise.race([settled, timer.promise, abort.promise]);

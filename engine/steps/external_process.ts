@@ -131,6 +131,7 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
     );
     // Empty for every attempt: only what the successful attempt wrote counts.
     await Deno.writeFile(options.outputsFile, new Uint8Array());
+    const spawned: { pgid?: number } = {};
     const report = await runAttempt({
       plan,
       cwd: options.cwd,
@@ -139,7 +140,15 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
       log: ctx.log,
       signal: ctx.signal,
       stepId: ctx.stepId,
+      // docs/state.md "Process groups": durable in state before the step reports its child running.
+      onSpawn: async (pgid) => {
+        spawned.pgid = pgid;
+        await ctx.processGroups?.started(pgid, { graceSeconds: plan.killGraceSeconds });
+        ctx.log.info(`external_process_running step_id=${ctx.stepId} attempt=${attempt} pgid=${pgid}`);
+      },
     });
+    // The leader is reaped (exit, timeout or abort: runAttempt waited for it).
+    if (spawned.pgid !== undefined) await ctx.processGroups?.reaped(spawned.pgid);
     const { outcome } = report;
     if (outcome.kind === "aborted") throw _terminated(ctx.signal);
     if (outcome.kind === "timeout") {

@@ -36,6 +36,18 @@ export interface LockApi {
   release(key: string): Promise<void> | void;
 }
 
+/**
+ * The child process groups a step starts (docs/state.md "Process groups"): recorded in state before the step
+ * reports the child running, forgotten once its leader is reaped, so the resume of a killed run can stop a group
+ * left running. Steps that spawn no process ignore it.
+ */
+export interface ProcessGroupApi {
+  /** Record group `pgid` (its leader's pid) durably; `graceSeconds` is what a resume waits after SIGTERM. */
+  started(pgid: number, options: { graceSeconds: number }): Promise<void>;
+  /** The group's leader was reaped: forget it. */
+  reaped(pgid: number): Promise<void>;
+}
+
 /** Sandboxed file paths of a step (docs/steps.md "Sandboxed paths"). */
 export interface StepPaths {
   /**
@@ -69,6 +81,8 @@ export interface StepContext {
   paths: StepPaths;
   log: StepLogger;
   locks: LockApi;
+  /** Where the step records the child process groups it starts; absent: nothing is recorded. */
+  processGroups?: ProcessGroupApi;
   /** Aborted when the run receives SIGTERM/SIGINT (docs/execution-model.md): long steps must stop promptly. */
   signal: AbortSignal;
   /** Run a nested step (used by `with_lock`); the nested step is not persisted on its own. */
