@@ -2,7 +2,6 @@
 // processes in their own groups and a real SQLite state.
 import assert from "node:assert/strict";
 import { StateStore } from "../state/mod.ts";
-import { spawnInGroup } from "../steps/_process_group.ts";
 import {
   type GroupVerdict,
   hostProbe,
@@ -18,11 +17,13 @@ const HOST = "this-host";
 function _group(
   script = "sleep 300 & wait",
 ): { pgid: number; status: Promise<Deno.CommandStatus> } & AsyncDisposable {
-  const child = spawnInGroup(["sh", "-c", script], {
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+  // util-linux setsid execs the shell as the leader of a new group, as external.process does (docs/steps.md).
+  const child = new Deno.Command("setsid", {
+    args: ["--wait", "sh", "-c", script],
+    stdin: "null",
     stdout: "null",
     stderr: "null",
-  });
+  }).spawn();
   return {
     pgid: child.pid,
     status: child.status,
