@@ -39,6 +39,8 @@ export class Masker {
   #sorted: string[] | null = [];
   #short = new Map<string, string>();
   #shortPatterns: RegExp[] | null = [];
+  #binary: readonly string[] | null = [];
+  #shortBinary: { patterns: RegExp[]; holdBytes: number } | null = { patterns: [], holdBytes: 0 };
 
   /** Register a secret value (e.g. every `aetherflow_decode` result). Empty values are ignored. */
   add(value: string): void {
@@ -55,6 +57,7 @@ export class Masker {
       }
     }
     this.#sorted = null;
+    this.#binary = null;
   }
 
   /**
@@ -72,6 +75,7 @@ export class Masker {
       else {
         this.#short.set(key, value);
         this.#shortPatterns = null;
+        this.#shortBinary = null;
       }
     }
   }
@@ -109,6 +113,53 @@ export class Masker {
     return out;
   }
 
+  /**
+   * Every free-standing secret as its UTF-8 bytes in a binary string (one char per byte), longest first: what
+   * the byte-level `StreamMasker` (engine/config/stream_masker.ts) searches for in a child's raw output.
+   */
+  binarySecrets(): readonly string[] {
+    this.#binary ??= this.#longestFirst().map(toBinary);
+    return this.#binary;
+  }
+
+  /**
+   * `text` (a binary string: one char per byte) with every short secret masked where printed as its key's value
+   * (`TOKEN=abc`), like `mask()` does on text.
+   */
+  maskShortBinary(text: string): string {
+    let out = text;
+    for (const re of this.#shortBinaryPatterns().patterns) out = out.replace(re, `$1${MASK}`);
+    return out;
+  }
+
+  /**
+   * How many bytes a `KEY=value` occurrence of a short secret spans at most (key, value and a few separator
+   * bytes), so a stream cut inside a long line keeps that many bytes for the next flush; 0 without short secrets.
+   */
+  get shortSecretSpanBytes(): number {
+    return this.#shortBinaryPatterns().holdBytes;
+  }
+
+  #shortBinaryPatterns(): { patterns: RegExp[]; holdBytes: number } {
+    this.#shortBinary ??= {
+      patterns: [...this.#short].map(([key, value]) =>
+        new RegExp(
+          `(${_escapeRegExp(toBinary(key))}"?\\s*[=:]\\s*"?)${
+            _escapeRegExp(toBinary(value))
+          }(?=$|["'\\s,;}\\]&])`,
+          "g",
+        )
+      ),
+      holdBytes: Math.max(
+        0,
+        ...[...this.#short].map(([key, value]) =>
+          toBinary(key).length + toBinary(value).length + _SHORT_SEPARATOR_SLACK
+        ),
+      ),
+    };
+    return this.#shortBinary;
+  }
+
   /** A deep copy of `value` with every string masked (and short secrets under their own key). */
   maskJson<T>(value: T): T {
     return this.#maskValue(value, undefined) as T;
@@ -126,6 +177,33 @@ export class Masker {
     return value;
   }
 }
+
+/** Room for `"`, `=`/`:`, spaces and a quote around a short secret's key and value (`"TOKEN" : "abc"`). */
+const _SHORT_SEPARATOR_SLACK = 8;
+
+/** The UTF-8 bytes of `text` as a binary string: one char (code 0–255) per byte. */
+export function toBinary(text: string): string {
+  return bytesToBinary(new TextEncoder().encode(text));
+}
+
+/** `bytes` as a binary string: one char (code 0–255) per byte, so any bytes (not only UTF-8) survive. */
+export function bytesToBinary(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += _BINARY_BLOCK) {
+    out += String.fromCharCode(...bytes.subarray(i, i + _BINARY_BLOCK));
+  }
+  return out;
+}
+
+/** The bytes of a binary string (each char's code is one byte). */
+export function binaryToBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+// Argument count per String.fromCharCode call (far below every engine's argument limit).
+const _BINARY_BLOCK = 8192;
 
 // `scheme://user:password@` inside any text (URLs, DSNs, connect strings).
 const _URL_PASSWORD = /\b[a-z][\w+.-]*:\/\/[^\s:/@]*:([^\s@/]+)@/gi;
