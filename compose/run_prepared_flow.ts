@@ -165,6 +165,7 @@ export async function runPreparedFlow(
       },
       addSecret: (v) => masker.add(v),
       mask: (s) => masker.mask(s),
+      byteSecrets: masker,
       // Profiles and resources are built after run_start; a failure is a run-level error.
       prepareResources: async () => {
         const resources = await buildResources({

@@ -9,6 +9,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The same output as bytes (for output that need not be UTF-8). */
+  raw: { stdout: Uint8Array; stderr: Uint8Array };
 }
 
 export interface RunCliOptions {
@@ -44,7 +46,12 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
   }
   const out = await child.output();
   const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+    raw: { stdout: out.stdout, stderr: out.stderr },
+  };
 }
 
 /** A temp dir removed at the end of the scope: `await using dir = await tempDir();`. */

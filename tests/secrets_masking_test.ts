@@ -2,9 +2,9 @@
 // dotenv and a json env file (AETHERFLOW_ENV_FILES_JSON), a profiles file (AETHERFLOW_PROFILES_FILE) and a
 // pinned secrets-provider plugin (t_secrets: decode -> `DEC(v)`, expand_env adds DERIVED), then a grep of
 // everything the engine wrote: stdout, stderr (JSON logs), every text column of the state DB and its raw bytes,
-// the per-run log file (state.sqlite.logs/R1.jsonl), the run record (`state show`/`state runs`), files under
-// the workspace, the metrics textfile, and the output of validate, doctor and explain. The t_peek connector
-// proves the decoded values really arrived.
+// the per-run log file (state.sqlite.logs/R1.jsonl), the run record (`state show`/`state runs`), a child's output
+// in every log mode, files under the workspace, the metrics textfile, and the output of validate, doctor and
+// explain. The t_peek connector proves the decoded values really arrived.
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { runCli, stateRows, tempDir } from "./_helpers.ts";
@@ -50,6 +50,11 @@ jobs:
         inputs:
           command: [sh, -c, 'echo "pw=$DB_PASSWORD"; echo "js=$X_JSON_SECRET" >&2']
           log: {stdout: capture, stderr: capture}
+      - id: shi
+        type: external.process
+        inputs:
+          command: [sh, -c, 'echo "inh=$DB_PASSWORD $API_TOKEN $X_PROFILE_TOKEN"; echo "err=$X_JSON_SECRET" >&2']
+          log: {stderr: file, file_path: logs/shi.log}
   - id: use
     depends_on: [prep]
     steps:
@@ -129,6 +134,11 @@ Deno.test("no secret value, raw or decoded, appears in anything a run or a diagn
   assert.deepEqual(out.echo, { pw: "***", js: "***", derived: "derived", plain: "visible-value" });
   assert.equal(out.sh.stdout, "pw=***\n");
   assert.equal(out.sh.stderr, "js=***\n");
+  // A child's output in inherit (stdout) and file (stderr) mode is masked too (docs/secrets.md "Child process
+  // output").
+  assert.ok(run.stdout.includes("inh=*** *** ***\n"), run.stdout);
+  const shiLog = await Deno.readTextFile(join(dir.path, "ws/demo/prep/R1/artifacts/logs/shi.log"));
+  assert.equal(shiLog, "err=***\n");
 
   // Logs: every line is JSON, the step and process output is there, masked.
   const lines = jsonLines(run.stderr);

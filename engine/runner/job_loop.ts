@@ -13,6 +13,7 @@ import { runSteps, type StepLoopProgress, TerminatedError } from "./step_loop.ts
 import { createJobLayout, type JobLayout, jobLayout, removeJobDir } from "./workspace.ts";
 import type { Clock, RunnerFlow, RunnerJob, RunnerStateStore } from "./types.ts";
 import type { SettingValues } from "../config/settings.ts";
+import type { ByteSecrets } from "../config/stream_masker.ts";
 import type { ConnectorsApi } from "../connectors/types.ts";
 
 export interface JobLoopOptions {
@@ -33,6 +34,7 @@ export interface JobLoopOptions {
   settings: SettingValues;
   connectors: ConnectorsApi;
   mask?: (text: string) => string;
+  byteSecrets?: ByteSecrets;
 }
 
 /** What the job loop decided, in processing order. */
@@ -257,6 +259,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
       workRoot: opts.workRoot,
       settings: opts.settings,
       mask: opts.mask,
+      byteSecrets: opts.byteSecrets,
       connectors: opts.connectors,
     }, progress);
     // The loop records every step of the job (run, resumed or short-circuited), so a short-circuit is a SKIPPED job.

@@ -91,6 +91,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
           locks,
           addSecret: options.addSecret ?? (() => {}),
           mask: options.mask,
+          byteSecrets: options.byteSecrets,
           workRoot,
           settings,
           connectors: resources?.connectors ?? ConnectorAccessor.empty(ConnectorRegistry.withBuiltins()),

@@ -8,6 +8,7 @@ import type { AnyStepDefinition, StepContext, StepResult } from "../steps/types.
 import { parseStepInputs } from "../steps/inputs.ts";
 import { createStepPaths } from "../steps/sandbox.ts";
 import type { SettingValues } from "../config/settings.ts";
+import type { ByteSecrets } from "../config/stream_masker.ts";
 import type { ConnectorsApi } from "../connectors/types.ts";
 import type { NamedLogger } from "../observe/logger.ts";
 import type { RunEvents } from "../observe/events.ts";
@@ -40,6 +41,7 @@ export interface StepLoopContext {
   settings: SettingValues;
   connectors: ConnectorsApi;
   mask?: (text: string) => string;
+  byteSecrets?: ByteSecrets;
 }
 
 /** Mutable progress of the job, kept by the caller so a failure still knows what was promoted (docs/execution-model.md step 9). */
@@ -292,6 +294,7 @@ function _stepContext(ctx: StepLoopContext, stepId: string): StepContext {
     signal: ctx.signal,
     addSecret: ctx.addSecret,
     ...(ctx.mask ? { mask: ctx.mask } : {}),
+    ...(ctx.byteSecrets ? { byteSecrets: ctx.byteSecrets } : {}),
     connectors: ctx.connectors,
     runNested: async (nested) => {
       const def = ctx.registry.get(nested.type);

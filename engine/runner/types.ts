@@ -2,6 +2,7 @@
 import type { JsonObject } from "../types.ts";
 import type { Clock } from "../clock.ts";
 import type { SettingValues } from "../config/settings.ts";
+import type { ByteSecrets } from "../config/stream_masker.ts";
 import type { ConnectorsApi } from "../connectors/types.ts";
 import type { StepRegistry } from "../steps/registry.ts";
 import type { Logger } from "../observe/logger.ts";
@@ -141,6 +142,8 @@ export interface RunFlowOptions {
   addSecret?: (value: string) => void;
   /** Masks every registered secret in a text (handed to steps as `StepContext.mask`) [D18]. */
   mask?: (text: string) => string;
+  /** The same secrets for byte-level masking of child output streams (`StepContext.byteSecrets`) [D18]. */
+  byteSecrets?: ByteSecrets;
   /**
    * Builds run-scoped resources/connectors after `run_start` (docs/execution-model.md step 9). A throw is a run-level
    * error: `run_summary` with `error`, exit 1.

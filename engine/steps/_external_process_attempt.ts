@@ -3,7 +3,15 @@
 import { errorMessage, StepError } from "../errors.ts";
 import type { StepLogger } from "./types.ts";
 import type { AttemptOutcome, LogMode, ProcessPlan } from "./_external_process_plan.ts";
-import { CaptureBuffer, drainStream, type SharedLogFile, type StreamSink } from "./_output_capture.ts";
+import { type ByteSecrets, StreamMasker } from "../config/stream_masker.ts";
+import {
+  CaptureBuffer,
+  drainStream,
+  lenientWriter,
+  type SharedLogFile,
+  type StreamSink,
+  writeAllTo,
+} from "./_output_capture.ts";
 import { type GroupChild, spawnInGroup, type StdioMode, terminateGroup } from "./_process_group.ts";
 
 /** After the group is killed, how long to wait for pipes held by a process that escaped the group. */
@@ -22,7 +30,15 @@ export interface AttemptOptions {
    * step records the group in state here (docs/state.md "Process groups"). A throw stops the group and fails.
    */
   onSpawn?: (pid: number) => Promise<void>;
+  /** The run's secrets: `inherit` and `file` output is masked with them as it streams [D18]. */
+  secrets: ByteSecrets | null;
 }
+
+/** Where `inherit` output goes: the engine's own stdout and stderr. */
+const _STD_STREAMS = {
+  stdout: (bytes: Uint8Array) => writeAllTo(Deno.stdout, bytes),
+  stderr: (bytes: Uint8Array) => writeAllTo(Deno.stderr, bytes),
+};
 
 export interface AttemptReport {
   /** `aborted` = the run was terminated (docs/execution-model.md) and the group was killed. */
@@ -31,17 +47,33 @@ export interface AttemptReport {
   stderr: CaptureBuffer | null;
 }
 
+/**
+ * `inherit` is piped too: the child's output reaches the engine's stdout/stderr through the masker, never
+ * straight (docs/secrets.md "Child process output").
+ */
 function _stdio(mode: LogMode): StdioMode {
-  if (mode === "inherit") return "inherit";
   return mode === "discard" ? "null" : "piped";
 }
 
 function _sink(
   mode: LogMode,
-  options: { capture: CaptureBuffer | null; logFile: SharedLogFile | null; onLine: (line: string) => void },
+  options: {
+    capture: CaptureBuffer | null;
+    logFile: SharedLogFile | null;
+    onLine: (line: string) => void;
+    secrets: ByteSecrets | null;
+    inherit: (bytes: Uint8Array) => Promise<void>;
+  },
 ): StreamSink {
-  if (mode === "file" && options.logFile) return { file: options.logFile };
+  const masked = (write: (bytes: Uint8Array) => Promise<void>) => ({
+    out: new StreamMasker(options.secrets, lenientWriter(write)),
+  });
+  if (mode === "file" && options.logFile) {
+    const file = options.logFile;
+    return masked((bytes) => file.write(bytes));
+  }
   if (mode === "capture" && options.capture) return { capture: options.capture, onLine: options.onLine };
+  if (mode === "inherit") return masked(options.inherit);
   return {};
 }
 
@@ -92,8 +124,11 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptReport
   const child = _spawn(options);
   // Captured lines are logged as they arrive; the runner masks them [D18].
   const drains: Promise<void>[] = [];
+  const inherit = _STD_STREAMS;
   if (child.stdout) {
     const sink = _sink(plan.log.stdout, {
+      secrets: options.secrets,
+      inherit: inherit.stdout,
       capture: stdout,
       logFile: options.logFile,
       onLine: (line) => log.info(`external_process_stdout step_id=${stepId} line=${line}`),
@@ -102,6 +137,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptReport
   }
   if (child.stderr) {
     const sink = _sink(plan.log.stderr, {
+      secrets: options.secrets,
+      inherit: inherit.stderr,
       capture: stderr,
       logFile: options.logFile,
       onLine: (line) => log.warn(`external_process_stderr step_id=${stepId} line=${line}`),

@@ -1,6 +1,8 @@
 // Reading a child's output to the end [D16]: `capture` buffers (with an explicit, reported cap) and logs each
-// line; `file` appends to one handle shared by both streams and kept open across retries.
+// line; `file` appends to one handle shared by both streams and kept open across retries; `inherit` writes to the
+// engine's own stdout/stderr. `file` and `inherit` go through a byte-level `StreamMasker` per stream [D18].
 import { dirname } from "node:path";
+import type { StreamMasker } from "../config/stream_masker.ts";
 
 /**
  * Bytes read past the cap and kept aside, so the masker sees a secret the cap cuts through whole (a secret
@@ -145,16 +147,49 @@ export class SharedLogFile {
 export interface StreamSink {
   capture?: CaptureBuffer;
   onLine?: (line: string) => void;
-  file?: SharedLogFile;
+  /** Masked pass-through (`file`, `inherit`): the bytes are written on with every secret as `***`. */
+  out?: StreamMasker;
+}
+
+/**
+ * A writer that stops writing after its first failure (a closed terminal, a full disk) instead of throwing: the
+ * stream is still read to its end, so the child never blocks on a pipe nobody reads.
+ */
+export function lenientWriter(
+  write: (bytes: Uint8Array) => Promise<void>,
+): (bytes: Uint8Array) => Promise<void> {
+  let broken = false;
+  return async (bytes) => {
+    if (broken) return;
+    try {
+      await write(bytes);
+    } catch {
+      broken = true;
+    }
+  };
+}
+
+/** Write all of `bytes` to one of the engine's own standard streams. */
+export async function writeAllTo(
+  stream: { write(p: Uint8Array): Promise<number> },
+  bytes: Uint8Array,
+): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await stream.write(bytes.subarray(offset));
 }
 
 /** Read `stream` to the end into `sink`. Resolves when the pipe closes (every writer, descendants too, is gone). */
 export async function drainStream(stream: ReadableStream<Uint8Array>, sink: StreamSink): Promise<void> {
   const splitter = sink.onLine ? new LineSplitter() : null;
-  for await (const chunk of stream) {
-    sink.capture?.push(chunk);
-    if (sink.file) await sink.file.write(chunk);
-    if (splitter && sink.onLine) { for (const line of splitter.push(chunk)) sink.onLine(line); }
+  try {
+    for await (const chunk of stream) {
+      sink.capture?.push(chunk);
+      if (sink.out) await sink.out.push(chunk);
+      if (splitter && sink.onLine) { for (const line of splitter.push(chunk)) sink.onLine(line); }
+    }
+  } finally {
+    // Also when reading fails: what was read is written (masked), not lost.
+    await sink.out?.end();
   }
   if (splitter && sink.onLine) { for (const line of splitter.flush()) sink.onLine(line); }
 }

@@ -3,6 +3,7 @@
  * process group with timeout, retries, success checks, marker / atomic-dir idempotency and explicit log modes.
  * @module
  */
+import { isMaskableSecret, isSecretKey } from "../config/masking.ts";
 import { StepError } from "../errors.ts";
 import type { JsonObject } from "../types.ts";
 import { defineStep, type StepContext, type StepPaths, type StepResult } from "./types.ts";
@@ -146,6 +147,7 @@ async function _runAttempts(plan: ProcessPlan, ctx: StepContext, options: {
         await ctx.processGroups?.started(pgid, { graceSeconds: plan.killGraceSeconds });
         ctx.log.info(`external_process_running step_id=${ctx.stepId} attempt=${attempt} pgid=${pgid}`);
       },
+      secrets: ctx.byteSecrets ?? null,
     });
     // The leader is reaped (exit, timeout or abort: runAttempt waited for it).
     if (spawned.pgid !== undefined) await ctx.processGroups?.reaped(spawned.pgid);
@@ -180,6 +182,11 @@ async function runExternalProcess(input: ExternalProcessInput, ctx: StepContext)
   ) {
     const reason = "marker_present";
     return { status: "SKIPPED", outputs: { skipped: true, marker: paths.marker, reason }, reason };
+  }
+  // Secret-named entries of the step's own `env` are secrets like the snapshot's (docs/secrets.md "Masking"), so
+  // the child printing one is masked too.
+  for (const [key, value] of Object.entries(plan.env)) {
+    if (isSecretKey(key) && isMaskableSecret(value)) ctx.addSecret(value);
   }
   const outputsFile = _outputsFilePath(ctx);
   const env = buildChildEnv(plan, {

@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { Clock } from "../clock.ts";
 import type { SettingValues } from "../config/settings.ts";
+import type { ByteSecrets } from "../config/stream_masker.ts";
 import type { ConnectorsApi } from "../connectors/types.ts";
 import type { ConnectorKind } from "../connectors/kinds/mod.ts";
 import type { Issue, JsonObject } from "../types.ts";
@@ -91,6 +92,11 @@ export interface StepContext {
   addSecret(value: string): void;
   /** `text` with every secret registered so far replaced by `***` (D18); identity when the caller has none. */
   mask?(text: string): string;
+  /**
+   * The secrets registered so far (live: later registrations count), for masking a child's raw output bytes as
+   * they stream (`StreamMasker`, D18); absent when the caller has no masker.
+   */
+  byteSecrets?: ByteSecrets;
   /** The run's connectors by resource name, typed per kind. */
   connectors: ConnectorsApi;
 }
