@@ -41,10 +41,13 @@ function _alive(pid: number): boolean {
 
 Deno.test("external.process records its child's group before logging it running, and clears it when reaped", async () => {
   const lines: string[] = [];
+  // The child waits for this file (made once its group is recorded), so "alive" at record time does not depend
+  // on how fast a loaded machine schedules it; the wait has its own deadline (~60 s).
+  const go = join(await Deno.makeTempDir({ prefix: "af_epg_go_" }), "go");
   const groups: ProcessGroupApi = {
-    started(pgid, options) {
+    async started(pgid, options) {
       lines.push(`started ${pgid} grace=${options.graceSeconds} alive=${_alive(pgid)}`);
-      return Promise.resolve();
+      await Deno.writeTextFile(go, "");
     },
     reaped(pgid) {
       lines.push(`reaped ${pgid} alive=${_alive(pgid)}`);
@@ -53,7 +56,11 @@ Deno.test("external.process records its child's group before logging it running,
   };
   await using ctx = await _context(groups, lines);
   const result = await runStep(externalProcess, {
-    command: ["sh", "-c", "exit 3"],
+    command: [
+      "sh",
+      "-c",
+      `i=0; while [ ! -e '${go}' ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done; exit 3`,
+    ],
     success: { exit_codes: [3] },
     kill_grace_seconds: 7,
     log: { stdout: "discard", stderr: "discard" },
@@ -67,6 +74,7 @@ Deno.test("external.process records its child's group before logging it running,
     `reaped ${pgid} alive=false`,
     `INFO external_process_exit step_id=s attempt=1 exit_code=3`,
   ]);
+  await Deno.remove(join(go, ".."), { recursive: true });
 });
 
 Deno.test("external.process stops the group and fails when its group cannot be recorded", async () => {
