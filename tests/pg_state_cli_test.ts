@@ -142,3 +142,49 @@ Deno.test({
   assert.match(r.stderr, new RegExp(`postgres://app@127\\.0\\.0\\.1:${port}/app`));
   _assertNoPassword("s3cr3t-Pw", r.stdout, r.stderr);
 });
+
+Deno.test({
+  name:
+    "state.backend postgres: a resume after the flow changed warns like SQLite and records the new sha256",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await using dir = await tempDir();
+  const flow = join(dir.path, "f.yaml");
+  const v1 = _flow(dir.path, '{backend: postgres, url: "{{env.STATE_DB_URL}}"}');
+  await Deno.writeTextFile(flow, v1);
+  const env = { STATE_DB_URL: db.url, AETHERFLOW_STATE_ROOT: join(dir.path, "state-root") };
+  assert.equal((await runCli(["run", flow, "--run-id", "r1"], { env })).code, 1);
+
+  // The finished step `guarded` changes; the failing `gate` is fixed by creating its marker.
+  const v2 = v1.replace("items: [1, 2, 3]", "items: [1, 2]");
+  assert.notEqual(v2, v1);
+  await Deno.writeTextFile(flow, v2);
+  await Deno.writeTextFile(join(dir.path, "ready"), "");
+  const resumed = await runCli(["run", flow, "--run-id", "r1"], { env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const sha = async (text: string) =>
+    Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+  const [old, now] = [await sha(v1), await sha(v2)];
+  assert.match(
+    resumed.stderr,
+    new RegExp(
+      `WARNING aetherflow\\.flow\\.pgdemo - Flow changed since run r1 was last started \\(flow_sha256 ` +
+        `${old.slice(0, 12)} -> ${
+          now.slice(0, 12)
+        }\\): finished steps reused with their old outputs although ` +
+        `their definition changed: load\\.guarded$`,
+      "m",
+    ),
+  );
+  const shown = await runCli(["runs", "show", "r1", flow, "--json"], { env });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal(JSON.parse(shown.stdout).run.flow_sha256, now);
+
+  const again = await runCli(["run", flow, "--run-id", "r1"], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(!again.stderr.includes("Flow changed since run"), again.stderr);
+});

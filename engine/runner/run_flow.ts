@@ -7,6 +7,8 @@ import { ConnectorAccessor, ConnectorRegistry } from "../connectors/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { RunEvents } from "../observe/events.ts";
 import type { LockApi } from "../steps/types.ts";
+import type { StepRecord } from "../state/types.ts";
+import { compareFinishedSteps, flowChangeMessage } from "./flow_change.ts";
 import { runJobs } from "./job_loop.ts";
 import { stopLeftoverGroups } from "./process_groups.ts";
 import type { RunFlowOptions, RunOutcome, RunResources } from "./types.ts";
@@ -29,6 +31,8 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
     loadSettings(options.snapshot, { overrides: { work_root: options.flow.flow.workspace.root } });
   const t0 = clock.monotonic();
   const events = new RunEvents({ logger, flowId, runId });
+  // Read before beginRun records the new flow_sha256 over the old one.
+  const flowChange = await _flowChange(options);
   await state.beginRun({
     runId,
     flowId,
@@ -63,6 +67,9 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
   let result: Awaited<ReturnType<typeof runJobs>> | undefined;
   try {
     events.runStart(options.flowYaml, options.statePath);
+    if (flowChange !== null) {
+      logger.log("WARNING", events.loggerName, flowChange, { run_id: runId });
+    }
     try {
       // docs/failure-recovery.md: a group a killed invocation left running is stopped before any step re-runs.
       await stopLeftoverGroups({
@@ -143,6 +150,44 @@ export async function runFlow(options: RunFlowOptions): Promise<RunOutcome> {
     statusCounts,
     ...(error !== undefined ? { error } : {}),
   };
+}
+
+/**
+ * A resume whose flow file differs from the one the run record holds: the WARNING naming the finished steps
+ * reused although their definition changed (docs/failure-recovery.md "Resume after the flow changed"), or null.
+ * A failure to read the rows is not the run's failure: the warning says what could not be compared.
+ */
+async function _flowChange(options: RunFlowOptions): Promise<string | null> {
+  const { state, runId } = options;
+  if (!state.getRun) return null;
+  const previous = await state.getRun(runId);
+  const sha256 = options.record.flowSha256;
+  if (!previous?.flowSha256 || !sha256 || previous.flowSha256 === sha256) return null;
+  let records;
+  try {
+    records = state.listStepRecords
+      ? await state.listStepRecords(runId)
+      : await _stepRecordsOneByOne(options);
+  } catch (err) {
+    return `Flow changed since run ${runId} was last started (flow_sha256 ${
+      previous.flowSha256.slice(0, 12)
+    } -> ` +
+      `${sha256.slice(0, 12)}); the finished steps could not be compared: ${errorMessage(err)}`;
+  }
+  const change = compareFinishedSteps(previous, sha256, records, options.flow.jobs);
+  return change === null ? null : flowChangeMessage(change);
+}
+
+/** Without `listStepRecords`: the rows of the current flow's steps, one read each. */
+async function _stepRecordsOneByOne(options: RunFlowOptions): Promise<StepRecord[]> {
+  const out: StepRecord[] = [];
+  for (const job of options.flow.jobs) {
+    for (const step of job.steps) {
+      const rec = await options.state.getStepRecord(job.id, options.runId, step.id);
+      if (rec) out.push(rec);
+    }
+  }
+  return out;
 }
 
 /** D15: release every lock still held; a release that fails stays with its TTL. */

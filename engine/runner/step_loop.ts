@@ -18,6 +18,7 @@ import type { StepRegistry } from "../steps/registry.ts";
 import type { StepRecord } from "../state/types.ts";
 import type { LockApi } from "../steps/types.ts";
 import { processGroupTracker } from "./process_groups.ts";
+import { stepDefinitionSha256 } from "./flow_change.ts";
 
 /** Everything the step loop needs about its run and job. */
 export interface StepLoopContext {
@@ -111,18 +112,20 @@ async function _stepRow(ctx: StepLoopContext, rows: _StepRows, stepId: string): 
 async function _writeStepRow(
   ctx: StepLoopContext,
   rows: _StepRows,
-  stepId: string,
+  step: RunnerStep,
   row: { status: string; output: JsonObject; promoted: JsonObject | null } & _StepHistory,
 ): Promise<void> {
   // Marked first: if the write fails half-way, a later read of this id still goes to state.
-  rows.written.add(stepId);
-  await ctx.state.setStepStatus(ctx.job.id, ctx.runId, stepId, row.status, {
+  rows.written.add(step.id);
+  await ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, row.status, {
     output: row.output,
     promoted: row.promoted,
     stepType: row.stepType,
     inputs: row.inputs,
     startedAtMs: row.startedAtMs,
     endedAtMs: row.endedAtMs,
+    // What a later resume compares with the flow it runs (docs/failure-recovery.md).
+    definitionSha256: stepDefinitionSha256(step),
   });
 }
 
@@ -146,7 +149,7 @@ async function _shortCircuit(
   );
   const output: JsonObject = { skipped: true, reason };
   const now = ctx.clock.now();
-  await _writeStepRow(ctx, rows, step.id, {
+  await _writeStepRow(ctx, rows, step, {
     status: STATUS.SKIPPED,
     output,
     promoted: null,
@@ -211,7 +214,7 @@ async function _runOne(
     Object.assign(progress.jobOutputs, promoted);
   }
   // [ours] the row is written after promotion: a promotion failure leaves no SUCCESS row to resume from.
-  await _writeStepRow(ctx, rows, step.id, {
+  await _writeStepRow(ctx, rows, step, {
     status,
     output,
     promoted,

@@ -13,6 +13,7 @@ import type {
   ProcessGroupKey,
   ProcessGroupRecord,
   RecordProcessGroupOptions,
+  RunRecord,
   SetJobStatusOptions,
   SetStepStatusOptions,
   StepRecord,
@@ -85,6 +86,8 @@ export interface RunnerStateStore {
     status: string,
     options?: SetStepStatusOptions,
   ): Awaitable<void>;
+  /** The run record before this invocation's `beginRun` (resume after the flow changed); optional. */
+  getRun?(runId: string): Awaitable<RunRecord | null>;
   beginRun(options: BeginRunOptions): Awaitable<unknown>;
   finishRun(runId: string, options: FinishRunOptions): Awaitable<void>;
   acquireLock(

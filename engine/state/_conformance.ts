@@ -267,6 +267,20 @@ const _CASES: readonly _Case[] = [
     },
   ],
 
+  ["a step row keeps the digest of the definition that wrote it; a rewrite replaces it", async (fx) => {
+    const store = await fx.open();
+    const digest = "a".repeat(64);
+    await store.setStepStatus("j", "r", "s", "SUCCESS", { output: {}, definitionSha256: digest });
+    await store.setStepStatus("j", "r", "t", "SKIPPED", { output: {} });
+    assert.equal((await store.getStepRecord("j", "r", "s"))!.definitionSha256, digest);
+    assert.equal((await store.getStepRecord("j", "r", "t"))!.definitionSha256, null);
+    await store.setStepStatus("j", "r", "s", "SUCCESS", { output: {}, definitionSha256: "b".repeat(64) });
+    assert.deepEqual(
+      (await store.listStepRecords("r")).map((rec) => [rec.stepId, rec.definitionSha256]),
+      [["t", null], ["s", "b".repeat(64)]],
+    );
+  }],
+
   ["inputs larger than the bound are recorded as size and digest", async (fx) => {
     const store = await fx.open();
     await store.setStepStatus("j", "r", "s", "SUCCESS", { inputs: { text: "x".repeat(INPUTS_MAX_BYTES) } });

@@ -3,7 +3,7 @@
 import type { DatabaseSync } from "node:sqlite";
 
 /** The schema version this build writes and understands. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 // Upstream tables with upstream columns, unchanged, so upstream SQL recipes keep working (D14).
 const _UPSTREAM_TABLES = [
@@ -105,8 +105,19 @@ function _toV4(db: DatabaseSync): void {
   db.exec(`CREATE TABLE IF NOT EXISTS process_groups (${PROCESS_GROUPS_COLUMNS})`);
 }
 
+// v5 (docs/failure-recovery.md "Resume after the flow changed"): the digest of the step definition that wrote
+// each step row, so a resume with an edited flow names the finished steps whose definition changed.
+const _V5_COLUMNS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  step_runs: [["definition_sha256", "TEXT"]],
+};
+
+/** v4 -> v5: `step_runs.definition_sha256` (nullable: rows written before read as "not recorded"). */
+function _toV5(db: DatabaseSync): void {
+  _addColumns(db, _V5_COLUMNS);
+}
+
 /** Migration `i` brings the database from version `i` to `i + 1`. */
-export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2, _toV3, _toV4];
+export const MIGRATIONS: readonly ((db: DatabaseSync) => void)[] = [_toV1, _toV2, _toV3, _toV4, _toV5];
 
 /** Read `PRAGMA user_version`. */
 export function schemaVersion(db: DatabaseSync): number {

@@ -45,6 +45,9 @@ const _V3 = [
   "CREATE INDEX IF NOT EXISTS schedule_fires_unfinished ON schedule_fires (item_id) WHERE finished_at IS NULL",
 ];
 
+// v5: the digest of the step definition that wrote each step row (see the SQLite migration).
+const _V5 = ["ALTER TABLE step_runs ADD COLUMN IF NOT EXISTS definition_sha256 TEXT"];
+
 /** Every migration, in order. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -60,6 +63,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     to: 4,
     up: async (exec) => {
       await exec(`CREATE TABLE IF NOT EXISTS process_groups (${PROCESS_GROUPS_COLUMNS})`);
+    },
+  },
+  {
+    // The digest of the step definition that wrote each step row (SQLite's v5).
+    from: 4,
+    to: 5,
+    up: async (exec) => {
+      for (const ddl of _V5) await exec(ddl);
     },
   },
 ];

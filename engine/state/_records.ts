@@ -67,6 +67,7 @@ export function stepRecord(r: Row): StepRecord {
     inputs: parseJsonObject(textOrNull(r.inputs_json), "step_runs.inputs_json"),
     startedAtMs: numOrNull(r.started_at_ms),
     endedAtMs: numOrNull(r.ended_at_ms),
+    definitionSha256: textOrNull(r.definition_sha256),
   };
 }
 

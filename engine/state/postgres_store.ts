@@ -310,13 +310,13 @@ export class PostgresStateStore implements StateBackend {
     await this.#write(
       "write step row",
       `INSERT INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json, step_type,
-         inputs_json, started_at_ms, ended_at_ms, seq) VALUES ($1, $2, $3, $4, ${this.#nowS()}, $5, $6, $7, $8,
-         $9, $10, nextval('state_write_seq'))
+         inputs_json, started_at_ms, ended_at_ms, definition_sha256, seq) VALUES ($1, $2, $3, $4, ${this.#nowS()},
+         $5, $6, $7, $8, $9, $10, $11, nextval('state_write_seq'))
        ON CONFLICT (job_id, run_id, step_id) DO UPDATE SET status = excluded.status,
          updated_at = excluded.updated_at, output_json = excluded.output_json,
          promoted_json = excluded.promoted_json, step_type = excluded.step_type,
          inputs_json = excluded.inputs_json, started_at_ms = excluded.started_at_ms,
-         ended_at_ms = excluded.ended_at_ms, seq = excluded.seq`,
+         ended_at_ms = excluded.ended_at_ms, definition_sha256 = excluded.definition_sha256, seq = excluded.seq`,
       [
         jobId,
         runId,
@@ -328,6 +328,7 @@ export class PostgresStateStore implements StateBackend {
         boundedJsonColumn(options.inputs, m, INPUTS_MAX_BYTES),
         intOrNull(options.startedAtMs),
         intOrNull(options.endedAtMs),
+        options.definitionSha256 ?? null,
       ],
     );
   }

@@ -229,7 +229,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "PostgresStateStore.open() migrates a version 3 database to 4: process_groups added, rows kept",
+  name: "PostgresStateStore.open() migrates a version 3 database: process_groups added (v4), rows kept",
   ignore: pg.ignore,
 }, async () => {
   await using db = await postgresDatabase();
@@ -258,7 +258,37 @@ Deno.test({
       await store.close();
     }
     assert.deepEqual((await admin.unsafe("SELECT version FROM aetherflow_schema")).map((r) => r.version), [
-      4,
+      SCHEMA_VERSION,
+    ]);
+  } finally {
+    await admin.end();
+  }
+});
+
+Deno.test({
+  name:
+    "PostgresStateStore.open() migrates a version 4 database: step_runs.definition_sha256 added (v5), rows kept",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await (await PostgresStateStore.open(db.url)).close();
+  const admin = await _admin(db.url);
+  try {
+    await admin.unsafe("ALTER TABLE step_runs DROP COLUMN definition_sha256");
+    await admin.unsafe("UPDATE aetherflow_schema SET version = 4");
+    await admin.unsafe(
+      "INSERT INTO step_runs (job_id, run_id, step_id, status, updated_at) VALUES ('j', 'r', 's', 'SUCCESS', 5)",
+    );
+    const store = await PostgresStateStore.open(db.url);
+    try {
+      assert.equal((await store.getStepRecord("j", "r", "s"))?.definitionSha256, null);
+      await store.setStepStatus("j", "r", "t", "SUCCESS", { output: {}, definitionSha256: "c".repeat(64) });
+      assert.equal((await store.getStepRecord("j", "r", "t"))?.definitionSha256, "c".repeat(64));
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual((await admin.unsafe("SELECT version FROM aetherflow_schema")).map((r) => r.version), [
+      SCHEMA_VERSION,
     ]);
   } finally {
     await admin.end();

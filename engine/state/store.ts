@@ -204,7 +204,8 @@ export class StateStore implements StateBackend {
     this.#guard("write step row", () => {
       this.#sql.prepare(
         `INSERT OR REPLACE INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json,
-           step_type, inputs_json, started_at_ms, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           step_type, inputs_json, started_at_ms, ended_at_ms, definition_sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         jobId,
         runId,
@@ -217,6 +218,7 @@ export class StateStore implements StateBackend {
         boundedJsonColumn(options.inputs, m, INPUTS_MAX_BYTES),
         intOrNull(options.startedAtMs),
         intOrNull(options.endedAtMs),
+        options.definitionSha256 ?? null,
       );
     });
   }

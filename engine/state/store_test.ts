@@ -83,6 +83,7 @@ Deno.test("StateStore.open() migrates an upstream (version 0) database in place"
     inputs: null,
     startedAtMs: null,
     endedAtMs: null,
+    definitionSha256: null,
   });
   assert.equal(store.getJobRecord("j", "old")?.outputs, null);
   store.setJobStatus("j", "old", "SUCCESS", { outputs: { a: 1 } });
@@ -304,6 +305,7 @@ Deno.test("StateStore.open() migrates a version 1 database to the run history co
   const run = store.getRun("old")!;
   assert.deepEqual([run.startedAtMs, run.env, run.logPath], [null, null, null]);
   assert.equal(store.getStepRecord("j", "old", "s")?.inputs, null);
+  assert.equal(store.getStepRecord("j", "old", "s")?.definitionSha256, null, "v5: not recorded");
   const check = new DatabaseSync(path, { readOnly: true });
   try {
     assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
@@ -331,7 +333,7 @@ Deno.test("StateStore notices its database file deleted or replaced and refuses 
   }
 });
 
-Deno.test("StateStore.open() migrates a version 3 database to 4: process_groups added, rows kept", async () => {
+Deno.test("StateStore.open() migrates a version 3 database: process_groups added (v4), rows kept", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/state.db`;
   StateStore.open(path).close();
@@ -357,7 +359,33 @@ Deno.test("StateStore.open() migrates a version 3 database to 4: process_groups 
   assert.deepEqual(store.listProcessGroups("r").map((g) => g.pgid), [7]);
   const check = new DatabaseSync(path, { readOnly: true });
   try {
-    assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, 4);
+    assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
+  } finally {
+    check.close();
+  }
+});
+
+Deno.test("StateStore.open() migrates a version 4 database: step_runs.definition_sha256 added (v5), rows kept", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state.db`;
+  StateStore.open(path).close();
+  const db = new DatabaseSync(path);
+  db.exec("ALTER TABLE step_runs DROP COLUMN definition_sha256; PRAGMA user_version = 4;");
+  db.exec(
+    "INSERT INTO step_runs (job_id, run_id, step_id, status, updated_at) VALUES ('j', 'r', 's', 'SUCCESS', 5)",
+  );
+  db.close();
+  {
+    using ro = StateStore.open(path, { readOnly: true });
+    assert.equal(ro.getStepRecord("j", "r", "s")?.definitionSha256, null, "read-only: read as it is");
+  }
+  using store = StateStore.open(path);
+  assert.equal(store.getStepRecord("j", "r", "s")?.definitionSha256, null);
+  store.setStepStatus("j", "r", "t", "SUCCESS", { output: {}, definitionSha256: "c".repeat(64) });
+  assert.equal(store.getStepRecord("j", "r", "t")?.definitionSha256, "c".repeat(64));
+  const check = new DatabaseSync(path, { readOnly: true });
+  try {
+    assert.equal(check.prepare("PRAGMA user_version").get()?.user_version, SCHEMA_VERSION);
   } finally {
     check.close();
   }

@@ -39,6 +39,11 @@ export interface StepRecord {
   inputs: JsonObject | null;
   startedAtMs: number | null;
   endedAtMs: number | null;
+  /**
+   * sha256 of the step's definition (its `steps:` entry, canonical JSON) when the row was written; null for
+   * rows written before schema v5. Resume compares it with the flow's current definition.
+   */
+  definitionSha256: string | null;
 }
 
 /** A plugin recorded in the run record [D11]. */
@@ -121,6 +126,8 @@ export interface SetStepStatusOptions {
   inputs?: JsonObject | null;
   startedAtMs?: number | null;
   endedAtMs?: number | null;
+  /** See `StepRecord.definitionSha256`. */
+  definitionSha256?: string | null;
 }
 
 export interface AcquireLockOptions {
