@@ -372,6 +372,9 @@ Deno.test({
     { format: "tsv" },
     { format: "csv", delimiter: ";", quotechar: "'", encoding: "utf-8-sig", include_header: false },
     { format: "csv", file: { delimiter: "|" } },
+    // A delimiter found in numbers and timestamps: every cell is rendered by the server's cell expressions.
+    { format: "csv", delimiter: ":" },
+    { format: "csv", quotechar: "-" },
   ];
   for (const [i, extra] of variants.entries()) {
     const copied = await runStep(dbExtractStreamStep, {
@@ -444,6 +447,32 @@ Deno.test({
     trace.text();
     const body = (f: string) => Deno.readTextFileSync(join(k.ctx.artifactsDir, f)).replace(/^[^\n]*\n/, "");
     assert.equal(body(`fb${i}.csv`), body(`fbc${i}.csv`), sql);
+  }
+  // Timestamps printed in another DateStyle than ISO have no documented form in the COPY text: cursor path.
+  {
+    await using sqlStyle = await kit(db.url, admin.exec, {
+      options: { connect_args: { options: "-c DateStyle=SQL,DMY -c TimeZone=America/St_Johns" } },
+      log: trace.log,
+    });
+    const sql = "select id, at, atz, day from v order by id";
+    await runStep(
+      dbExtractStreamStep,
+      { resource: "db", sql, output: "style.csv", format: "csv" },
+      sqlStyle.ctx,
+    );
+    assert.match(trace.text(), DECLINED);
+    await runStep(dbExtractStreamStep, {
+      resource: "db",
+      sql: `select * from (${sql}) s where :one = 1`,
+      params: { one: 1 },
+      output: "style_cursor.csv",
+      format: "csv",
+    }, sqlStyle.ctx);
+    trace.text();
+    assert.equal(
+      Deno.readTextFileSync(join(sqlStyle.ctx.artifactsDir, "style.csv")),
+      Deno.readTextFileSync(join(sqlStyle.ctx.artifactsDir, "style_cursor.csv")),
+    );
   }
   // A data-modifying CTE cannot stand as a sub-select: the cursor path runs it, once.
   const cte = await runStep(dbExtractStreamStep, {

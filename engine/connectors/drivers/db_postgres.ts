@@ -39,7 +39,7 @@ import {
   type UrlDriverOptions,
 } from "./_db_common.ts";
 import { bindNamed } from "./_db_sql.ts";
-import { copyReader, isCopyFallback, postgresCopySql, sendCancelRequest } from "./_pg_copy.ts";
+import { CopyFinisher, copyReader, isCopyFallback, postgresCopyPlan, sendCancelRequest } from "./_pg_copy.ts";
 import { type DbUrl, queryValue, urlOfFamily, urlSecrets } from "./_db_url.ts";
 
 // Type names by OID, for declared column types (docs/steps.md "Column dtypes").
@@ -254,9 +254,11 @@ export async function createPostgresDb(
         return null;
       }
       const cols = described.columns ?? [];
-      const copySql = postgresCopySql(bound.sql, cols.map((c) => c.type), q);
-      if (copySql === null) return null;
-      const pending = sql.unsafe(copySql);
+      const plan = postgresCopyPlan(bound.sql, cols.map((c) => c.type), q);
+      if (plan === null) return null;
+      // Cells the server printed plainly are finished here (cheaper than cell expressions on the server).
+      const finisher = new CopyFinisher(plan.finish, q);
+      const pending = sql.unsafe(plan.sql);
       let cancelled = false;
       const cancel = () => {
         if (cancelled) return;
@@ -286,11 +288,11 @@ export async function createPostgresDb(
       let reader: ReturnType<typeof copyReader>;
       const opened = Promise.resolve(pending.readable());
       try {
-        reader = copyReader(await call(opened));
+        reader = copyReader(await call(opened), finisher);
       } catch (e) {
         // Aborted or timed out before the stream opened: a stream that opens later still needs a reader (its
         // error would otherwise go unheard) and its end read, so that the connection is free again.
-        opened.then((late) => copyReader(late).drain(30), () => {});
+        opened.then((late) => copyReader(late, finisher).drain(30), () => {});
         return refuse(e);
       }
       let done = false;
@@ -312,14 +314,14 @@ export async function createPostgresDb(
             }
             if (chunk === null) break;
             started = true;
-            yield chunk;
+            if (chunk.length > 0) yield chunk;
           }
           done = true;
         } finally {
           await close();
         }
       })();
-      return { ...columnsOf(cols), chunks, close };
+      return { ...columnsOf(cols), chunks, close, rows: () => finisher.rows };
     },
     async execute(q): Promise<{ rowcount: number }> {
       const pending = query(q);

@@ -33,13 +33,16 @@ export interface DbQuery {
  * A result already rendered as CSV by the server (PostgreSQL `COPY … TO STDOUT`): the bytes of the data rows
  * (no header) in the dialect asked for, with every cell in its documented text form (docs/steps.md "Value
  * formatting"). `chunks` must be read to the end or `close()`d (which cancels the statement and frees the
- * connection). A server-side refusal of a value the fast form cannot print surfaces as `DbCopyFallback`.
+ * connection). A chunk is valid until the next one is asked for (its memory is reused). A server-side
+ * refusal of a value the fast form cannot print surfaces as `DbCopyFallback`.
  */
 export interface DbCsvCopy {
   columns: string[];
   types: (string | null)[];
   chunks: AsyncIterable<Uint8Array>;
   close(): Promise<void>;
+  /** The rows in the chunks read so far, when the source counts them (else the step counts line feeds). */
+  rows?(): number;
 }
 
 /** Thrown by a `DbCsvCopy` when its rows must be read through `fetchmany` instead (nothing is wrong). */

@@ -100,15 +100,15 @@ async function _viaCopy(
   try {
     const { bom, encode } = encoderFor(dialect.encoding);
     const { result: rows, sha256 } = await writeAtomically(out.path, async (file) => {
-      const counter = new _RowCounter(dialect.quotechar.charCodeAt(0));
+      const counter = copy.rows ? null : new _RowCounter(dialect.quotechar.charCodeAt(0));
       await file.write(bom);
       if (out.header) await file.write(encode(rowFormatter(dialect)(copy.columns)));
       for await (const chunk of copy.chunks) {
         out.signal.throwIfAborted();
-        counter.add(chunk);
+        counter?.add(chunk);
         await file.write(chunk);
       }
-      return counter.rows;
+      return counter?.rows ?? copy.rows!();
     });
     return { columns: copy.columns, types: copy.types, rows, sha256 };
   } finally {
