@@ -39,6 +39,11 @@ const _CONFIG = fields.fixedMap({
 });
 const _OPTIONS = fields.fixedMap({ cache: fields.text({ default: null }) });
 
+// Batch size when the caller takes smaller batches (`small_batches`), and how often a long read lets the event
+// loop run.
+const _SMALL_BATCH = 500;
+const _YIELD_MS = 20;
+
 // Rows come out of node:sqlite as arrays; integers as bigint (exact), turned into numbers when they fit.
 function _row(row: unknown[]): unknown[] {
   for (let i = 0; i < row.length; i++) {
@@ -134,7 +139,10 @@ export async function createSqliteDb(
       }
     },
     fetchmany(q): Promise<DbStream> {
-      const fetchSize = Math.max(1, q.fetch_size);
+      // Rows held at once: a batch kept while the caller writes it outlives the young generation, and the
+      // collector lets the old one grow with it (peak memory then grows with the rows read, up to a plateau).
+      const fetchSize = Math.max(1, q.small_batches ? Math.min(q.fetch_size, _SMALL_BATCH) : q.fetch_size);
+      let lastYield = performance.now();
       let stmt: ReturnType<typeof prepare>;
       let iterator: Iterator<unknown>;
       try {
@@ -176,8 +184,12 @@ export async function createSqliteDb(
               verifyComplete(q.sql, q.params, total);
               return;
             }
-            // Let timers and signals run between batches (node:sqlite is synchronous).
-            await new Promise((r) => setTimeout(r, 0));
+            // Let timers and signals run between batches (node:sqlite is synchronous) — every few milliseconds,
+            // not after every batch: a timer costs a few milliseconds itself (nested timers are clamped).
+            if (performance.now() - lastYield >= _YIELD_MS) {
+              await new Promise((r) => setTimeout(r, 0));
+              lastYield = performance.now();
+            }
           }
         })(),
         () => iterator.return?.(),

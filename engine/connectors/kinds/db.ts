@@ -54,8 +54,14 @@ export class DbCopyFallback extends Error {
 
 export interface DbConnector extends Connector {
   fetchall(args: DbQuery): Promise<DbRows>;
-  /** Streaming read in batches of `fetch_size` rows (`sample_size` rows are used for type inference). */
-  fetchmany?(args: DbQuery & { fetch_size: number; sample_size?: number }): Promise<DbStream>;
+  /**
+   * Streaming read in batches of `fetch_size` rows (`sample_size` rows are used for type inference).
+   * `small_batches`: the caller does not depend on where batches end (a text file), so a driver without a
+   * server round trip per batch may hand out smaller ones, which keeps its memory flat.
+   */
+  fetchmany?(
+    args: DbQuery & { fetch_size: number; sample_size?: number; small_batches?: boolean },
+  ): Promise<DbStream>;
   /** Run a statement and commit; the affected row count. */
   execute?(args: DbQuery): Promise<{ rowcount: number }>;
   /**
@@ -81,7 +87,8 @@ export function dbFromCall(base: Connector & { call: GenericCall }): DbConnector
     ...genericPart(base),
     fetchall: (args) => callChecked(base.call, where("fetchall"), { params: {}, ...args }, _rows),
     async fetchmany(args) {
-      const got = await callChecked(base.call, where("fetchmany"), { params: {}, ...args }, _stream);
+      const { small_batches: _, ...plain } = args;
+      const got = await callChecked(base.call, where("fetchmany"), { params: {}, ...plain }, _stream);
       const rows = got.rows;
       return {
         columns: got.columns,

@@ -49,7 +49,7 @@ export function dtypeMapField(): ReturnType<typeof field<Record<string, string> 
  */
 export async function queryBatches(
   db: DbConnector,
-  q: { sql: string; params: Record<string, unknown>; fetch_size: number },
+  q: { sql: string; params: Record<string, unknown>; fetch_size: number; small_batches?: boolean },
   options: { requireStream?: boolean } = {},
 ): Promise<DbStream> {
   if (typeof db.fetchmany === "function") return await db.fetchmany({ ...q, sample_size: 200 });

@@ -195,7 +195,8 @@ export const dbExtractStreamStep = defineStep({
     try {
       stream = await queryBatches(
         db,
-        { ...query, fetch_size: input.fetch_size },
+        // Parquet row groups follow the batches; a csv/tsv file does not depend on them.
+        { ...query, fetch_size: input.fetch_size, small_batches: input.format !== "parquet" },
         { requireStream: true },
       );
       const columns = stream.columns;

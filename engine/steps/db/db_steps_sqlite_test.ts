@@ -221,3 +221,40 @@ Deno.test("a failure mid-stream leaves neither the output nor its .tmp; bad SQL 
   );
   assert.deepEqual([...Deno.readDirSync(s.ctx.artifactsDir)], []);
 });
+
+Deno.test("db:sqlite3 hands csv/tsv smaller batches (flat memory); parquet row groups still follow fetch_size", async () => {
+  await using s = await setUp();
+  const db = await s.acc.db("src");
+  const sql =
+    "with recursive n(i) as (select 1 union all select i + 1 from n where i < 1200) select i, 'x' from n";
+  const sizes = async (small: boolean) => {
+    const stream = await db.fetchmany!({ sql, params: {}, fetch_size: 1000, small_batches: small });
+    const out: number[] = [];
+    for await (const batch of stream.batches) out.push(batch.length);
+    return out;
+  };
+  assert.deepEqual(await sizes(true), [500, 500, 200]);
+  assert.deepEqual(await sizes(false), [1000, 200]);
+  // Through the step: the same file either way; parquet keeps one row group per fetch_size rows.
+  const csv = await runStep(dbExtractStreamStep, {
+    resource: "src",
+    sql,
+    output: "n.csv",
+    format: "csv",
+    fetch_size: 1000,
+  }, s.ctx);
+  assert.equal(csv.outputs?.row_count, 1200);
+  assert.equal(read(join(s.ctx.artifactsDir, "n.csv")).split("\n").length, 1202);
+  await runStep(dbExtractStreamStep, {
+    resource: "src",
+    sql,
+    output: "n.parquet",
+    format: "parquet",
+    fetch_size: 1000,
+  }, s.ctx);
+  const { parquetMetadataAsync } = await import("hyparquet");
+  const { openAsBlob } = await import("node:fs");
+  const file = await (await openAsBlob(join(s.ctx.artifactsDir, "n.parquet"))).arrayBuffer();
+  const meta = await parquetMetadataAsync(file);
+  assert.deepEqual(meta.row_groups.map((g) => Number(g.num_rows)), [1000, 200]);
+});
