@@ -124,6 +124,79 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "state.backend postgres: side-effect-free steps are recorded in one transaction, before the next step starts",
+  ignore: pg.ignore,
+}, async () => {
+  await using db = await postgresDatabase();
+  await using dir = await tempDir();
+  const marker = join(dir.path, "survive");
+  const flow = join(dir.path, "f.yaml");
+  // `boom` kills the runner (its parent) with SIGKILL on the first invocation: whatever it could observe of the
+  // steps before it must already be durable.
+  await Deno.writeTextFile(
+    flow,
+    [
+      "flow:",
+      "  id: batched",
+      `  workspace: {root: ${dir.path}/ws, cleanup_policy: never}`,
+      '  state: {backend: postgres, url: "{{env.STATE_DB_URL}}"}',
+      "jobs:",
+      "  - id: j",
+      "    steps:",
+      "      - {id: a, type: check_items, inputs: {items: [1]}}",
+      "      - {id: b, type: check_items, inputs: {items: [1, 2]}}",
+      "      - {id: c, type: check_items, inputs: {items: []}}",
+      "      - id: boom",
+      "        type: external.process",
+      `        inputs: {command: [sh, -c, 'test -f ${marker} || kill -9 $PPID']}`,
+      "      - {id: d, type: check_items, inputs: {items: ['{{steps.b.count}}']}}",
+      "",
+    ].join("\n"),
+  );
+  const env = { STATE_DB_URL: db.url, AETHERFLOW_STATE_ROOT: join(dir.path, "state-root") };
+  const killed = await runCli(["run", flow, "--run-id", "k1"], { env });
+  assert.notEqual(killed.code, 0, killed.stderr);
+  // Reported once recorded, in order, and all three before `boom` started.
+  const ends = [...killed.stderr.matchAll(/step_(start|end) .*?step_id=(\w+)/g)].map((m) =>
+    `${m[1]} ${m[2]}`
+  );
+  assert.deepEqual(ends, ["start a", "end a", "start b", "end b", "start c", "end c", "start boom"]);
+
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = async () =>
+      (await sql.unsafe("SELECT step_id, status, xmin::text AS tx FROM step_runs ORDER BY seq")).map((r) => ({
+        ...r,
+      }));
+    const first = await rows();
+    assert.deepEqual(first.map((r) => [r.step_id, r.status]), [["a", "SUCCESS"], ["b", "SUCCESS"], [
+      "c",
+      "SKIPPED",
+    ]]);
+    // One transaction (one round trip) for the three rows.
+    assert.equal(new Set(first.map((r) => r.tx)).size, 1, JSON.stringify(first));
+
+    await Deno.writeTextFile(marker, "");
+    const resumed = await runCli(["run", flow, "--run-id", "k1"], { env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok(resumed.stderr.includes("Step skip (resume) step_id=c prev=SKIPPED"), resumed.stderr);
+    const second = await rows();
+    assert.deepEqual(second.map((r) => [r.step_id, r.status]), [
+      ["a", "SUCCESS"],
+      ["b", "SUCCESS"],
+      ["c", "SKIPPED"],
+      ["boom", "SUCCESS"],
+      ["d", "SUCCESS"],
+    ]);
+    assert.equal(second[2]!.tx, first[2]!.tx);
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test({
   name: "state.backend postgres: an unreachable database is exit 1 naming the URL without its password",
   ignore: pg.ignore,
 }, async () => {

@@ -63,6 +63,8 @@ export class Logger {
   readonly #now: () => number;
   readonly #listeners: EventListener[] = [];
   readonly #sinks: { sink: RecordSink; level: LogLevel }[] = [];
+  /** While held: what would have been written or dispatched, in order (see `hold`). */
+  #held: (() => void)[] | null = null;
 
   constructor(options: LoggerOptions) {
     this.format = options.format ?? "text";
@@ -86,6 +88,27 @@ export class Logger {
   removeRecordSink(sink: RecordSink): void {
     const i = this.#sinks.findIndex((s) => s.sink === sink);
     if (i >= 0) this.#sinks.splice(i, 1);
+  }
+
+  /**
+   * Keep every line, record and event from now on (stamped now, delivered later) until `release`: the runner
+   * holds the reports of steps whose rows are not yet durable (docs/state.md "Recording steps").
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Whether `hold` is in effect. */
+  get holding(): boolean {
+    return this.#held !== null;
+  }
+
+  /** Deliver what was held, in order (or drop it: what it reports was not recorded), and stop holding. */
+  release(options: { drop?: boolean } = {}): void {
+    const held = this.#held;
+    this.#held = null;
+    if (held === null || options.drop) return;
+    for (const deliver of held) deliver();
   }
 
   isEnabled(level: LogLevel): boolean {
@@ -112,7 +135,11 @@ export class Logger {
       });
     }
     // Listeners run after the line, so a final summary table prints below the `run_summary` line.
-    for (const listener of this.#listeners) listener(event, fields);
+    const notify = () => {
+      for (const listener of this.#listeners) listener(event, fields);
+    };
+    if (this.#held !== null) this.#held.push(notify);
+    else notify();
   }
 
   /** A logger bound to one name, with context fields on every JSON line. */
@@ -141,6 +168,15 @@ export class Logger {
   }
 
   #dispatch(record: LogRecord, level: LogLevel, text: () => string): void {
+    if (this.#held !== null) {
+      const line = this.isEnabled(level) ? text() : "";
+      this.#held.push(() => this.#deliver(record, level, () => line));
+      return;
+    }
+    this.#deliver(record, level, text);
+  }
+
+  #deliver(record: LogRecord, level: LogLevel, text: () => string): void {
     if (this.isEnabled(level)) {
       this.#write(this.#mask(this.format === "json" ? JSON.stringify(record) : text()), level);
     }

@@ -122,3 +122,31 @@ Deno.test("parseLogLevel() upper-cases and falls back to INFO", () => {
 Deno.test("formatLocalTime() pads every field", () => {
   assert.equal(formatLocalTime(new Date(2026, 10, 9, 8, 7, 6, 5).getTime()), "2026-11-09 08:07:06.005");
 });
+
+Deno.test("Logger hold keeps lines, records and events (stamped when logged) until release; drop discards", () => {
+  let now = TS;
+  const { lines, logger } = _capture({ format: "json", now: () => now });
+  const records: unknown[] = [];
+  const events: string[] = [];
+  logger.addRecordSink((r) => records.push(r.message ?? r.event));
+  logger.onEvent((e) => events.push(e));
+  logger.hold();
+  assert.equal(logger.holding, true);
+  logger.child("x").info("one");
+  logger.event("x", "step_end", { step_id: "a" });
+  now = TS + 5;
+  assert.deepEqual([lines, records, events], [[], [], []]);
+  logger.release();
+  assert.equal(logger.holding, false);
+  assert.deepEqual(lines.map((l) => JSON.parse(l).ts_ms), [TS, TS]);
+  assert.deepEqual(records, ["one", "step_end"]);
+  assert.deepEqual(events, ["step_end"]);
+  logger.hold();
+  logger.child("x").info("two");
+  logger.event("x", "step_end", { step_id: "b" });
+  logger.release({ drop: true });
+  logger.child("x").info("three");
+  assert.deepEqual(records, ["one", "step_end", "three"]);
+  assert.deepEqual(events, ["step_end"]);
+  assert.equal(lines.length, 3);
+});

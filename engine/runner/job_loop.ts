@@ -250,6 +250,7 @@ async function _execute(book: _Book, job: RunnerJob, log: ReturnType<Logger["chi
       registry: opts.registry,
       state: opts.state,
       events: opts.events,
+      logger: opts.logger,
       log,
       signal: opts.signal,
       clock: opts.clock,

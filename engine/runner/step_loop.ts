@@ -10,12 +10,12 @@ import { createStepPaths } from "../steps/sandbox.ts";
 import type { SettingValues } from "../config/settings.ts";
 import type { ByteSecrets } from "../config/stream_masker.ts";
 import type { ConnectorsApi } from "../connectors/types.ts";
-import type { NamedLogger } from "../observe/logger.ts";
+import type { Logger, NamedLogger } from "../observe/logger.ts";
 import type { RunEvents } from "../observe/events.ts";
 import type { JobLayout } from "./workspace.ts";
 import type { Clock, RunnerJob, RunnerStateStore, RunnerStep } from "./types.ts";
 import type { StepRegistry } from "../steps/registry.ts";
-import type { StepRecord } from "../state/types.ts";
+import type { StepRecord, StepStatusWrite } from "../state/types.ts";
 import type { LockApi } from "../steps/types.ts";
 import { processGroupTracker } from "./process_groups.ts";
 import { stepDefinitionSha256 } from "./flow_change.ts";
@@ -30,6 +30,8 @@ export interface StepLoopContext {
   registry: StepRegistry;
   state: RunnerStateStore;
   events: RunEvents;
+  /** The run's logger: held while side-effect-free steps wait to be recorded together. */
+  logger?: Logger;
   log: NamedLogger;
   signal: AbortSignal;
   clock: Clock;
@@ -66,16 +68,24 @@ export class TerminatedError extends AetherflowError {
 /** Run every step of `ctx.job` in declaration order; throws on the first failure. */
 export async function runSteps(ctx: StepLoopContext, progress: StepLoopProgress): Promise<void> {
   const rows = await _loadStepRows(ctx);
-  for (const step of ctx.job.steps) {
-    if (progress.skipRest) {
-      await _shortCircuit(ctx, progress, step, rows);
-      continue;
+  try {
+    for (const step of ctx.job.steps) {
+      if (progress.skipRest) {
+        await _shortCircuit(ctx, progress, step, rows);
+        continue;
+      }
+      if (await _resume(ctx, progress, step, rows)) continue;
+      // docs/execution-model.md: start no new step once a termination signal arrived.
+      if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
+      await _runOne(ctx, progress, step, rows);
     }
-    if (await _resume(ctx, progress, step, rows)) continue;
-    // docs/execution-model.md: start no new step once a termination signal arrived.
-    if (ctx.signal.aborted) throw new TerminatedError(signalName(ctx.signal));
-    await _runOne(ctx, progress, step, rows);
+  } catch (err) {
+    // The steps waiting to be recorded did succeed: their rows go in before the failure is handled (if that
+    // write fails too, the failure reported stays the first one; the job's FAILED row then fails the same way).
+    await _flush(ctx, rows).catch(() => {});
+    throw err;
   }
+  await _flush(ctx, rows);
 }
 
 /**
@@ -88,25 +98,47 @@ export async function runSteps(ctx: StepLoopContext, progress: StepLoopProgress)
 interface _StepRows {
   recorded: Map<string, StepRecord> | null;
   written: Set<string>;
+  /**
+   * Rows of side-effect-free steps not yet written (docs/state.md "Recording steps"): written with one
+   * `setStepStatuses` call before the next side effect, report or read of state, while the run's logger holds
+   * their reports. Non-empty only when the backend has `setStepStatuses` and the run's logger is known.
+   */
+  pending: StepStatusWrite[];
 }
+
+/** At most this many rows wait to be written together. */
+const _BATCH_MAX = 64;
 
 async function _loadStepRows(ctx: StepLoopContext): Promise<_StepRows> {
   const written = new Set<string>();
-  if (!ctx.state.listStepRecords) return { recorded: null, written };
+  if (!ctx.state.listStepRecords) return { recorded: null, written, pending: [] };
   try {
     const recorded = new Map<string, StepRecord>();
     for (const rec of await ctx.state.listStepRecords(ctx.runId, ctx.job.id)) recorded.set(rec.stepId, rec);
-    return { recorded, written };
+    return { recorded, written, pending: [] };
   } catch {
-    return { recorded: null, written };
+    return { recorded: null, written, pending: [] };
   }
 }
 
 async function _stepRow(ctx: StepLoopContext, rows: _StepRows, stepId: string): Promise<StepRecord | null> {
   if (rows.recorded === null || rows.written.has(stepId)) {
+    await _flush(ctx, rows);
     return await ctx.state.getStepRecord(ctx.job.id, ctx.runId, stepId);
   }
   return rows.recorded.get(stepId) ?? null;
+}
+
+/** Whether rows may wait to be written together: the backend writes several in one round trip. */
+function _batching(ctx: StepLoopContext): boolean {
+  return ctx.state.setStepStatuses !== undefined && ctx.logger !== undefined;
+}
+
+/** Whether `step`'s row may wait to be written with the next ones (its reports are then held). */
+function _deferrable(ctx: StepLoopContext, step: RunnerStep): boolean {
+  if (!_batching(ctx)) return false;
+  const def = ctx.registry.get(step.type);
+  return def?.sideEffectFree === true && def.origin === "builtin";
 }
 
 async function _writeStepRow(
@@ -114,10 +146,11 @@ async function _writeStepRow(
   rows: _StepRows,
   step: RunnerStep,
   row: { status: string; output: JsonObject; promoted: JsonObject | null } & _StepHistory,
+  defer = false,
 ): Promise<void> {
   // Marked first: if the write fails half-way, a later read of this id still goes to state.
   rows.written.add(step.id);
-  await ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, row.status, {
+  const options = {
     output: row.output,
     promoted: row.promoted,
     stepType: row.stepType,
@@ -126,7 +159,40 @@ async function _writeStepRow(
     endedAtMs: row.endedAtMs,
     // What a later resume compares with the flow it runs (docs/failure-recovery.md).
     definitionSha256: stepDefinitionSha256(step),
-  });
+  };
+  if (defer) {
+    rows.pending.push({
+      jobId: ctx.job.id,
+      runId: ctx.runId,
+      stepId: step.id,
+      status: row.status,
+      ...options,
+    });
+    if (rows.pending.length >= _BATCH_MAX) await _flush(ctx, rows);
+    return;
+  }
+  await _flush(ctx, rows);
+  await ctx.state.setStepStatus(ctx.job.id, ctx.runId, step.id, row.status, options);
+}
+
+/**
+ * Write the waiting rows in one round trip, then deliver the reports the logger held. If the write fails, those
+ * reports are dropped: the steps are not recorded (a resume runs them again).
+ */
+async function _flush(ctx: StepLoopContext, rows: _StepRows): Promise<void> {
+  const batch = rows.pending;
+  if (batch.length === 0) {
+    ctx.logger?.release();
+    return;
+  }
+  rows.pending = [];
+  try {
+    await ctx.state.setStepStatuses!(batch);
+  } catch (err) {
+    ctx.logger?.release({ drop: true });
+    throw err;
+  }
+  ctx.logger?.release();
 }
 
 /** What the run history keeps of a step (docs/state.md "Run history"). */
@@ -144,6 +210,9 @@ async function _shortCircuit(
   rows: _StepRows,
 ): Promise<void> {
   const reason = progress.skipReason ?? "step requested skip_job";
+  // No side effect: the row may wait for the next ones (its report with it).
+  const defer = _batching(ctx);
+  if (defer) ctx.logger!.hold();
   ctx.log.with({ step_id: step.id }).info(
     `Step skipped (job short-circuit) step_id=${step.id} reason=${reason}`,
   );
@@ -157,7 +226,7 @@ async function _shortCircuit(
     inputs: null,
     startedAtMs: now,
     endedAtMs: now,
-  });
+  }, defer);
   progress.stepOutputs[step.id] = output;
 }
 
@@ -192,6 +261,11 @@ async function _runOne(
   if (!def) {
     throw new StepError(`Unknown step type: ${step.type}. Loaded: ${JSON.stringify(ctx.registry.types())}`);
   }
+  // A step with side effects starts only once every earlier step is recorded, and reports only then; a
+  // side-effect-free one may run before, its row and reports waiting with theirs (docs/state.md "Recording steps").
+  const defer = _deferrable(ctx, step);
+  if (defer) ctx.logger!.hold();
+  else await _flush(ctx, rows);
   const inputs = _render(ctx, step, "inputs", step.inputs ?? {}, _templateCtx(ctx, progress, {})) as Record<
     string,
     unknown
@@ -222,7 +296,7 @@ async function _runOne(
     inputs: _recordableInputs(inputs),
     startedAtMs,
     endedAtMs: ctx.clock.now(),
-  });
+  }, defer);
   const duration = Math.trunc(ctx.clock.monotonic() - t0);
   ctx.events.stepEnd(ctx.job.id, { step_id: step.id, step_type: step.type, status, duration_ms: duration });
   if (status === STATUS.SKIPPED && step.on_no_data === SKIP_JOB) {

@@ -17,6 +17,7 @@ import type {
   SetJobStatusOptions,
   SetStepStatusOptions,
   StepRecord,
+  StepStatusWrite,
 } from "../state/types.ts";
 import type { Awaitable } from "../state/backend.ts";
 
@@ -88,6 +89,11 @@ export interface RunnerStateStore {
   ): Awaitable<void>;
   /** The run record before this invocation's `beginRun` (resume after the flow changed); optional. */
   getRun?(runId: string): Awaitable<RunRecord | null>;
+  /**
+   * Several step rows in one transaction and one round trip (PostgreSQL). When present, the runner records a
+   * series of side-effect-free steps with one call, and reports them only once it returned.
+   */
+  setStepStatuses?(rows: readonly StepStatusWrite[]): Awaitable<void>;
   beginRun(options: BeginRunOptions): Awaitable<unknown>;
   finishRun(runId: string, options: FinishRunOptions): Awaitable<void>;
   acquireLock(

@@ -74,6 +74,65 @@ async function _until(done: () => boolean | Promise<boolean>, what: string): Pro
 }
 
 const _CASES: readonly _Case[] = [
+  [
+    "setStepStatuses (where a backend has it) writes the rows of one setStepStatus each, in order",
+    async (fx) => {
+      const store = await fx.open({ mask: (t) => t.replaceAll("hunter2", "***") });
+      // The SQLite store has none (each of its writes is local): the runner then writes row by row.
+      if (!store.setStepStatuses) return;
+      await store.setStepStatuses([]);
+      await store.setStepStatus("j", "r", "old", "SUCCESS");
+      await store.setStepStatuses([
+        {
+          jobId: "j",
+          runId: "r",
+          stepId: "a",
+          status: "SUCCESS",
+          output: { note: "pw hunter2" },
+          promoted: { count: 1 },
+          stepType: "check_items",
+          inputs: { big: "x".repeat(INPUTS_MAX_BYTES) },
+          startedAtMs: 1,
+          endedAtMs: 2,
+        },
+        { jobId: "j", runId: "r", stepId: "b", status: "SKIPPED", output: { skipped: true } },
+        { jobId: "j", runId: "r", stepId: "old", status: "FAILED" },
+      ]);
+      assert.deepEqual((await store.listStepRecords("r", "j")).map((s) => [s.stepId, s.status]), [
+        ["a", "SUCCESS"],
+        ["b", "SKIPPED"],
+        ["old", "FAILED"],
+      ]);
+      const a = await store.getStepRecord("j", "r", "a");
+      assert.deepEqual(a?.output, { note: "pw ***" });
+      assert.deepEqual(a?.promoted, { count: 1 });
+      assert.equal(a?.stepType, "check_items");
+      assert.deepEqual([a?.startedAtMs, a?.endedAtMs], [1, 2]);
+      assert.equal(a?.inputs?._truncated, true, "inputs bounded as setStepStatus bounds them");
+      // The same key twice: written in order, the last one stays.
+      await store.setStepStatuses([
+        { jobId: "j", runId: "r", stepId: "c", status: "RUNNING" },
+        { jobId: "j", runId: "r", stepId: "c", status: "SUCCESS" },
+      ]);
+      assert.equal((await store.getStepRecord("j", "r", "c"))?.status, "SUCCESS");
+      const ro = await fx.open({ readOnly: true });
+      await assert.rejects(
+        Promise.resolve().then(() =>
+          ro.setStepStatuses!([{ jobId: "j", runId: "r", stepId: "z", status: "x" }])
+        ),
+        { name: "StateError" },
+      );
+      await assert.rejects(
+        Promise.resolve().then(() =>
+          ro.setStepStatuses!([
+            { jobId: "j", runId: "r", stepId: "z", status: "x" },
+            { jobId: "j", runId: "r", stepId: "z", status: "y" },
+          ])
+        ),
+        { name: "StateError" },
+      );
+    },
+  ],
   ["job and step rows round-trip outputs for resume (D4)", async (fx) => {
     const w = await fx.open();
     await w.setJobStatus("j1", "r1", "RUNNING");

@@ -20,6 +20,7 @@ import type {
   SetJobStatusOptions,
   SetStepStatusOptions,
   StepRecord,
+  StepStatusWrite,
 } from "./types.ts";
 import type { Status } from "../types.ts";
 
@@ -67,6 +68,13 @@ export interface StateBackend {
     options?: SetStepStatusOptions,
   ): Awaitable<void>;
   listStepRecords(runId: string, jobId?: string): Awaitable<StepRecord[]>;
+  /**
+   * Several step rows, in order, in one transaction and one round trip: the same rows as one `setStepStatus`
+   * call each, all durable or none. Only where a write costs a round trip (PostgreSQL); the runner then records
+   * a series of side-effect-free steps together (docs/state.md "Recording steps"). The SQLite store has none:
+   * each of its writes is already local.
+   */
+  setStepStatuses?(rows: readonly StepStatusWrite[]): Awaitable<void>;
 
   // ---- run records ----
   beginRun(rec: BeginRunOptions): Awaitable<RunRecord>;

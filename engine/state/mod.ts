@@ -39,4 +39,5 @@ export type {
   SetStepStatusOptions,
   StateStoreOptions,
   StepRecord,
+  StepStatusWrite,
 } from "./types.ts";

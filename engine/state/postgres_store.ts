@@ -49,6 +49,7 @@ import type {
   SetJobStatusOptions,
   SetStepStatusOptions,
   StepRecord,
+  StepStatusWrite,
 } from "./types.ts";
 
 type _Sql = postgres.Sql<Record<string, postgres.PostgresType>>;
@@ -306,31 +307,64 @@ export class PostgresStateStore implements StateBackend {
     status: Status,
     options: SetStepStatusOptions = {},
   ): Promise<void> {
+    await this.setStepStatuses([{ ...options, jobId, runId, stepId, status }]);
+  }
+
+  /**
+   * Several step rows in one statement (one round trip, one transaction): each row as `setStepStatus` writes it,
+   * `seq` in the order given. A step key given twice is written in order by one statement each, in one
+   * transaction (an upsert cannot change the same row twice).
+   */
+  async setStepStatuses(rows: readonly StepStatusWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    const keys = new Set(rows.map((r) => JSON.stringify([r.jobId, r.runId, r.stepId])));
+    if (keys.size === rows.length) {
+      await this.#write("write step row", ...this.#stepUpsert(rows));
+      return;
+    }
+    if (this.#readOnly) {
+      throw new StateError(`State database ${this.path} is open read-only: cannot write step row`);
+    }
+    await this.#call("write step row", () =>
+      this.#tx(async (q) => {
+        for (const row of rows) await q(...this.#stepUpsert([row]));
+      }));
+  }
+
+  #stepUpsert(rows: readonly StepStatusWrite[]): [string, unknown[]] {
     const m = this.#mask;
-    await this.#write(
-      "write step row",
+    const params: unknown[] = [];
+    const tuples = rows.map((r) => {
+      const at = params.length;
+      params.push(
+        r.jobId,
+        r.runId,
+        r.stepId,
+        r.status,
+        jsonColumn(r.output, m),
+        jsonColumn(r.promoted, m),
+        r.stepType ?? null,
+        boundedJsonColumn(r.inputs, m, INPUTS_MAX_BYTES),
+        intOrNull(r.startedAtMs),
+        intOrNull(r.endedAtMs),
+        r.definitionSha256 ?? null,
+      );
+      const p = (from: number, to: number) =>
+        Array.from({ length: to - from + 1 }, (_, i) => `$${at + from + i}`).join(", ");
+      // job_id … status, updated_at (the database clock), output_json … definition_sha256, seq.
+      return `(${p(1, 4)}, ${this.#nowS()}, ${p(5, 11)}, nextval('state_write_seq'))`;
+    });
+    // VALUES rows are computed in order, so `seq` follows the order given.
+    return [
       `INSERT INTO step_runs (job_id, run_id, step_id, status, updated_at, output_json, promoted_json, step_type,
-         inputs_json, started_at_ms, ended_at_ms, definition_sha256, seq) VALUES ($1, $2, $3, $4, ${this.#nowS()},
-         $5, $6, $7, $8, $9, $10, $11, nextval('state_write_seq'))
+         inputs_json, started_at_ms, ended_at_ms, definition_sha256, seq) VALUES ${tuples.join(", ")}
        ON CONFLICT (job_id, run_id, step_id) DO UPDATE SET status = excluded.status,
          updated_at = excluded.updated_at, output_json = excluded.output_json,
          promoted_json = excluded.promoted_json, step_type = excluded.step_type,
          inputs_json = excluded.inputs_json, started_at_ms = excluded.started_at_ms,
          ended_at_ms = excluded.ended_at_ms, definition_sha256 = excluded.definition_sha256, seq = excluded.seq`,
-      [
-        jobId,
-        runId,
-        stepId,
-        status,
-        jsonColumn(options.output, m),
-        jsonColumn(options.promoted, m),
-        options.stepType ?? null,
-        boundedJsonColumn(options.inputs, m, INPUTS_MAX_BYTES),
-        intOrNull(options.startedAtMs),
-        intOrNull(options.endedAtMs),
-        options.definitionSha256 ?? null,
-      ],
-    );
+      params,
+    ];
   }
 
   async listStepRecords(runId: string, jobId?: string): Promise<StepRecord[]> {

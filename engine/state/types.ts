@@ -130,6 +130,14 @@ export interface SetStepStatusOptions {
   definitionSha256?: string | null;
 }
 
+/** One step row of `setStepStatuses`: the arguments of one `setStepStatus` call. */
+export interface StepStatusWrite extends SetStepStatusOptions {
+  jobId: string;
+  runId: string;
+  stepId: string;
+  status: string;
+}
+
 export interface AcquireLockOptions {
   /** The run id (D15: owner = run id, plus this process's host and pid). */
   owner: string;

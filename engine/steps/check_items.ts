@@ -25,6 +25,7 @@ export function checkItems(items: readonly unknown[], minCount: number): StepRes
 export const checkItemsStep = defineStep({
   type: "check_items",
   origin: "builtin",
+  sideEffectFree: true,
   inputs: fields.fixedMap({
     items: field((v, ctx) => itemsOf(v) ?? fail(ctx, _NOT_A_LIST, { verbatim: true }), { required: true }),
     min_count: fields.int({ default: 1 }),

@@ -163,6 +163,13 @@ export interface StepDefinition<I = Record<string, unknown>> {
    * `ctx.addSecret` for values only known once rendered.
    */
   secretInputs?: readonly string[];
+  /**
+   * Built-in steps only: the step computes its result from its inputs alone and touches nothing outside the run
+   * (no files, processes, network, locks, connectors, secrets), so running it again gives the same result. On a
+   * state backend that records several step rows in one round trip (PostgreSQL), the runner records a series of
+   * such steps together and reports them once recorded (docs/state.md "Recording steps").
+   */
+  sideEffectFree?: boolean;
   run(input: I, ctx: StepContext): Promise<StepResult> | StepResult;
 }
 
