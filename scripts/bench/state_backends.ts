@@ -1,6 +1,10 @@
 // State backend benchmarks (docs/fleet.md "Cost"), printed as ratios measured in the same process run:
 //   B1-PG  B1 (1 job × 1,000 check_items steps through runFlow) with the PostgreSQL state vs the same run with the
 //          SQLite state at the same durability (FULL when PostgreSQL flushes each commit, else NORMAL): goal ≤ 3×.
+//          check_items has no side effects, so on PostgreSQL its rows are written up to 64 per round trip
+//          (docs/state.md "Recording steps").
+//   B1-PG-each  the same steps declared to have side effects (a copy of check_items without `sideEffectFree`):
+//          one round trip per step, what a flow of steps that do something pays on top of their work.
 //   L8     with_lock acquisition rate: 8 processes contending for one key on PostgreSQL (acquire + release
 //          rounds per second across all of them), against the same on one SQLite file.
 // Each series runs --rounds times, interleaved, and the fastest round is reported (the host is shared).
@@ -12,6 +16,7 @@ import { startServices, stopServices } from "../services/mod.ts";
 import type { PostgresInfo, ServicesEnv } from "../services/env.ts";
 import { openStateBackend, type StateBackend, type StateTarget } from "../../engine/state/mod.ts";
 import { StepRegistry } from "../../engine/steps/registry.ts";
+import { checkItemsStep } from "../../engine/steps/check_items.ts";
 import { Logger } from "../../engine/observe/mod.ts";
 import { runFlow } from "../../engine/runner/mod.ts";
 
@@ -30,13 +35,14 @@ async function _b1(
   runId: string,
   dir: string,
   synchronous: "FULL" | "NORMAL" = "FULL",
+  stepType = "check_items",
 ): Promise<number> {
   const state: StateBackend = await openStateBackend(target, { synchronous });
   let bytes = 0;
   const logger = new Logger({ write: (l) => (bytes += l.length) });
   const steps = Array.from(
     { length: STEPS },
-    (_, i) => ({ id: `s${i}`, type: "check_items", inputs: { items: [1] } }),
+    (_, i) => ({ id: `s${i}`, type: stepType, inputs: { items: [1] } }),
   );
   const t0 = performance.now();
   const out = await runFlow({
@@ -56,7 +62,7 @@ async function _b1(
     statePath: state.path,
     runId,
     snapshot: {},
-    registry: StepRegistry.withBuiltins(),
+    registry: _registry(),
     state,
     logger,
     record: { version: "bench", host: "bench", pid: 0 },
@@ -65,6 +71,13 @@ async function _b1(
   await state.close();
   if (out.exitCode !== 0 || bytes === 0) throw new Error(`bench run failed: ${JSON.stringify(out)}`);
   return ms;
+}
+
+/** The built-in steps, plus `check_items_each`: check_items declared to have side effects. */
+function _registry(): StepRegistry {
+  const reg = StepRegistry.withBuiltins();
+  reg.register({ ...checkItemsStep, type: "check_items_each", sideEffectFree: false });
+  return reg;
 }
 
 /** Acquisitions per second of one key, summed over 8 contending processes. */
@@ -114,7 +127,7 @@ try {
     console.log(
       `state backends bench: B1 ${STEPS} check_items steps, best of ${ROUNDS}; 8-process lock contention`,
     );
-    const best = { sqlite: Infinity, normal: Infinity, pg: Infinity };
+    const best = { sqlite: Infinity, normal: Infinity, pg: Infinity, each: Infinity };
     for (let round = 0; round < ROUNDS; round++) {
       const rdir = join(dir, `r${round}`);
       await Deno.mkdir(rdir, { recursive: true });
@@ -127,6 +140,10 @@ try {
         await _b1({ kind: "sqlite", path: join(rdir, "normal.sqlite") }, `N${round}`, rdir, "NORMAL"),
       );
       best.pg = Math.min(best.pg, await _b1({ kind: "postgres", url, schema: "public" }, `B${round}`, rdir));
+      best.each = Math.min(
+        best.each,
+        await _b1({ kind: "postgres", url, schema: "public" }, `E${round}`, rdir, "FULL", "check_items_each"),
+      );
     }
     const settings = await admin.unsafe(
       "select current_setting('fsync') as f, current_setting('synchronous_commit') as c",
@@ -147,6 +164,11 @@ try {
           best.sqlite.toFixed(1)
         } ms, ` +
         `NORMAL ${best.normal.toFixed(1)} ms`,
+    );
+    console.log(
+      `B1-PG-each (one round trip per step): PostgreSQL ${best.each.toFixed(1)} ms (${
+        us(best.each)
+      }) -> ratio ${(best.each / base).toFixed(2)}× against the same SQLite`,
     );
     const litePath = join(dir, "locks.sqlite");
     await (await openStateBackend({ kind: "sqlite", path: litePath })).close();
