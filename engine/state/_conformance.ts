@@ -94,6 +94,7 @@ const _CASES: readonly _Case[] = [
           inputs: { big: "x".repeat(INPUTS_MAX_BYTES) },
           startedAtMs: 1,
           endedAtMs: 2,
+          definitionSha256: "ab12",
         },
         { jobId: "j", runId: "r", stepId: "b", status: "SKIPPED", output: { skipped: true } },
         { jobId: "j", runId: "r", stepId: "old", status: "FAILED" },
@@ -107,7 +108,8 @@ const _CASES: readonly _Case[] = [
       assert.deepEqual(a?.output, { note: "pw ***" });
       assert.deepEqual(a?.promoted, { count: 1 });
       assert.equal(a?.stepType, "check_items");
-      assert.deepEqual([a?.startedAtMs, a?.endedAtMs], [1, 2]);
+      assert.deepEqual([a?.startedAtMs, a?.endedAtMs, a?.definitionSha256], [1, 2, "ab12"]);
+      assert.equal((await store.getStepRecord("j", "r", "b"))?.definitionSha256, null);
       assert.equal(a?.inputs?._truncated, true, "inputs bounded as setStepStatus bounds them");
       // The same key twice: written in order, the last one stays.
       await store.setStepStatuses([
