@@ -196,6 +196,29 @@ export class Scheduler {
     this.#spawn(item, taken.slotMs, taken.runId);
   }
 
+  /** Take over `item`'s abandoned fire, if it has one, and resume its run; whether it did. */
+  async #takeOverItem(fires: FireClaims, item: ScheduleItem): Promise<boolean> {
+    let taken: Awaited<ReturnType<FireClaims["takeOver"]>>;
+    try {
+      taken = await fires.takeOver([item.id]);
+    } catch (err) {
+      this.#o.log.message("ERROR", `Could not look for abandoned fires: ${errorMessage(err)}`);
+      return false;
+    }
+    if (taken === null) return false;
+    if (this.#stopping > 0 || this.#running.has(item.id)) {
+      await fires.release(taken.itemId, taken.slotMs).catch(() => {});
+      return false;
+    }
+    this.#o.log.event("schedule_takeover", {
+      item_id: item.id,
+      run_id: taken.runId,
+      scheduled: new Date(taken.slotMs).toISOString(),
+    });
+    this.#spawn(item, taken.slotMs, taken.runId);
+    return true;
+  }
+
   /** First call: stop firing and drain; second call: skip the grace wait (B.7). */
   stop(signal = "SIGTERM"): void {
     this.#stopping++;
@@ -264,6 +287,10 @@ export class Scheduler {
           scheduled,
           host: res.host,
         });
+        // The earlier run may be abandoned (its scheduler died): resume it now. The idle-item look-up at the end
+        // of a wake never sees this item while its slot is being claimed, and an item due at every wake would
+        // otherwise stay blocked for good (docs/fleet.md "Exactly once").
+        if (this.#stopping === 0 && await this.#takeOverItem(fires, item)) return;
         this.#o.log.message(
           "WARNING",
           `Execution of item ${item.id} skipped: an earlier run is still going on host ${res.host}`,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { JsonValue } from "../types.ts";
 import { type ChildHandle, type Clock, parseRunStartState, Scheduler, type SpawnRequest } from "./loop.ts";
 import { parseSchedulerYaml, type SchedulerConfig } from "./parse_scheduler_yaml.ts";
+import type { FireClaims } from "./fire_claims.ts";
 
 // Everything is injected: a fake clock that only moves when the test says so, fake children, captured logs.
 
@@ -20,6 +21,8 @@ function _harness(
     graceElapses?: boolean;
     /** Item timeouts: each wait resolves when the test calls `elapse()` (real time is never used). */
     timeouts?: boolean;
+    /** Shared fire claims (several hosts). */
+    fires?: FireClaims;
   } = {},
 ) {
   const report = parseSchedulerYaml(yaml, "s.yaml");
@@ -65,6 +68,7 @@ function _harness(
     clock,
     spawn,
     maxChildren: options.maxChildren,
+    fires: options.fires,
     drainSleep: (_ms, signal) =>
       options.graceElapses
         ? Promise.resolve()
@@ -338,4 +342,60 @@ items:
   assert.equal(await done, 0);
   assert.deepEqual(h.repaired, ["slow-20260301T1205Z /srv/s.db (killed after exceeding the item timeout)"]);
   assert.ok(h.events.some((e) => e.name === "schedule_timeout" && e.fields.timeout_s === 5400));
+});
+
+Deno.test("Scheduler: an item due at every wake resumes the run a dead host left open instead of skipping it", async () => {
+  // Another host claimed 12:01 and died. Until that run finishes every later claim of the item finds it open
+  // (overlap); once its claim expired the first scheduler to notice takes it over. The item is due at every
+  // wake, so it is always being claimed when the wake's idle-item look-up runs.
+  const abandoned = {
+    itemId: "each_minute",
+    slotMs: Date.parse("2026-03-01T12:01:00Z"),
+    runId: "each_minute-20260301T1201Z",
+  };
+  let expired = false;
+  let takenBy = "ghost";
+  let finished = false;
+  const fires: FireClaims = {
+    ttlSeconds: 6,
+    claim: () =>
+      Promise.resolve(finished ? { kind: "claimed", host: "me" } : { kind: "overlap", host: takenBy }),
+    renew: () => Promise.resolve(true),
+    finish: (_item, slotMs) => {
+      if (slotMs === abandoned.slotMs) finished = true;
+      return Promise.resolve();
+    },
+    release: () => Promise.resolve(),
+    takeOver: (ids) => {
+      if (!expired || takenBy !== "ghost" || !ids.includes(abandoned.itemId)) return Promise.resolve(null);
+      takenBy = "me";
+      return Promise.resolve(abandoned);
+    },
+  };
+  const h = _harness(`timezone: UTC\nitems:\n  - {id: each_minute, cron: "* * * * *", flow_yaml: f.yaml}\n`, {
+    fires,
+  });
+  const done = h.start();
+  await flush();
+  const wake = async (iso: string) => {
+    h.setNow(iso);
+    h.scheduler.tick();
+    for (let i = 0; i < 5; i++) await flush();
+  };
+  await wake("2026-03-01T12:02:00.100Z"); // the claim is still live: skipped for the overlap
+  assert.equal(h.children.length, 0);
+  expired = true;
+  await wake("2026-03-01T12:03:00.100Z");
+  await wake("2026-03-01T12:04:00.100Z");
+  assert.deepEqual(h.children.map((c) => c.argv.at(-1)), [abandoned.runId]);
+  assert.ok(
+    h.events.some((e) => e.name === "schedule_takeover" && e.fields.run_id === abandoned.runId),
+    JSON.stringify(h.events),
+  );
+  // The slot whose claim found the open run is accounted for as an overlap skip.
+  assert.equal(h.events.filter((e) => e.name === "schedule_skip" && e.fields.reason === "overlap").length, 3);
+  h.children[0]!.exit(0);
+  await flush();
+  h.scheduler.stop();
+  assert.equal(await done, 0);
 });
