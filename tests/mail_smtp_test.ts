@@ -246,7 +246,11 @@ Deno.test("mail:smtp unreachable: refused names host:port; a silent server fails
     await assert.rejects(
       m.connector.send_plaintext({ to: ["a@x.test"], subject: "s", body: "b" }),
       (e: Error) => {
-        assert.match(e.message, /SMTP connection to 127\.0\.0\.1:\d+ failed: Greeting never received/);
+        // A loaded machine can fire the 1 s connect timeout before the greeting timeout: both name the endpoint.
+        assert.match(
+          e.message,
+          /SMTP connection to 127\.0\.0\.1:\d+ failed: (Greeting never received|Timeout)/,
+        );
         return true;
       },
     );
