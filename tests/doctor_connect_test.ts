@@ -157,7 +157,12 @@ Deno.test("doctor --connect: an endpoint that accepts but never answers is repor
       assert.equal(c.status, "FAIL", JSON.stringify(c));
       assert.match(c.detail, new RegExp(`^timed out after ${timeoutS * 1000} ms \\(`), JSON.stringify(c));
       assert.ok(c.duration_ms >= timeoutS * 1000, `waited the timeout: ${JSON.stringify(c)}`);
-      assert.ok(c.duration_ms < 3 * timeoutS * 1000, `reported within 3× the timeout: ${JSON.stringify(c)}`);
+      // Slack for a loaded 2-core CI machine; a probe that ignored its timeout would hang far longer (TCP keeps a
+      // silent connection open indefinitely).
+      assert.ok(
+        c.duration_ms < timeoutS * 1000 + 15_000,
+        `reported soon after the timeout: ${JSON.stringify(c)}`,
+      );
     }
     assert.deepEqual(doc.connect.map((c: Probe) => c.resource), ["api", "warehouse"]);
     assert.ok(!(stdout + stderr).includes("pw-9d2e"));
