@@ -1,4 +1,5 @@
-// `aetherflow runs list|show` (and their aliases `state runs|show`) through the real CLI, on seeded databases.
+// `aetherflow runs list|show` (and their aliases `state runs|show`) through the real CLI, on seeded databases,
+// found from the flow (FLOW_YAML or --flow) or --db; `locks list` from the same flow forms.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { StateStore } from "../engine/state/mod.ts";
@@ -124,6 +125,107 @@ Deno.test("runs show reads an upstream database without a run record and leaves 
   const runs = await runCli(["runs", "list", "--db", db]);
   assert.equal(runs.code, 0, runs.stderr);
   assert.equal(runs.stdout.trim(), "No runs recorded");
+  assert.deepEqual(await Deno.readFile(db), before);
+});
+
+Deno.test("--flow <file> reads the flow's state like FLOW_YAML and --db: runs list, runs show, locks list", async () => {
+  // docs/cli.md "Finding the state database": the flow is given positionally or with --flow; --db overrides.
+  await using dir = await tempDir();
+  const db = `${dir.path}/state.db`;
+  _seed(db);
+  {
+    // Another flow's run in the same file (a flow lists its own runs only), and a lock held by a live process.
+    using other = StateStore.open(db);
+    const weekly = {
+      flowId: "weekly",
+      flowYaml: "/flows/weekly.yaml",
+      version: "0.1.0",
+      host: "h1",
+      pid: 42,
+    };
+    other.beginRun({ ...weekly, runId: "w-1" });
+    other.finishRun("w-1", { status: "SUCCESS", exitCode: 0 });
+    using holder = StateStore.open(db, { host: Deno.hostname(), pid: Deno.pid });
+    assert.equal(await holder.acquireLock("export", { owner: "r-new", ttlSeconds: 86_400 }), true);
+  }
+  const flow = `${dir.path}/daily.yaml`;
+  await Deno.writeTextFile(
+    flow,
+    [
+      "flow:",
+      "  id: daily",
+      `  workspace: {root: ${dir.path}/ws, cleanup_policy: never}`,
+      `  state: {path: ${db}}`,
+      "jobs:",
+      "  - id: extract",
+      "    steps:",
+      "      - {id: gate, type: check_items, inputs: {items: [1]}}",
+      "",
+    ].join("\n"),
+  );
+  const before = await Deno.readFile(db);
+  // The same command in each form; --flow also relative to the working directory.
+  const same = async (cmd: string[], forms: { args: string[]; cwd?: string }[]) => {
+    const outs = [];
+    for (const { args, cwd } of forms) {
+      const r = await runCli([...cmd, ...args], { cwd });
+      assert.equal(r.code, 0, `${[...cmd, ...args].join(" ")}: ${r.stderr}`);
+      assert.equal(r.stderr, "", [...cmd, ...args].join(" "));
+      outs.push(r.stdout);
+    }
+    for (const [i, out] of outs.entries()) {
+      assert.equal(out, outs[0], `form ${i}: ${forms[i]!.args.join(" ")}`);
+    }
+    return outs[0]!;
+  };
+  const listed = await same(["runs", "list", "--json"], [
+    { args: ["--flow", flow] },
+    { args: ["--flow", "daily.yaml"], cwd: dir.path },
+    { args: [flow] },
+    { args: ["--db", db, "--flow-id", "daily"] },
+  ]);
+  assert.equal(JSON.parse(listed).state, db);
+  assert.deepEqual(JSON.parse(listed).runs.map((r: { run_id: string }) => r.run_id), ["r-new", "r-old"]);
+  const text = await same(["runs", "list"], [{ args: ["--flow", flow] }, { args: [flow] }]);
+  assert.match(text, /^r-new\s+daily\s+SUCCESS\s/m);
+  assert.doesNotMatch(text, /w-1/);
+  const shown = await same(["runs", "show", "r-old", "--json"], [
+    { args: ["--flow", flow] },
+    { args: [flow] },
+    { args: ["--db", db] },
+  ]);
+  assert.equal(JSON.parse(shown).run.status, "FAILED");
+  const locks = await same(["locks", "list", "--json"], [
+    { args: ["--flow", flow] },
+    { args: [flow] },
+    { args: ["--db", db] },
+  ]);
+  assert.deepEqual(
+    JSON.parse(locks).locks.map((l: Record<string, unknown>) => [l.key, l.owner, l.pid, l.alive]),
+    [["export", "r-new", Deno.pid, true]],
+  );
+  // --all-flows widens a flow's list to the whole file, like --db alone.
+  const all = await same(["runs", "list", "--json"], [
+    { args: ["--flow", flow, "--all-flows"] },
+    { args: ["--db", db] },
+  ]);
+  assert.deepEqual(JSON.parse(all).runs.map((r: { run_id: string }) => r.run_id).sort(), [
+    "r-new",
+    "r-old",
+    "w-1",
+  ]);
+  // --db overrides the flow's state block (the flow still picks its runs); two different flows exit 2.
+  const moved = `${dir.path}/moved.db`;
+  await Deno.copyFile(db, moved);
+  const overridden = JSON.parse(
+    (await runCli(["runs", "list", "--flow", flow, "--db", moved, "--json"])).stdout,
+  );
+  assert.equal(overridden.state, moved);
+  assert.deepEqual(overridden.runs.map((r: { run_id: string }) => r.run_id), ["r-new", "r-old"]);
+  const both = await runCli(["locks", "list", flow, "--flow", `${dir.path}/other.yaml`]);
+  assert.equal(both.code, 2, both.stderr);
+  assert.match(both.stderr, /give the flow either as FLOW_YAML or with --flow, not both/);
+  // Inspection through the flow is read-only, as with --db.
   assert.deepEqual(await Deno.readFile(db), before);
 });
 
