@@ -1,6 +1,7 @@
 // The documented plugin sequence end to end (docs/plugins.md "From nothing to a running step"):
-// `plugin new` -> `deno task build` -> `deno task test` -> `plugin pin` -> `run`. The one test in the suite
-// that fetches AssemblyScript (into Deno's cache, once per machine) and compiles a plugin with it.
+// `plugin new` -> `deno task build` -> `deno task test` -> `plugin pin` -> `run`. With
+// tests/demo_plugins_build_test.ts, one of the two tests that fetch AssemblyScript (into Deno's cache, once per
+// machine) and compile plugins with it.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli, tempDir } from "./_helpers.ts";
