@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createSftp, SFTP_CONFIG, SFTP_OPTIONS } from "../engine/connectors/drivers/sftp_paramiko.ts";
 import { sftpDir, sftpService, writeServedFile } from "./_services.ts";
-import { tempDir } from "./_helpers.ts";
+import { runCli, tempDir, writeDemoFlow } from "./_helpers.ts";
 import { sha256File, writeRandomFile } from "./_files_kit.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
 
@@ -215,4 +215,39 @@ Deno.test({
     for (const sock of accepted) sock.destroy();
     await new Promise((resolve) => silent.close(resolve));
   }
+});
+
+Deno.test({
+  name: "sftp:paramiko: options.ciphers replaces the offered order; the data arrives intact",
+  ignore: sftp.ignore,
+}, async () => {
+  await using dir = await sftpDir("password");
+  await using local = await tempDir();
+  await using c = sftpConnector(passwordConfig(), { ciphers: ["aes256-ctr", "aes128-gcm@openssh.com"] });
+  const src = join(local.path, "src.bin");
+  const want = await writeRandomFile(src, 3 << 20);
+  await c.upload({ local: src, remote: `${dir.remote}/x.bin` });
+  assert.equal(await sha256File(join(dir.local, "x.bin")), want);
+  await c.download({ remote: `${dir.remote}/x.bin`, local: join(local.path, "back.bin") });
+  assert.equal(await sha256File(join(local.path, "back.bin")), want);
+  assert.match(await c.probe(), /\(cipher aes256-ctr\)/);
+});
+
+Deno.test("sftp:paramiko: an unknown name in options.ciphers is a validation error with its location", async () => {
+  await using dir = await tempDir();
+  const flow = await writeDemoFlow(
+    dir.path,
+    "  - id: a\n    steps:\n      - {id: s, type: check_items, inputs: {items: [1]}}\n",
+    {
+      resources: "  files: {kind: sftp, driver: paramiko, config: {host: 127.0.0.1, user: u, password: p}, " +
+        "options: {ciphers: [aes128-ctr, arcfour]}}",
+    },
+  );
+  const r = await runCli(["validate", flow]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(
+    r.stdout + r.stderr,
+    /resources\.files\.options\.ciphers: .*unknown SSH cipher "arcfour".*f\.yaml:\d+:\d+/,
+  );
+  assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /); // no stack trace
 });

@@ -6,6 +6,7 @@
  * - Connections are pooled per connector instance (one operation at a time on each, up to
  *   `options.max_connections`), opened on first use, reopened after a failure and closed by `close()`.
  * - Host keys: pinned by `config.host_key_fingerprint`; otherwise accepted, with one warning naming the key seen.
+ * - Ciphers: `options.ciphers`, by default OpenSSH's order (chacha20-poly1305, AES-CTR, AES-GCM): see below.
  * - Downloads land in `<local>.part` and are renamed when complete; uploads go to `<remote>.part` and are renamed
  *   over the target (`options.atomic_uploads`), so a cut transfer never leaves a complete-looking file.
  * @module
@@ -44,8 +45,42 @@ export const SFTP_CONFIG = fields.fixedMap({
   host_key_fingerprint: _FINGERPRINTS,
 });
 
+/**
+ * Ciphers offered by default: OpenSSH's own default order (`Ciphers` in ssh_config(5)). ssh2's default puts
+ * AES-GCM first, which under Deno's node:crypto (no native ssh2 binding) builds a cipher object per packet:
+ * about three times the CPU per byte of chacha20-poly1305; AES-CTR (one cipher stream, but an HMAC object per
+ * packet) lies in between (docs/steps.md "Transfer throughput (measured)").
+ */
+export const SFTP_DEFAULT_CIPHERS: readonly string[] = [
+  "chacha20-poly1305@openssh.com",
+  "aes128-ctr",
+  "aes192-ctr",
+  "aes256-ctr",
+  "aes128-gcm@openssh.com",
+  "aes256-gcm@openssh.com",
+];
+
+/** What `options.ciphers` may name: the defaults, plus AES-CBC for old servers (only when asked for). */
+const _KNOWN_CIPHERS: readonly string[] = [...SFTP_DEFAULT_CIPHERS, "aes128-cbc", "aes192-cbc", "aes256-cbc"];
+
+/** `options.ciphers`: null when absent (the default order applies). */
+const _CIPHERS = field((v, ctx) => {
+  const list = (Array.isArray(v) ? v : [v]).map((c) => typeof c === "string" ? c.trim() : c);
+  if (list.length === 0) return fail(ctx, "must name at least one cipher");
+  for (const item of list) {
+    if (typeof item !== "string" || !_KNOWN_CIPHERS.includes(item)) {
+      return fail(
+        ctx,
+        `names an unknown SSH cipher ${JSON.stringify(item)}; known: ${_KNOWN_CIPHERS.join(", ")}`,
+      );
+    }
+  }
+  return list as string[];
+}, { required: false, fallback: null as string[] | null });
+
 export const SFTP_OPTIONS = fields.fixedMap({
   timeout: fields.number({ default: 30, min: 0 }),
+  ciphers: _CIPHERS,
   max_connections: fields.int({ default: 8, min: 1 }),
   atomic_uploads: fields.bool({ default: true }),
   cache: fields.text({ default: null }),
@@ -78,15 +113,12 @@ type _ClientClass = new (name: string, callbacks: Record<string, () => void>) =>
 /** Transfer tuning: 32 requests of 128 KiB in flight; fewer, larger SFTP packets cost less JS per byte. */
 const _XFER = { concurrency: 32, chunkSize: 131072 };
 
-/**
- * chacha20-poly1305 first (OpenSSH's own first choice), then ssh2's defaults (AES-GCM, AES-CTR). ssh2 runs the
- * ciphers through node:crypto, where AES-GCM builds a cipher object per packet; with chacha20 a 200 MB transfer
- * took 30–50 % less client CPU (docs/steps.md "Transfer throughput (measured)").
- */
-const _CHACHA = "chacha20-poly1305@openssh.com";
-async function _cipherOrder(): Promise<{ cipher: Record<string, string> } | undefined> {
+/** The cipher list offered: the operator's, else the default without chacha20 where node:crypto lacks it. */
+async function _cipherOrder(chosen: string[] | null): Promise<string[]> {
+  if (chosen !== null) return [...chosen];
   const { getCiphers } = await import("node:crypto");
-  return getCiphers().includes("chacha20") ? { cipher: { remove: _CHACHA, prepend: _CHACHA } } : undefined;
+  const chacha = getCiphers().includes("chacha20");
+  return SFTP_DEFAULT_CIPHERS.filter((c) => chacha || !c.startsWith("chacha20"));
 }
 
 function _err(message: string, cause?: unknown): AetherflowError {
@@ -280,7 +312,7 @@ export function createSftp(
           ...args: never[]
         ) => void,
       );
-      const algorithms = await _cipherOrder();
+      const ciphers = await _cipherOrder(options.ciphers);
       if (!privateKey && config.password !== null) {
         // Servers that only offer keyboard-interactive get the password as the answer to every prompt.
         client.client.on(
@@ -299,7 +331,7 @@ export function createSftp(
           : config.password !== null
           ? { password: config.password, tryKeyboard: true }
           : {}),
-        ...(algorithms ? { algorithms } : {}),
+        algorithms: { cipher: ciphers },
         readyTimeout: timeoutMs,
         // A silent peer (cable cut, server frozen) is dropped after about `timeout` seconds.
         keepaliveInterval: Math.max(1000, Math.floor(timeoutMs / 3)),
