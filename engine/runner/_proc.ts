@@ -1,5 +1,6 @@
 // The runner's view of this host's processes (docs/state.md "Process groups"): Linux procfs reads and group
 // signals, the only Deno.* process calls of engine/runner (STYLE: runtime globals behind small private files).
+import { procStatFields, readProcStatFields } from "../proc_stat.ts";
 
 /** What `/proc/<pid>/stat` says about a process. */
 export interface ProcStat {
@@ -12,29 +13,24 @@ export interface ProcStat {
   startTicks: number;
 }
 
-/**
- * Parse one `/proc/<pid>/stat` line. The command name (field 2) is in parentheses and may hold spaces or
- * parentheses itself, so fields are counted after the last `)`. Null when the text does not parse.
- */
+/** Parse one `/proc/<pid>/stat` line (engine/proc_stat.ts). Null when the text does not parse. */
 export function parseProcStat(pid: number, text: string): ProcStat | null {
-  const close = text.lastIndexOf(")");
-  if (close < 0) return null;
+  return _fromFields(pid, procStatFields(text));
+}
+
+/** The stat of `pid`, or null when there is no such process (or no procfs). */
+export function readProcStat(pid: number): ProcStat | null {
+  return _fromFields(pid, readProcStatFields(pid));
+}
+
+function _fromFields(pid: number, rest: string[] | null): ProcStat | null {
+  if (rest === null) return null;
   // rest[0] is field 3 (state), so field N is rest[N - 3].
-  const rest = text.slice(close + 2).trim().split(" ");
   const pgrp = Number(rest[2]);
   const startTicks = Number(rest[19]);
   const state = rest[0] ?? "";
   if (state === "" || !Number.isSafeInteger(pgrp) || !Number.isSafeInteger(startTicks)) return null;
   return { pid, state, pgrp, startTicks };
-}
-
-/** The stat of `pid`, or null when there is no such process (or no procfs). */
-export function readProcStat(pid: number): ProcStat | null {
-  try {
-    return parseProcStat(pid, Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return null;
-  }
 }
 
 /** This boot's id (`/proc/sys/kernel/random/boot_id`), or null without procfs. */

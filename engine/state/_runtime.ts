@@ -1,4 +1,5 @@
 // The only file of engine/state that touches Deno.* (STYLE: runtime globals behind small private files).
+import { readProcStatFields } from "../proc_stat.ts";
 
 /** This host's id, as recorded with each lock (D15): `AETHERFLOW_HOST_ID`, else the host name. */
 export function hostName(): string {
@@ -57,12 +58,9 @@ export function processAlive(pid: number): boolean {
   } catch (err) {
     return !(err instanceof Deno.errors.NotFound);
   }
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true; // no procfs (not Linux): kill(pid, 0) succeeded
-  }
+  // No stat (no procfs, not Linux): kill(pid, 0) succeeded, so alive.
+  const stat = readProcStatFields(pid);
+  return stat === null || stat[0] !== "Z";
 }
 
 /** Let the process exit even while `timer` is pending (run-lease renewal). */

@@ -1,5 +1,6 @@
 // Linux process-tree helpers for the final SIGKILL: a child's descendants may sit in other process groups
 // (external.process runs its children under setsid, D16), so killing the group alone could orphan them.
+import { readProcStatFields } from "../../proc_stat.ts";
 
 /** Pids of every live descendant of `pid` (not `pid` itself), read from /proc. Empty when /proc is absent. */
 export function descendants(pid: number): number[] {
@@ -7,14 +8,9 @@ export function descendants(pid: number): number[] {
   try {
     for (const entry of Deno.readDirSync("/proc")) {
       if (!/^\d+$/.test(entry.name)) continue;
-      try {
-        const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-        // Field 4 (ppid) follows the ")" that closes the command name, which may itself contain spaces.
-        const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        parentOf.set(Number(entry.name), Number(rest[1]));
-      } catch {
-        // the process exited while we were reading
-      }
+      // Field 4 is the ppid; null when the process exited while we were reading.
+      const stat = readProcStatFields(Number(entry.name));
+      if (stat !== null) parentOf.set(Number(entry.name), Number(stat[1]));
     }
   } catch {
     return [];
